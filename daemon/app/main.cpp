@@ -1,0 +1,228 @@
+// newsd: wires the stages together and implements the command line (DESIGN.md, Interfaces).
+#include <systemd/sd-daemon.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "config/config.h"
+#include "core/log.h"
+#include "dedupe/seen_store.h"
+#include "fetch/http_client.h"
+#include "metrics/http_server.h"
+#include "metrics/metrics.h"
+#include "parse/parser.h"
+#include "publish/publisher.h"
+#include "schedule/engine.h"
+
+namespace {
+
+using namespace newsd;
+
+constexpr int kExitConfig = 78;  // EX_CONFIG
+constexpr int kExitFailure = 1;
+
+int check_config(const std::string& path) {
+  try {
+    const auto cfg = config::load_file(path);
+    std::cout << path << ": ok (" << cfg.sources.size() << " sources)\n";
+    return 0;
+  } catch (const config::ConfigErrors& e) {
+    std::cerr << e.what() << '\n';
+    return kExitConfig;
+  }
+}
+
+int parse_files(const std::vector<std::string>& files, const std::string& format_name,
+                const std::string& url, const std::string& timezone, const std::string& source) {
+  const auto format = parse::format_from_string(format_name);
+  if (!format) {
+    std::cerr << "newsd parse: unknown format '" << format_name << "'\n";
+    return kExitConfig;
+  }
+  int rc = 0;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << file << ": cannot read file\n";
+      rc = kExitFailure;
+      continue;
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    const std::string bytes = buf.str();
+    parse::Context ctx;
+    ctx.source = source;
+    if (!url.empty()) ctx.url = url;
+    ctx.file_name = file;
+    ctx.timezone = timezone;
+    ctx.fetched_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto f = *format == parse::Format::automatic ? parse::detect(bytes, "") : *format;
+    auto posts = parse::parse(bytes, f, ctx);
+    if (!posts) {
+      std::cerr << file << ": cannot parse as " << parse::to_string(f) << ": "
+                << posts.error().message << '\n';
+      rc = kExitFailure;
+      continue;
+    }
+    for (const auto& p : *posts) std::cout << to_json(p.post) << '\n';
+  }
+  std::cout.flush();
+  return rc;
+}
+
+// The daemon and `once`: one io_context drives timers, signals and all HTTP I/O.
+int serve(const std::string& config_path, bool once, const std::string& sink) {
+  config::Config cfg;
+  try {
+    cfg = config::load_file(config_path);
+  } catch (const config::ConfigErrors& e) {
+    std::cerr << e.what() << '\n';
+    return kExitConfig;
+  }
+  log::set_level(cfg.log_level);
+  auto log = log::get("main");
+  boost::asio::io_context io;
+  try {
+    metrics::Metrics metrics;
+    auto store = dedupe::open_sqlite(cfg.state_dir);
+    std::unique_ptr<publish::Publisher> publisher;
+    if (sink == "stdout") {
+      publisher = publish::make_stdout(io, std::cout);
+    } else {
+      publisher = publish::make_kafka(io, {cfg.kafka.brokers, cfg.kafka.properties});
+    }
+    auto http = fetch::make_curl_client(io);
+    if (!once) {
+      const auto cutoff = std::chrono::floor<std::chrono::seconds>(
+          std::chrono::system_clock::now() - cfg.retention);
+      if (const auto pruned = store->prune(cutoff); pruned > 0)
+        log->info("pruned {} seen entries older than the retention", pruned);
+    }
+
+    schedule::Options opts;
+    opts.topic_template = cfg.kafka.topic;
+    opts.http = cfg.http;
+    opts.once = once;
+    opts.commit = sink != "stdout";
+    schedule::Engine engine(io, cfg.sources, *http, *store, *publisher, metrics, opts);
+
+    std::unique_ptr<metrics::HttpServer> server;
+    if (!once) {
+      server = std::make_unique<metrics::HttpServer>(
+          io, cfg.metrics.listen, metrics, [&publisher, &metrics, &store] {
+            const bool kafka = publisher->reachable();
+            metrics.kafka_reachable.Add({}).Set(kafka ? 1 : 0);
+            metrics.seen_entries.Add({}).Set(double(store->size()));
+            metrics::Readiness r;
+            r.ready = kafka && publisher->fatal_error().empty();
+            r.detail = std::string("state: ok\nkafka: ") + (kafka ? "reachable" : "unreachable");
+            if (!publisher->fatal_error().empty()) r.detail += "\nkafka fatal: " + publisher->fatal_error();
+            return r;
+          });
+      log->info("metrics on http://{}:{}/metrics", cfg.metrics.listen.substr(0, cfg.metrics.listen.rfind(':')),
+                server->port());
+    }
+
+    boost::asio::steady_timer deadline(io);
+    int signals_seen = 0;
+    boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+    std::function<void()> wait_signal;
+    auto shutdown = [&] {
+      sd_notify(0, "STOPPING=1");
+      engine.stop();
+      // In-flight polls get a bounded time to end; the rest is re-polled at next start.
+      deadline.expires_after(std::chrono::seconds(30));
+      deadline.async_wait([&](boost::system::error_code ec) {
+        if (!ec) {
+          log->warn("polls still under way after 30s; stopping anyway");
+          io.stop();
+        }
+      });
+    };
+    wait_signal = [&] {
+      signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+          log->warn("SIGHUP: reloading sources is not supported yet; restart to apply changes");
+        } else if (++signals_seen == 1) {
+          log->info("signal {}: draining and stopping", sig);
+          shutdown();
+        } else {
+          log->warn("second signal: exiting now");
+          std::_Exit(0);
+        }
+        wait_signal();
+      });
+    };
+    wait_signal();
+
+    engine.on_idle([&] {
+      deadline.cancel();
+      signals.cancel();
+      if (server) server->stop();
+      http->shutdown();
+      io.stop();
+    });
+    engine.start();
+    if (!once) {
+      sd_notifyf(0, "READY=1\nSTATUS=polling %zu sources", cfg.sources.size());
+      log->info("polling {} sources; publishing to {} ({})", cfg.sources.size(),
+                sink == "stdout" ? "stdout" : cfg.kafka.brokers, cfg.kafka.topic);
+    }
+    io.run();
+
+    const bool failed = engine.failed_polls() > 0 || publisher->in_flight() > 0;
+    if (once)
+      log->info("once: {} posts delivered, {} failed polls", engine.delivered(),
+                engine.failed_polls());
+    return once && failed ? kExitFailure : 0;
+  } catch (const std::exception& e) {
+    log->critical("{}", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"newsd: a streaming news-ingest daemon (sources -> normalized JSON -> Kafka)"};
+  app.require_subcommand(0, 1);
+  std::string config_path;
+  app.add_option("--config", config_path, "configuration file (runs the daemon)");
+
+  auto* run = app.add_subcommand("run", "run the daemon");
+  run->add_option("--config", config_path, "configuration file")->required();
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "validate a configuration file");
+  check->add_option("file", check_path, "configuration file")->required();
+
+  std::string sink = "kafka";
+  auto* once = app.add_subcommand("once", "poll every source once, wait for delivery, exit");
+  once->add_option("--config", config_path, "configuration file")->required();
+  once->add_option("--sink", sink, "where records go")->check(CLI::IsMember({"kafka", "stdout"}));
+
+  std::vector<std::string> files;
+  std::string format = "auto", url, timezone = "UTC", source = "local";
+  auto* parse_cmd = app.add_subcommand("parse", "print the records found in local files");
+  parse_cmd->add_option("--format", format, "auto, rss, rdf, atom, jsonfeed, jekyll, html, text");
+  parse_cmd->add_option("--url", url, "the URL the files were fetched from");
+  parse_cmd->add_option("--timezone", timezone, "zone for times without an offset");
+  parse_cmd->add_option("--source", source, "source name to put in the records");
+  parse_cmd->add_option("files", files, "files to parse")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*check) return check_config(check_path);
+  if (*parse_cmd) return parse_files(files, format, url, timezone, source);
+  if (*once) return serve(config_path, true, sink);
+  if (*run || !config_path.empty()) return serve(config_path, false, "kafka");
+  std::cerr << app.help();
+  return kExitConfig;
+}

@@ -1,0 +1,468 @@
+#include "config/config.h"
+
+#include <glob.h>
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+namespace newsd::config {
+
+std::string Problem::to_string() const {
+  std::ostringstream out;
+  out << where.file << ':' << where.line << ':' << where.column << ": " << key << ": " << message;
+  return out.str();
+}
+
+namespace {
+std::string join(const std::vector<Problem>& problems) {
+  std::string s;
+  for (const auto& p : problems) {
+    if (!s.empty()) s += '\n';
+    s += p.to_string();
+  }
+  return s;
+}
+}  // namespace
+
+ConfigErrors::ConfigErrors(std::vector<Problem> problems)
+    : std::runtime_error(join(problems)), problems_(std::move(problems)) {}
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  double value = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr == begin || value < 0) return std::nullopt;
+  const std::string unit(ptr, end);
+  double ms = 0;
+  if (unit == "ms") ms = value;
+  else if (unit == "s") ms = value * 1e3;
+  else if (unit == "m") ms = value * 60e3;
+  else if (unit == "h") ms = value * 3600e3;
+  else if (unit == "d") ms = value * 86400e3;
+  else return std::nullopt;
+  if (ms > 1e15) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(ms));
+}
+
+std::optional<std::size_t> parse_size(const std::string& text) {
+  double value = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr == begin || value < 0) return std::nullopt;
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1},          {"B", 1},           {"KB", 1e3},       {"MB", 1e6},
+      {"GB", 1e9},      {"KiB", 1024.0},    {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+  const std::string unit(ptr, end);
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) {
+      const double bytes = value * factor;
+      if (bytes > 1e15) return std::nullopt;
+      return static_cast<std::size_t>(bytes);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> interpolate_env(const std::string& text, std::string* missing) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      const auto close = text.find('}', i + 2);
+      if (close == std::string::npos) {
+        out.append(text, i, std::string::npos);
+        break;
+      }
+      const std::string name = text.substr(i + 2, close - i - 2);
+      const char* value = std::getenv(name.c_str());
+      if (value == nullptr) {
+        if (missing) *missing = name;
+        return std::nullopt;
+      }
+      out += value;
+      i = close;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Collects problems for one file while keys are read.
+struct Ctx {
+  std::string file;
+  std::vector<Problem>& problems;
+
+  Location at(const YAML::Mark& m) const {
+    if (m.is_null()) return {file, 0, 0};
+    return {file, m.line + 1, m.column + 1};
+  }
+  void fail(const YAML::Node& node, const std::string& key, std::string message) {
+    problems.push_back({at(node.Mark()), key, std::move(message)});
+  }
+  void fail(const YAML::Mark& mark, const std::string& key, std::string message) {
+    problems.push_back({at(mark), key, std::move(message)});
+  }
+};
+
+// Reads the keys of one YAML mapping. Every key must be declared through one of the typed
+// readers below; finish() reports the undeclared ones as unknown.
+class MapReader {
+ public:
+  MapReader(Ctx& ctx, const YAML::Node& node, std::string path)
+      : ctx_(ctx), node_(node), path_(std::move(path)) {
+    if (!node_.IsDefined()) {
+      valid_ = false;  // a missing section was reported by whoever required it
+    } else if (!node_.IsMap()) {
+      ctx_.fail(node_, path_.empty() ? "(top level)" : path_, "expected a mapping");
+      valid_ = false;
+    }
+  }
+
+  std::string key_path(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+
+  // The value node of `key`, or an undefined node. Marks the key as declared.
+  YAML::Node get(const std::string& key, bool required) {
+    declared_.insert(key);
+    if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      if (it->first.Scalar() == key) return it->second;
+    }
+    if (required) ctx_.fail(node_, key_path(key), "required key is missing");
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+
+  // A scalar string with ${ENV} interpolation; nullopt when absent or invalid.
+  std::optional<std::string> scalar(const std::string& key, bool required = false) {
+    const YAML::Node v = get(key, required);
+    if (!v.IsDefined()) return std::nullopt;
+    if (!v.IsScalar()) {
+      ctx_.fail(v, key_path(key), "expected a single value");
+      return std::nullopt;
+    }
+    std::string missing;
+    auto text = interpolate_env(v.Scalar(), &missing);
+    if (!text) {
+      ctx_.fail(v, key_path(key), "environment variable ${" + missing + "} is not set");
+      return std::nullopt;
+    }
+    return text;
+  }
+
+  void string(const std::string& key, std::string& out, bool required = false) {
+    if (auto s = scalar(key, required)) {
+      if (s->empty() && required) {
+        fail(key, "must not be empty");
+        return;
+      }
+      out = *s;
+    }
+  }
+
+  void optional_string(const std::string& key, std::optional<std::string>& out) {
+    if (auto s = scalar(key)) out = *s;
+  }
+
+  void boolean(const std::string& key, bool& out) {
+    if (auto s = scalar(key)) {
+      if (*s == "true" || *s == "yes" || *s == "on") out = true;
+      else if (*s == "false" || *s == "no" || *s == "off") out = false;
+      else fail(key, "expected true or false, got '" + *s + "'");
+    }
+  }
+
+  void duration(const std::string& key, std::chrono::milliseconds& out,
+                std::chrono::milliseconds min) {
+    if (auto s = scalar(key)) {
+      auto d = parse_duration(*s);
+      if (!d) fail(key, "expected a duration such as 500ms, 30s, 5m, 2h or 1d, got '" + *s + "'");
+      else if (*d < min) fail(key, "must be at least " + std::to_string(min.count()) + "ms");
+      else out = *d;
+    }
+  }
+
+  void size(const std::string& key, std::size_t& out) {
+    if (auto s = scalar(key)) {
+      auto n = parse_size(*s);
+      if (!n || *n == 0) fail(key, "expected a size such as 512KiB or 8MiB, got '" + *s + "'");
+      else out = *n;
+    }
+  }
+
+  void string_map(const std::string& key, std::map<std::string, std::string>& out) {
+    const YAML::Node v = get(key, false);
+    if (!v.IsDefined() || v.IsNull()) return;
+    if (!v.IsMap()) {
+      ctx_.fail(v, key_path(key), "expected a mapping");
+      return;
+    }
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const std::string k = it->first.Scalar();
+      if (!it->second.IsScalar()) {
+        ctx_.fail(it->second, key_path(key) + "." + k, "expected a single value");
+        continue;
+      }
+      std::string missing;
+      auto text = interpolate_env(it->second.Scalar(), &missing);
+      if (!text) {
+        ctx_.fail(it->second, key_path(key) + "." + k,
+                  "environment variable ${" + missing + "} is not set");
+        continue;
+      }
+      out[k] = *text;
+    }
+  }
+
+  void fail(const std::string& key, std::string message) {
+    const YAML::Node v = node_[key];
+    ctx_.fail(v.IsDefined() ? v.Mark() : node_.Mark(), key_path(key), std::move(message));
+  }
+
+  void finish() {
+    if (!valid_) return;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      const std::string k = it->first.Scalar();
+      if (!declared_.count(k)) ctx_.fail(it->first, key_path(k), "unknown key");
+    }
+  }
+
+  Ctx& ctx() { return ctx_; }
+
+ private:
+  Ctx& ctx_;
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> declared_;
+  bool valid_ = true;
+};
+
+const std::set<std::string> kFormats = {"auto",    "rss",    "rdf",  "atom", "jsonfeed",
+                                        "json_api", "jekyll", "html", "text"};
+
+bool valid_source_name(const std::string& n) {
+  return !n.empty() && n.size() <= 128 && std::all_of(n.begin(), n.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool valid_timezone(const std::string& tz) {
+  std::unique_ptr<icu::TimeZone> zone(
+      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(tz)));
+  return zone && *zone != icu::TimeZone::getUnknown();
+}
+
+bool http_url(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+bool json_pointer(const std::string& p) { return p.empty() || p[0] == '/'; }
+
+void read_json_api(MapReader& s, Source& out) {
+  const bool has = s.get("items", false).IsDefined() || s.get("fields", false).IsDefined() ||
+                   s.get("detail", false).IsDefined();
+  if (!has) return;
+  JsonApi api;
+  if (auto items = s.scalar("items")) {
+    if (!json_pointer(*items)) s.fail("items", "expected a JSON pointer such as /record");
+    api.items = *items;
+  }
+  s.string_map("fields", api.fields);
+  static const std::set<std::string> kFields = {"id",     "title",     "url",     "origin_url",
+                                                "published_at", "updated_at", "category",
+                                                "tags",   "media",     "author",  "summary",
+                                                "body",   "body_html", "lang"};
+  for (const auto& [k, v] : api.fields) {
+    if (!kFields.count(k)) s.fail("fields", "unknown record field '" + k + "'");
+    else if (!json_pointer(v)) s.fail("fields", "field '" + k + "' needs a JSON pointer");
+  }
+  const YAML::Node detail = s.get("detail", false);
+  if (detail.IsDefined()) {
+    MapReader d(s.ctx(), detail, s.key_path("detail"));
+    d.optional_string("url", api.detail_url);
+    d.optional_string("body", api.detail_body);
+    if (api.detail_url && !http_url(*api.detail_url))
+      d.fail("url", "must be an http:// or https:// URL template");
+    d.finish();
+  }
+  out.json_api = std::move(api);
+}
+
+Source read_source(Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  Source s;
+  s.where = ctx.at(node.Mark());
+  MapReader r(ctx, node, path);
+  r.string("name", s.name, true);
+  if (!s.name.empty() && !valid_source_name(s.name))
+    r.fail("name", "use letters, digits, '-', '_' and '.' only (at most 128)");
+  r.string("url", s.url, true);
+  if (!s.url.empty() && !http_url(s.url)) r.fail("url", "must be an http:// or https:// URL");
+  r.string("format", s.format);
+  if (!kFormats.count(s.format))
+    r.fail("format", "unknown format '" + s.format +
+                         "' (auto, rss, rdf, atom, jsonfeed, json_api, jekyll, html, text)");
+  r.duration("interval", s.interval, std::chrono::seconds(1));
+  r.boolean("follow", s.follow);
+  r.string("timezone", s.timezone);
+  if (!valid_timezone(s.timezone)) r.fail("timezone", "unknown time zone '" + s.timezone + "'");
+  r.optional_string("category", s.category);
+  r.optional_string("media", s.media);
+  read_json_api(r, s);
+  if (s.format == "json_api" && !s.json_api)
+    r.fail("format", "json_api sources need 'items' and 'fields'");
+  r.finish();
+  return s;
+}
+
+void read_sources(Ctx& ctx, const YAML::Node& list, const std::string& key,
+                  std::vector<Source>& out) {
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) {
+    ctx.fail(list, key, "expected a list of sources");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i)
+    out.push_back(read_source(ctx, list[i], key + "[" + std::to_string(i) + "]"));
+}
+
+YAML::Node parse_yaml(Ctx& ctx, const std::string& text) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    ctx.fail(e.mark, "(syntax)", e.msg);
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+}
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Sources from one file of `source_files`: either a list, or a mapping with `sources:`.
+void load_source_file(std::vector<Problem>& problems, const std::string& path,
+                      std::vector<Source>& out) {
+  Ctx ctx{path, problems};
+  auto text = read_text(path);
+  if (!text) {
+    problems.push_back({{path, 0, 0}, "source_files", "cannot read file"});
+    return;
+  }
+  YAML::Node root = parse_yaml(ctx, *text);
+  if (!root.IsDefined() || root.IsNull()) return;
+  if (root.IsSequence()) {
+    read_sources(ctx, root, "sources", out);
+    return;
+  }
+  MapReader r(ctx, root, "");
+  read_sources(ctx, r.get("sources", true), "sources", out);
+  r.finish();
+}
+
+Config load(const std::string& text, const std::string& name) {
+  std::vector<Problem> problems;
+  Ctx ctx{name, problems};
+  Config cfg;
+  YAML::Node root = parse_yaml(ctx, text);
+  if (root.IsDefined()) {
+    MapReader r(ctx, root, "");
+    r.string("state_dir", cfg.state_dir);
+    r.string("log_level", cfg.log_level);
+    static const std::set<std::string> kLevels = {"trace", "debug", "info",
+                                                  "warn",  "error", "critical", "off"};
+    if (!kLevels.count(cfg.log_level))
+      r.fail("log_level", "expected one of trace, debug, info, warn, error, critical, off");
+    std::chrono::milliseconds retention = cfg.retention;
+    r.duration("retention", retention, std::chrono::hours(1));
+    cfg.retention = std::chrono::duration_cast<std::chrono::hours>(retention);
+
+    if (YAML::Node m = r.get("metrics", false); m.IsDefined()) {
+      MapReader mr(ctx, m, "metrics");
+      mr.string("listen", cfg.metrics.listen);
+      if (cfg.metrics.listen.rfind(':') == std::string::npos)
+        mr.fail("listen", "expected HOST:PORT, e.g. 127.0.0.1:9464");
+      mr.finish();
+    }
+    {
+      MapReader kr(ctx, r.get("kafka", true), "kafka");
+      kr.string("brokers", cfg.kafka.brokers, true);
+      kr.string("topic", cfg.kafka.topic);
+      kr.string_map("properties", cfg.kafka.properties);
+      for (const char* forced : {"enable.idempotence", "acks"}) {
+        auto it = cfg.kafka.properties.find(forced);
+        if (it == cfg.kafka.properties.end()) continue;
+        const bool ok = std::string(forced) == "acks" ? (it->second == "all" || it->second == "-1")
+                                                      : it->second == "true";
+        if (!ok)
+          kr.fail("properties",
+                  std::string(forced) + " must stay at its default: newsd never loses a post");
+      }
+      kr.finish();
+    }
+    if (YAML::Node h = r.get("http", false); h.IsDefined()) {
+      MapReader hr(ctx, h, "http");
+      hr.string("user_agent", cfg.http.user_agent);
+      hr.duration("connect_timeout", cfg.http.connect_timeout, std::chrono::milliseconds(100));
+      hr.duration("timeout", cfg.http.timeout, std::chrono::milliseconds(100));
+      hr.size("max_body", cfg.http.max_body);
+      hr.finish();
+    }
+    read_sources(ctx, r.get("sources", false), "sources", cfg.sources);
+
+    if (YAML::Node files = r.get("source_files", false); files.IsDefined()) {
+      if (!files.IsSequence()) {
+        ctx.fail(files, "source_files", "expected a list of file patterns");
+      } else {
+        for (const auto& pattern : files) {
+          glob_t g{};
+          const int rc = glob(pattern.Scalar().c_str(), 0, nullptr, &g);
+          if (rc == 0) {
+            for (std::size_t i = 0; i < g.gl_pathc; ++i)
+              load_source_file(problems, g.gl_pathv[i], cfg.sources);
+          } else if (rc != GLOB_NOMATCH) {
+            ctx.fail(pattern, "source_files", "cannot expand pattern");
+          }
+          globfree(&g);
+        }
+      }
+    }
+    r.finish();
+  }
+
+  std::set<std::string> names;
+  for (const auto& s : cfg.sources) {
+    if (!s.name.empty() && !names.insert(s.name).second)
+      problems.push_back({s.where, "sources", "duplicate source name '" + s.name + "'"});
+  }
+  if (!problems.empty()) throw ConfigErrors(std::move(problems));
+  return cfg;
+}
+
+}  // namespace
+
+Config load_string(const std::string& yaml, const std::string& name) { return load(yaml, name); }
+
+Config load_file(const std::string& path) {
+  auto text = read_text(path);
+  if (!text) throw ConfigErrors({{{path, 0, 0}, "(file)", "cannot read file"}});
+  return load(*text, path);
+}
+
+}  // namespace newsd::config

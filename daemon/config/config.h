@@ -1,0 +1,100 @@
+// Typed, validated configuration loaded from one YAML file (plus `source_files` globs).
+//
+// Every key is declared in config.cpp with its type, default and validator; unknown keys are
+// errors. Loading collects every problem and throws ConfigErrors once, each error naming
+// file:line:col and the key, so `newsd check-config` can print them all.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace newsd::config {
+
+struct Location {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+struct Problem {
+  Location where;
+  std::string key;  // dotted path, e.g. sources[2].interval
+  std::string message;
+  std::string to_string() const;  // file:line:col: key: message
+};
+
+class ConfigErrors : public std::runtime_error {
+ public:
+  explicit ConfigErrors(std::vector<Problem> problems);
+  const std::vector<Problem>& problems() const { return problems_; }
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+struct JsonApi {
+  std::string items;                          // JSON pointer to the item array
+  std::map<std::string, std::string> fields;  // record field -> JSON pointer
+  std::optional<std::string> detail_url;      // template with {field} placeholders
+  std::optional<std::string> detail_body;     // JSON pointer to the body in the detail
+};
+
+struct Source {
+  std::string name;
+  std::string url;
+  std::string format = "auto";
+  std::chrono::milliseconds interval{std::chrono::minutes(5)};
+  bool follow = false;
+  std::string timezone = "UTC";
+  std::optional<std::string> category;  // overrides what the document says
+  std::optional<std::string> media;
+  std::optional<JsonApi> json_api;
+  Location where;
+};
+
+struct Kafka {
+  std::string brokers;
+  std::string topic = "news.{category}";
+  std::map<std::string, std::string> properties;  // handed to librdkafka unchanged
+};
+
+struct Metrics {
+  std::string listen = "127.0.0.1:9464";
+};
+
+struct Http {
+  std::string user_agent = "newsd/0.1";
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds timeout{30'000};
+  std::size_t max_body = 16u << 20;
+};
+
+struct Config {
+  std::string state_dir = "/var/lib/newsd";
+  std::string log_level = "info";
+  Metrics metrics;
+  Kafka kafka;
+  Http http;
+  std::chrono::hours retention{24 * 90};  // seen entries older than this are pruned
+  std::vector<Source> sources;
+};
+
+// Loads and validates `path`. Throws ConfigErrors listing every problem.
+Config load_file(const std::string& path);
+
+// Same, from text (used by tests; `name` stands for the file in messages).
+Config load_string(const std::string& yaml, const std::string& name);
+
+// "500ms", "30s", "5m", "2h", "1d" -> duration; nullopt if malformed.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+// "8MiB", "512KiB", "1GB", "100" (bytes) -> bytes; nullopt if malformed.
+std::optional<std::size_t> parse_size(const std::string& text);
+// Replaces ${NAME} from the environment; nullopt + the missing name when unset.
+std::optional<std::string> interpolate_env(const std::string& text, std::string* missing);
+
+}  // namespace newsd::config

@@ -1,0 +1,134 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "config/config.h"
+
+namespace newsd::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> errors_of(const std::string& yaml) {
+  try {
+    load_string(yaml, "t.yaml");
+  } catch (const ConfigErrors& e) {
+    std::vector<std::string> out;
+    for (const auto& p : e.problems()) out.push_back(p.to_string());
+    return out;
+  }
+  return {};
+}
+
+TEST(Config, LoadsTheDesignExampleShape) {
+  const auto cfg = load_string(R"(
+state_dir: /var/lib/newsd
+metrics:
+  listen: 127.0.0.1:9464
+kafka:
+  brokers: 127.0.0.1:9092
+  topic: news.{category}
+  properties:
+    compression.type: zstd
+sources:
+  - name: finews
+    url: https://finews.withounder.com/feed.xml
+    format: atom
+    interval: 60s
+    follow: true
+    timezone: Asia/Shanghai
+  - name: eastmoney-37
+    url: http://api.example/webapi?marketType=37&count=100
+    format: json_api
+    items: /record
+    fields: {id: /infoCode, title: /title, published_at: /datetime, media: /medianame}
+    detail: {url: "http://api.example/GetNewsText.do?id={id}", body: /text}
+    timezone: Asia/Shanghai
+)",
+                               "design.yaml");
+  ASSERT_EQ(cfg.sources.size(), 2u);
+  EXPECT_EQ(cfg.sources[0].interval, 60s);
+  EXPECT_TRUE(cfg.sources[0].follow);
+  EXPECT_EQ(cfg.sources[0].timezone, "Asia/Shanghai");
+  EXPECT_EQ(cfg.kafka.properties.at("compression.type"), "zstd");
+  ASSERT_TRUE(cfg.sources[1].json_api);
+  EXPECT_EQ(cfg.sources[1].json_api->fields.at("id"), "/infoCode");
+  EXPECT_EQ(*cfg.sources[1].json_api->detail_url, "http://api.example/GetNewsText.do?id={id}");
+  EXPECT_EQ(cfg.sources[0].where.line, 11);
+}
+
+TEST(Config, ReportsEveryErrorWithFileLineColumnAndKey) {
+  const std::string path = std::string(NEWSD_SOURCE_DIR) +
+                           "/daemon/config/tests/data/every_error_at_once.yaml";
+  try {
+    load_file(path);
+    FAIL() << "expected errors";
+  } catch (const ConfigErrors& e) {
+    const std::string all = e.what();
+    EXPECT_NE(all.find(path + ":4:3: kafka.colour: unknown key"), std::string::npos) << all;
+    EXPECT_NE(all.find("sources[1].name: use letters"), std::string::npos) << all;
+    EXPECT_NE(all.find(path + ":10:10: sources[1].url: must be an http"), std::string::npos)
+        << all;
+    EXPECT_NE(all.find("sources[1].format: unknown format 'yaml'"), std::string::npos) << all;
+    EXPECT_NE(all.find("sources[1].interval: expected a duration"), std::string::npos) << all;
+    EXPECT_NE(all.find("sources[1].timezone: unknown time zone"), std::string::npos) << all;
+    EXPECT_NE(all.find("duplicate source name 'ok'"), std::string::npos) << all;
+    EXPECT_EQ(e.problems().size(), 7u) << all;
+  }
+}
+
+TEST(Config, RejectsUnknownTopLevelKeys) {
+  const auto errs = errors_of("kafka: {brokers: x:1}\nsourcse: []\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0], "t.yaml:2:1: sourcse: unknown key");
+}
+
+TEST(Config, RequiresKafkaBrokers) {
+  const auto errs = errors_of("state_dir: /tmp\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("kafka: required key is missing"), std::string::npos);
+}
+
+TEST(Config, ReportsSyntaxErrorsWithPosition) {
+  const auto errs = errors_of("kafka:\n  brokers: [unclosed\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].rfind("t.yaml:", 0), 0u);
+}
+
+TEST(Config, ReplacesEnvironmentVariables) {
+  ::setenv("NEWSD_TEST_BROKERS", "10.0.0.1:9092", 1);
+  const auto cfg = load_string("kafka: {brokers: '${NEWSD_TEST_BROKERS}'}\n", "t.yaml");
+  EXPECT_EQ(cfg.kafka.brokers, "10.0.0.1:9092");
+  ::unsetenv("NEWSD_TEST_UNSET_VAR");
+  const auto errs = errors_of("kafka: {brokers: '${NEWSD_TEST_UNSET_VAR}'}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("${NEWSD_TEST_UNSET_VAR} is not set"), std::string::npos);
+}
+
+TEST(Config, RefusesToWeakenDeliveryGuarantees) {
+  const auto errs = errors_of("kafka: {brokers: x:1, properties: {acks: '1'}}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("acks must stay at its default"), std::string::npos);
+}
+
+TEST(Config, ParsesDurationsWithUnits) {
+  EXPECT_EQ(parse_duration("500ms"), 500ms);
+  EXPECT_EQ(parse_duration("30s"), 30s);
+  EXPECT_EQ(parse_duration("5m"), 5min);
+  EXPECT_EQ(parse_duration("1.5h"), 90min);
+  EXPECT_EQ(parse_duration("1d"), 24h);
+  EXPECT_FALSE(parse_duration("5"));
+  EXPECT_FALSE(parse_duration("-1s"));
+  EXPECT_FALSE(parse_duration("s"));
+}
+
+TEST(Config, ParsesSizesWithUnits) {
+  EXPECT_EQ(parse_size("8MiB"), 8u << 20);
+  EXPECT_EQ(parse_size("512KiB"), 512u << 10);
+  EXPECT_EQ(parse_size("1GB"), 1000000000u);
+  EXPECT_EQ(parse_size("100"), 100u);
+  EXPECT_FALSE(parse_size("8 parsecs"));
+}
+
+}  // namespace
+}  // namespace newsd::config

@@ -1,0 +1,53 @@
+// The dedupe stage's state: which posts have been acknowledged by Kafka, and each source's
+// conditional-GET state. Behind an interface so a Kafka-backed store can replace SQLite
+// when several instances share sources.
+//
+// Thread-safety: not thread-safe; used from the event loop only.
+// Error policy: opening failures throw StoreError naming the path (start-up); failures of
+// single writes come back as false plus a logged error, so the post is simply retried.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "core/post.h"
+
+namespace newsd::dedupe {
+
+class StoreError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct SeenEntry {
+  std::string content_sha256;
+  std::optional<Timestamp> updated_at;  // the entry's own updated time when it had one
+};
+
+struct PollState {
+  std::optional<std::string> etag;
+  std::optional<std::string> last_modified;
+  int consecutive_failures = 0;
+};
+
+class SeenStore {
+ public:
+  virtual ~SeenStore() = default;
+  virtual std::optional<SeenEntry> find(const std::string& source, const std::string& id) = 0;
+  // Records an acknowledged post. Returns false when the write failed.
+  virtual bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
+                      Timestamp acked_at) = 0;
+  // Forgets entries acknowledged before `cutoff`; returns how many.
+  virtual std::size_t prune(Timestamp cutoff) = 0;
+  virtual std::size_t size() = 0;
+
+  virtual PollState poll_state(const std::string& source) = 0;
+  virtual bool save_poll_state(const std::string& source, const PollState& state) = 0;
+};
+
+// Opens (creating if needed) `state_dir`/newsd.sqlite3 in WAL mode. Throws StoreError.
+std::unique_ptr<SeenStore> open_sqlite(const std::filesystem::path& state_dir);
+
+}  // namespace newsd::dedupe

@@ -1,0 +1,227 @@
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include "core/log.h"
+#include "dedupe/seen_store.h"
+
+namespace newsd::dedupe {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS seen (
+  source         TEXT NOT NULL,
+  id             TEXT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  updated_at     INTEGER,
+  acked_at       INTEGER NOT NULL,
+  PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_acked_at ON seen(acked_at);
+CREATE TABLE IF NOT EXISTS poll_state (
+  source               TEXT PRIMARY KEY,
+  etag                 TEXT,
+  last_modified        TEXT,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql";
+
+// Owns one prepared statement; reset after each use so it can be reused.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK)
+      throw StoreError(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  sqlite3_stmt* get() { return s_; }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// Resets and clears bindings when a use of a statement ends, however it ends.
+struct Use {
+  explicit Use(Stmt& s) : s(s.get()) {}
+  ~Use() {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
+  sqlite3_stmt* s;
+};
+
+void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+void bind_opt(sqlite3_stmt* s, int i, const std::optional<std::string>& v) {
+  if (v) bind_text(s, i, *v);
+  else sqlite3_bind_null(s, i);
+}
+std::optional<std::string> column_opt(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                     sqlite3_column_bytes(s, i));
+}
+
+class SqliteStore final : public SeenStore {
+ public:
+  explicit SqliteStore(const std::filesystem::path& dir) : log_(log::get("dedupe")) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw StoreError("cannot create state directory " + dir.string() + ": " + ec.message());
+    path_ = (dir / "newsd.sqlite3").string();
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw StoreError("cannot open state database " + path_ + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    try {
+      // quick_check catches a corrupt file at start instead of on the first write.
+      exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+      check_integrity();
+      exec(kSchema);
+      find_ = std::make_unique<Stmt>(
+          db_, "SELECT content_sha256, updated_at FROM seen WHERE source=?1 AND id=?2");
+      commit_ = std::make_unique<Stmt>(
+          db_,
+          "INSERT INTO seen(source,id,content_sha256,updated_at,acked_at) VALUES(?1,?2,?3,?4,?5) "
+          "ON CONFLICT(source,id) DO UPDATE SET content_sha256=excluded.content_sha256, "
+          "updated_at=excluded.updated_at, acked_at=excluded.acked_at");
+      prune_ = std::make_unique<Stmt>(db_, "DELETE FROM seen WHERE acked_at < ?1");
+      count_ = std::make_unique<Stmt>(db_, "SELECT count(*) FROM seen");
+      get_poll_ = std::make_unique<Stmt>(
+          db_,
+          "SELECT etag, last_modified, consecutive_failures FROM poll_state WHERE source=?1");
+      put_poll_ = std::make_unique<Stmt>(
+          db_,
+          "INSERT INTO poll_state(source,etag,last_modified,consecutive_failures) "
+          "VALUES(?1,?2,?3,?4) ON CONFLICT(source) DO UPDATE SET etag=excluded.etag, "
+          "last_modified=excluded.last_modified, "
+          "consecutive_failures=excluded.consecutive_failures");
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+
+  ~SqliteStore() override { release(); }
+
+  std::optional<SeenEntry> find(const std::string& source, const std::string& id) override {
+    Use u(*find_);
+    bind_text(u.s, 1, source);
+    bind_text(u.s, 2, id);
+    const int rc = sqlite3_step(u.s);
+    if (rc == SQLITE_ROW) {
+      SeenEntry e;
+      e.content_sha256 = *column_opt(u.s, 0);
+      if (sqlite3_column_type(u.s, 1) != SQLITE_NULL)
+        e.updated_at = Timestamp(std::chrono::seconds(sqlite3_column_int64(u.s, 1)));
+      return e;
+    }
+    if (rc != SQLITE_DONE) log_->error("state lookup failed in {}: {}", path_, sqlite3_errmsg(db_));
+    return std::nullopt;
+  }
+
+  bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
+              Timestamp acked_at) override {
+    Use u(*commit_);
+    bind_text(u.s, 1, source);
+    bind_text(u.s, 2, id);
+    bind_text(u.s, 3, entry.content_sha256);
+    if (entry.updated_at) sqlite3_bind_int64(u.s, 4, entry.updated_at->time_since_epoch().count());
+    else sqlite3_bind_null(u.s, 4);
+    sqlite3_bind_int64(u.s, 5, acked_at.time_since_epoch().count());
+    return done(sqlite3_step(u.s), "commit");
+  }
+
+  std::size_t prune(Timestamp cutoff) override {
+    Use u(*prune_);
+    sqlite3_bind_int64(u.s, 1, cutoff.time_since_epoch().count());
+    if (!done(sqlite3_step(u.s), "prune")) return 0;
+    return static_cast<std::size_t>(sqlite3_changes(db_));
+  }
+
+  std::size_t size() override {
+    Use u(*count_);
+    if (sqlite3_step(u.s) != SQLITE_ROW) return 0;
+    return static_cast<std::size_t>(sqlite3_column_int64(u.s, 0));
+  }
+
+  PollState poll_state(const std::string& source) override {
+    Use u(*get_poll_);
+    bind_text(u.s, 1, source);
+    PollState st;
+    if (sqlite3_step(u.s) == SQLITE_ROW) {
+      st.etag = column_opt(u.s, 0);
+      st.last_modified = column_opt(u.s, 1);
+      st.consecutive_failures = sqlite3_column_int(u.s, 2);
+    }
+    return st;
+  }
+
+  bool save_poll_state(const std::string& source, const PollState& st) override {
+    Use u(*put_poll_);
+    bind_text(u.s, 1, source);
+    bind_opt(u.s, 2, st.etag);
+    bind_opt(u.s, 3, st.last_modified);
+    sqlite3_bind_int(u.s, 4, st.consecutive_failures);
+    return done(sqlite3_step(u.s), "poll state write");
+  }
+
+ private:
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      throw StoreError("state database " + path_ + ": " + msg);
+    }
+  }
+
+  void check_integrity() {
+    Stmt s(db_, "PRAGMA quick_check");
+    Use u(s);
+    std::string result;
+    while (sqlite3_step(u.s) == SQLITE_ROW) {
+      if (!result.empty()) result += "; ";
+      result += reinterpret_cast<const char*>(sqlite3_column_text(u.s, 0));
+    }
+    if (result != "ok")
+      throw StoreError("state database " + path_ + " is corrupt (" + result +
+                       "); move it aside to start afresh, which re-publishes retained posts");
+  }
+
+  bool done(int rc, const char* what) {
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return true;
+    log_->error("state {} failed in {}: {}", what, path_, sqlite3_errmsg(db_));
+    return false;
+  }
+
+  void release() {
+    find_.reset();
+    commit_.reset();
+    prune_.reset();
+    count_.reset();
+    get_poll_.reset();
+    put_poll_.reset();
+    if (db_) sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+  std::shared_ptr<spdlog::logger> log_;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<Stmt> find_, commit_, prune_, count_, get_poll_, put_poll_;
+};
+
+}  // namespace
+
+std::unique_ptr<SeenStore> open_sqlite(const std::filesystem::path& state_dir) {
+  return std::make_unique<SqliteStore>(state_dir);
+}
+
+}  // namespace newsd::dedupe

@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "dedupe/seen_store.h"
+
+namespace newsd::dedupe {
+namespace {
+
+using namespace std::chrono;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("newsd-dedupe-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+const Timestamp kT0 = sys_days{2024y / January / 1};
+
+TEST_F(SqliteStoreTest, RemembersCommittedPostsAcrossReopen) {
+  {
+    auto store = open_sqlite(dir_);
+    EXPECT_FALSE(store->find("s", "a"));
+    ASSERT_TRUE(store->commit("s", "a", {"h1", kT0}, kT0));
+  }
+  auto store = open_sqlite(dir_);
+  auto e = store->find("s", "a");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->content_sha256, "h1");
+  EXPECT_EQ(e->updated_at, kT0);
+  EXPECT_FALSE(store->find("other", "a"));
+}
+
+TEST_F(SqliteStoreTest, UpdatesTheHashWhenContentChanges) {
+  auto store = open_sqlite(dir_);
+  store->commit("s", "a", {"h1", std::nullopt}, kT0);
+  store->commit("s", "a", {"h2", std::nullopt}, kT0 + 1s);
+  EXPECT_EQ(store->find("s", "a")->content_sha256, "h2");
+  EXPECT_EQ(store->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, PrunesEntriesOlderThanTheCutoff) {
+  auto store = open_sqlite(dir_);
+  store->commit("s", "old", {"h", std::nullopt}, kT0);
+  store->commit("s", "new", {"h", std::nullopt}, kT0 + 48h);
+  EXPECT_EQ(store->prune(kT0 + 24h), 1u);
+  EXPECT_FALSE(store->find("s", "old"));
+  EXPECT_TRUE(store->find("s", "new"));
+}
+
+TEST_F(SqliteStoreTest, KeepsConditionalGetStatePerSource) {
+  {
+    auto store = open_sqlite(dir_);
+    EXPECT_FALSE(store->poll_state("s").etag);
+    store->save_poll_state("s", {"\"v1\"", "Mon, 01 Jan 2024 00:00:00 GMT", 2});
+  }
+  auto st = open_sqlite(dir_)->poll_state("s");
+  EXPECT_EQ(st.etag, "\"v1\"");
+  EXPECT_EQ(st.last_modified, "Mon, 01 Jan 2024 00:00:00 GMT");
+  EXPECT_EQ(st.consecutive_failures, 2);
+}
+
+TEST_F(SqliteStoreTest, RefusesACorruptDatabaseWithAClearError) {
+  std::filesystem::create_directories(dir_);
+  {
+    std::ofstream f(dir_ / "newsd.sqlite3", std::ios::binary);
+    f << "SQLite format 3" << std::string(1, '\0') << std::string(4000, 'x');
+  }
+  try {
+    open_sqlite(dir_);
+    FAIL() << "a corrupt database must not open";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find((dir_ / "newsd.sqlite3").string()), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace newsd::dedupe

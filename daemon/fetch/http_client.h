@@ -1,0 +1,82 @@
+// The fetch stage: HTTP GETs driven by libcurl's multi interface on the daemon's single
+// boost::asio::io_context (CURLMOPT_SOCKETFUNCTION / CURLMOPT_TIMERFUNCTION), so thousands
+// of sources need no thread each. Thread-safety: every member must be called on the
+// io_context's thread; completion handlers run there too.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace newsd::fetch {
+
+// Why a request failed before or instead of yielding an HTTP status.
+enum class ErrorClass {
+  none,         // an HTTP response arrived (any status)
+  dns,          // could not resolve host
+  connect,      // refused / unreachable / connect timeout
+  timeout,      // total or low-speed timeout
+  tls,          // certificate or handshake failure
+  too_large,    // body exceeded max_body_bytes
+  protocol,     // malformed response, reset mid-transfer, bad redirect, disallowed scheme
+  aborted,      // the client was shut down
+};
+
+std::string_view to_string(ErrorClass c);
+
+struct Request {
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds total_timeout{30'000};
+  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  std::string user_agent = "newsd/0.1 (+https://github.com/newsd)";
+};
+
+struct Response {
+  ErrorClass error = ErrorClass::none;
+  std::string error_message;           // curl's message when error != none
+  long status = 0;                     // HTTP status when error == none
+  std::string body;
+  std::string content_type;
+  std::string effective_url;           // after redirects
+  std::optional<std::string> etag;
+  std::optional<std::string> last_modified;
+  std::optional<std::string> retry_after;
+  std::chrono::steady_clock::duration elapsed{};
+};
+
+using Handler = std::function<void(Response)>;
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Starts a GET; `done` runs exactly once on the io_context thread, never inline.
+  virtual void get(Request request, Handler done) = 0;
+  virtual std::size_t in_flight() const = 0;
+  // Aborts every transfer (their handlers get ErrorClass::aborted).
+  virtual void shutdown() = 0;
+};
+
+// Connection-pool settings of the real client (curl multi options). Connections are reused
+// through the multi's connection cache; transfers beyond a limit wait for a free connection.
+struct CurlOptions {
+  long max_host_connections = 4;    // CURLMOPT_MAX_HOST_CONNECTIONS; 0 = no limit
+  long max_total_connections = 0;   // CURLMOPT_MAX_TOTAL_CONNECTIONS; 0 = no limit
+  long max_cached_connections = 0;  // CURLMOPT_MAXCONNECTS; 0 = curl's default
+};
+
+// The real client: curl multi bound to `io`. Only http and https, at most 5 redirects,
+// TLS verification on, gzip/deflate/br/zstd as the linked libcurl supports.
+// Must be destroyed before `io`; destroying it aborts what is in flight (handlers are posted
+// with ErrorClass::aborted). Throws std::runtime_error if libcurl cannot be initialised.
+std::unique_ptr<HttpClient> make_curl_client(boost::asio::io_context& io,
+                                             CurlOptions options = {});
+
+}  // namespace newsd::fetch

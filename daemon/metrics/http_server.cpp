@@ -1,0 +1,118 @@
+#include "metrics/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <stdexcept>
+
+#include "core/log.h"
+
+namespace newsd::metrics {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& io, const Metrics& m, std::function<Readiness()> r)
+      : io(io), acceptor(io), metrics(m), readiness(std::move(r)), log(log::get("http")) {}
+
+  void accept() {
+    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+      if (!ec) std::make_shared<Session>(self, std::move(s))->read();
+      self->accept();
+    });
+  }
+
+  struct Session : std::enable_shared_from_this<Session> {
+    Session(std::shared_ptr<Impl> server, tcp::socket s)
+        : server(std::move(server)), stream(std::move(s)) {}
+
+    void read() {
+      stream.expires_after(std::chrono::seconds(10));
+      http::async_read(stream, buffer, request,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (!ec) self->respond();
+                       });
+    }
+
+    void respond() {
+      auto res = std::make_shared<http::response<http::string_body>>();
+      res->version(request.version());
+      res->keep_alive(false);
+      res->set(http::field::server, "newsd");
+      const std::string target(request.target());
+      const std::string path = target.substr(0, target.find('?'));
+      if (request.method() != http::verb::get && request.method() != http::verb::head) {
+        res->result(http::status::method_not_allowed);
+        res->body() = "only GET\n";
+      } else if (path == "/metrics") {
+        res->result(http::status::ok);
+        res->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        res->body() = server->metrics.serialize();
+      } else if (path == "/healthz") {
+        res->result(http::status::ok);
+        res->body() = "ok\n";
+      } else if (path == "/readyz") {
+        const Readiness r = server->readiness();
+        res->result(r.ready ? http::status::ok : http::status::service_unavailable);
+        res->body() = r.detail + "\n";
+      } else {
+        res->result(http::status::not_found);
+        res->body() = "not found: try /metrics, /healthz or /readyz\n";
+      }
+      if (res->find(http::field::content_type) == res->end())
+        res->set(http::field::content_type, "text/plain; charset=utf-8");
+      res->prepare_payload();
+      http::async_write(stream, *res,
+                        [self = shared_from_this(), res](beast::error_code, std::size_t) {
+                          beast::error_code ignored;
+                          self->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                        });
+    }
+
+    std::shared_ptr<Impl> server;
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+  };
+
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  const Metrics& metrics;
+  std::function<Readiness()> readiness;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+HttpServer::HttpServer(asio::io_context& io, const std::string& listen, const Metrics& metrics,
+                       std::function<Readiness()> readiness)
+    : impl_(std::make_shared<Impl>(io, metrics, std::move(readiness))) {
+  const auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  try {
+    const auto port = static_cast<unsigned short>(std::stoul(listen.substr(colon + 1)));
+    const tcp::endpoint ep(asio::ip::make_address(host.empty() ? "0.0.0.0" : host), port);
+    impl_->acceptor.open(ep.protocol());
+    impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    impl_->acceptor.bind(ep);
+    impl_->acceptor.listen();
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot listen on " + listen + " for /metrics: " + e.what());
+  }
+  impl_->accept();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+unsigned short HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::stop() {
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+}  // namespace newsd::metrics

@@ -1,0 +1,197 @@
+#include "metrics/metrics.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <prometheus/collectable.h>
+#include <prometheus/text_serializer.h>
+#include <sstream>
+
+namespace newsd::metrics {
+namespace {
+
+using namespace prometheus;
+
+// process_* as the Prometheus client libraries define them, read from /proc/self.
+class ProcessCollector final : public Collectable {
+ public:
+  std::vector<MetricFamily> Collect() const override {
+    std::vector<MetricFamily> out;
+    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+    std::ifstream stat("/proc/self/stat");
+    std::string line;
+    std::getline(stat, line);
+    // Fields after the command name, which may itself contain spaces and parentheses.
+    const auto close = line.rfind(')');
+    if (close != std::string::npos) {
+      std::istringstream rest(line.substr(close + 2));
+      std::vector<std::string> f;
+      for (std::string s; rest >> s;) f.push_back(s);
+      // f[0] is field 3 (state): utime=14, stime=15, starttime=22, vsize=23, rss=24.
+      if (f.size() > 21) {
+        const double cpu = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+        add(out, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+            MetricType::Counter, cpu);
+        add(out, "process_start_time_seconds",
+            "Start time of the process since unix epoch in seconds.", MetricType::Gauge,
+            boot_time() + std::stod(f[19]) / ticks);
+        add(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+            MetricType::Gauge, std::stod(f[20]));
+        add(out, "process_resident_memory_bytes", "Resident memory size in bytes.",
+            MetricType::Gauge, std::stod(f[21]) * page);
+      }
+    }
+    add(out, "process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
+        open_fds());
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+      add(out, "process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge,
+          static_cast<double>(rl.rlim_cur));
+    return out;
+  }
+
+ private:
+  static void add(std::vector<MetricFamily>& out, const char* name, const char* help,
+                  MetricType type, double value) {
+    MetricFamily f;
+    f.name = name;
+    f.help = help;
+    f.type = type;
+    ClientMetric m;
+    if (type == MetricType::Counter) m.counter.value = value;
+    else m.gauge.value = value;
+    f.metric.push_back(m);
+    out.push_back(std::move(f));
+  }
+
+  static double boot_time() {
+    std::ifstream in("/proc/stat");
+    for (std::string key; in >> key;) {
+      if (key == "btime") {
+        double v = 0;
+        in >> v;
+        return v;
+      }
+    }
+    return 0;
+  }
+
+  static double open_fds() {
+    double n = 0;
+    if (DIR* d = opendir("/proc/self/fd")) {
+      while (dirent* e = readdir(d))
+        if (e->d_name[0] != '.') ++n;
+      closedir(d);
+      n -= 1;  // the directory stream's own descriptor
+    }
+    return n;
+  }
+};
+
+std::shared_ptr<ProcessCollector> process_collector() {
+  static auto c = std::make_shared<ProcessCollector>();
+  return c;
+}
+
+}  // namespace
+
+const Histogram::BucketBoundaries& latency_buckets() {
+  static const Histogram::BucketBoundaries b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                0.5,   1,    2.5,   5,    10,  30};
+  return b;
+}
+
+const Histogram::BucketBoundaries& freshness_buckets() {
+  static const Histogram::BucketBoundaries b = {1,    5,    15,    30,    60,   120,
+                                                300,  600,  1800,  3600,  7200, 21600,
+                                                43200, 86400};
+  return b;
+}
+
+Metrics::Metrics()
+    : registry(std::make_shared<Registry>()),
+      fetches(BuildCounter()
+                  .Name("newsd_fetches_total")
+                  .Help("HTTP fetches by source and outcome (HTTP status, not_modified, or "
+                        "error class).")
+                  .Register(*registry)),
+      fetch_duration(BuildHistogram()
+                         .Name("newsd_fetch_duration_seconds")
+                         .Help("Time from request start to complete response, by source.")
+                         .Register(*registry)),
+      fetch_bytes(BuildCounter()
+                      .Name("newsd_fetch_bytes_total")
+                      .Help("Response body bytes received (after decompression), by source.")
+                      .Register(*registry)),
+      posts(BuildCounter()
+                .Name("newsd_posts_total")
+                .Help("Posts by source and result: parsed, new, updated, duplicate.")
+                .Register(*registry)),
+      parse_errors(BuildCounter()
+                       .Name("newsd_parse_errors_total")
+                       .Help("Documents that could not be parsed, by source and format.")
+                       .Register(*registry)),
+      produced(BuildCounter()
+                   .Name("newsd_kafka_messages_produced_total")
+                   .Help("Messages acknowledged by Kafka, by topic.")
+                   .Register(*registry)),
+      delivery_errors(BuildCounter()
+                          .Name("newsd_kafka_delivery_errors_total")
+                          .Help("Messages whose delivery report carried an error, by topic.")
+                          .Register(*registry)),
+      enqueue_failures(BuildCounter()
+                           .Name("newsd_kafka_enqueue_failures_total")
+                           .Help("Posts the producer would not take, by reason (queue_full "
+                                 "pauses polling; failed is permanent).")
+                           .Register(*registry)),
+      ack_latency(BuildHistogram()
+                      .Name("newsd_kafka_ack_latency_seconds")
+                      .Help("Time from handing a message to the producer to its successful "
+                            "delivery report.")
+                      .Register(*registry)),
+      freshness(BuildHistogram()
+                    .Name("newsd_freshness_seconds")
+                    .Help("Time from a post's published_at to its Kafka acknowledgement.")
+                    .Register(*registry)),
+      queue_depth(BuildGauge()
+                      .Name("newsd_queue_depth")
+                      .Help("Items waiting in each internal queue (fetch, kafka).")
+                      .Register(*registry)),
+      last_success(BuildGauge()
+                       .Name("newsd_source_last_success_timestamp_seconds")
+                       .Help("Unix time of the source's last successful poll.")
+                       .Register(*registry)),
+      consecutive_failures(BuildGauge()
+                               .Name("newsd_source_consecutive_failures")
+                               .Help("Failed polls of the source since its last success.")
+                               .Register(*registry)),
+      state_errors(BuildCounter()
+                       .Name("newsd_state_errors_total")
+                       .Help("Failed reads or writes of the state database, by operation.")
+                       .Register(*registry)),
+      seen_entries(BuildGauge()
+                       .Name("newsd_seen_entries")
+                       .Help("Posts remembered in the seen-store.")
+                       .Register(*registry)),
+      kafka_reachable(BuildGauge()
+                          .Name("newsd_kafka_reachable")
+                          .Help("1 when the last metadata request reached a broker.")
+                          .Register(*registry)),
+      build_info(BuildGauge()
+                     .Name("newsd_build_info")
+                     .Help("Always 1; the labels name the running build.")
+                     .Register(*registry)) {
+  build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
+}
+
+std::string Metrics::serialize() const {
+  auto families = registry->Collect();
+  auto process = process_collector()->Collect();
+  families.insert(families.end(), process.begin(), process.end());
+  return TextSerializer().Serialize(families);
+}
+
+}  // namespace newsd::metrics

@@ -1,0 +1,54 @@
+// Every metric newsd exports, declared in one place with its help text. Stages get the
+// families by reference and add their own label values.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace newsd::metrics {
+
+struct Metrics {
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Prometheus text exposition of everything registered, process_* included.
+  std::string serialize() const;
+
+  std::shared_ptr<prometheus::Registry> registry;
+
+  // fetch
+  prometheus::Family<prometheus::Counter>& fetches;           // {source, outcome}
+  prometheus::Family<prometheus::Histogram>& fetch_duration;  // {source}
+  prometheus::Family<prometheus::Counter>& fetch_bytes;       // {source}
+  // parse + dedupe
+  prometheus::Family<prometheus::Counter>& posts;         // {source, result}
+  prometheus::Family<prometheus::Counter>& parse_errors;  // {source, format}
+  // publish
+  prometheus::Family<prometheus::Counter>& produced;          // {topic}
+  prometheus::Family<prometheus::Counter>& delivery_errors;   // {topic}
+  prometheus::Family<prometheus::Counter>& enqueue_failures;  // {reason}
+  prometheus::Family<prometheus::Histogram>& ack_latency;     // enqueue -> ack
+  prometheus::Family<prometheus::Histogram>& freshness;       // published -> ack
+  prometheus::Family<prometheus::Gauge>& queue_depth;         // {queue}
+  // sources and state
+  prometheus::Family<prometheus::Gauge>& last_success;          // {source}
+  prometheus::Family<prometheus::Gauge>& consecutive_failures;  // {source}
+  prometheus::Family<prometheus::Counter>& state_errors;        // {operation}
+  prometheus::Family<prometheus::Gauge>& seen_entries;
+  prometheus::Family<prometheus::Gauge>& kafka_reachable;
+  prometheus::Family<prometheus::Gauge>& build_info;  // {version}
+};
+
+// Standard buckets for fetch and delivery durations, in seconds.
+const prometheus::Histogram::BucketBoundaries& latency_buckets();
+// Buckets for freshness (published -> acked), seconds up to a day.
+const prometheus::Histogram::BucketBoundaries& freshness_buckets();
+
+}  // namespace newsd::metrics

@@ -1,0 +1,79 @@
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <thread>
+
+#include "metrics/http_server.h"
+
+namespace newsd::metrics {
+namespace {
+
+struct Reply {
+  long status = 0;
+  std::string body;
+};
+
+Reply get(unsigned short port, const std::string& path) {
+  Reply r;
+  CURL* c = curl_easy_init();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* ud) {
+        static_cast<std::string*>(ud)->append(p, s * n);
+        return s * n;
+      });
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_cleanup(c);
+  return r;
+}
+
+// Runs the server's loop on a thread while the test thread plays the client.
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void start(std::function<Readiness()> readiness) {
+    server_ = std::make_unique<HttpServer>(io_, "127.0.0.1:0", metrics_, std::move(readiness));
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    boost::asio::post(io_, [this] { server_->stop(); });
+    thread_.join();
+  }
+  boost::asio::io_context io_;
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+};
+
+TEST_F(HttpServerTest, ServesMetricsInPrometheusTextFormat) {
+  metrics_.posts.Add({{"source", "s"}, {"result", "new"}}).Increment(3);
+  start([] { return Readiness{true, "ok"}; });
+  const auto r = get(server_->port(), "/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("newsd_posts_total{result=\"new\",source=\"s\"} 3"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("newsd_build_info{version="), std::string::npos);
+  EXPECT_NE(r.body.find("process_resident_memory_bytes "), std::string::npos);
+  EXPECT_NE(r.body.find("process_open_fds "), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ReadyzReflectsTheReadinessCheck) {
+  std::atomic<bool> ready{false};
+  start([&] { return Readiness{ready.load(), ready ? "kafka: ok" : "kafka: unreachable"}; });
+  auto r = get(server_->port(), "/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, "kafka: unreachable\n");
+  ready = true;
+  r = get(server_->port(), "/readyz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(get(server_->port(), "/healthz").status, 200);
+  EXPECT_EQ(get(server_->port(), "/nope").status, 404);
+}
+
+}  // namespace
+}  // namespace newsd::metrics

@@ -1,0 +1,179 @@
+#include "parse/charset.h"
+
+#include <uchardet.h>
+#include <unicode/ucnv.h>
+#include <unicode/ucnv_cb.h>
+
+#include <memory>
+#include <optional>
+
+#include "core/log.h"
+#include "parse/text_util.h"
+
+namespace newsd::parse {
+namespace {
+
+// Labels browsers treat as supersets (WHATWG Encoding): decode with the superset so that
+// real-world bytes labelled with the narrower name still decode.
+std::string canonical_label(std::string_view label) {
+  const std::string l = ascii_lower(trim(label));
+  if (l == "gb2312" || l == "gbk" || l == "x-gbk" || l == "gb_2312-80" || l == "csgb2312" ||
+      l == "chinese" || l == "euc-cn") {
+    return "GB18030";
+  }
+  if (l == "iso-8859-1" || l == "latin1" || l == "l1" || l == "us-ascii" || l == "ascii" ||
+      l == "iso8859-1" || l == "iso_8859-1" || l == "cp1252") {
+    return "windows-1252";
+  }
+  if (l == "big5" || l == "big5-hkscs" || l == "x-x-big5" || l == "cn-big5") return "Big5-HKSCS";
+  if (l == "utf8") return "utf-8";
+  return l;
+}
+
+bool is_utf8_label(std::string_view l) { return l == "utf-8" || l == "unicode-1-1-utf-8"; }
+
+// To-Unicode callback: every illegal, irregular or unassigned sequence becomes one U+FFFD
+// (ICU's default would give U+001A for single-byte charsets).
+void to_u_replacement(const void*, UConverterToUnicodeArgs* args, const char*, int32_t,
+                      UConverterCallbackReason reason, UErrorCode* err) {
+  if (reason > UCNV_IRREGULAR) return;
+  *err = U_ZERO_ERROR;
+  const UChar replacement = 0xFFFD;
+  ucnv_cbToUWriteUChars(args, &replacement, 1, 0, err);
+}
+
+struct ConverterCloser {
+  void operator()(UConverter* c) const { ucnv_close(c); }
+};
+
+// Converts with ICU. With `strict`, nullopt when any byte sequence is invalid or unmapped;
+// otherwise such sequences become U+FFFD. nullopt as well for a charset ICU does not know.
+std::optional<std::string> convert(std::string_view bytes, const std::string& charset,
+                                   bool strict) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, ConverterCloser> conv(ucnv_open(charset.c_str(), &status));
+  if (U_FAILURE(status) || !conv) return std::nullopt;
+  if (strict) {
+    ucnv_setToUCallBack(conv.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  } else {
+    ucnv_setToUCallBack(conv.get(), to_u_replacement, nullptr, nullptr, nullptr, &status);
+  }
+  if (U_FAILURE(status)) return std::nullopt;
+  std::u16string utf16;
+  utf16.resize(bytes.size() * 2 + 16);  // UTF-16 never needs more than 2 units per byte
+  const char* src = bytes.data();
+  const char* src_end = bytes.data() + bytes.size();
+  UChar* dst = utf16.data();
+  ucnv_toUnicode(conv.get(), &dst, utf16.data() + utf16.size(), &src, src_end, nullptr, true,
+                 &status);
+  if (U_FAILURE(status)) return std::nullopt;
+  utf16.resize(static_cast<std::size_t>(dst - utf16.data()));
+  // UTF-16 -> UTF-8.
+  std::unique_ptr<UConverter, ConverterCloser> utf8(ucnv_open("UTF-8", &status));
+  if (U_FAILURE(status)) return std::nullopt;
+  std::string out;
+  out.resize(utf16.size() * 3 + 16);
+  char* odst = out.data();
+  const UChar* usrc = utf16.data();
+  ucnv_fromUnicode(utf8.get(), &odst, out.data() + out.size(), &usrc,
+                   utf16.data() + utf16.size(), nullptr, true, &status);
+  if (U_FAILURE(status)) return std::nullopt;
+  out.resize(static_cast<std::size_t>(odst - out.data()));
+  return out;
+}
+
+std::string detect_charset(std::string_view bytes) {
+  std::unique_ptr<std::remove_pointer_t<uchardet_t>, void (*)(uchardet_t)> ud(uchardet_new(),
+                                                                                 uchardet_delete);
+  if (!ud) return {};
+  // A prefix is plenty for detection and bounds the cost.
+  const std::string_view sample = bytes.substr(0, 256 * 1024);
+  if (uchardet_handle_data(ud.get(), sample.data(), sample.size()) != 0) return {};
+  uchardet_data_end(ud.get());
+  const char* name = uchardet_get_charset(ud.get());
+  return name != nullptr ? std::string(name) : std::string{};
+}
+
+// Value of `attr="..."` / `attr='...'` / `attr=value` starting the search at `from`.
+std::string attribute_value(std::string_view s, std::size_t pos) {
+  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) ++pos;
+  if (pos >= s.size() || s[pos] != '=') return {};
+  ++pos;
+  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) ++pos;
+  if (pos >= s.size()) return {};
+  const char q = s[pos];
+  std::size_t end;
+  if (q == '"' || q == '\'') {
+    ++pos;
+    end = s.find(q, pos);
+  } else {
+    end = s.find_first_of(" \t\r\n;\"'/>", pos);
+  }
+  if (end == std::string_view::npos) return {};
+  return std::string(trim(s.substr(pos, end - pos)));
+}
+
+}  // namespace
+
+std::string charset_from_content_type(std::string_view content_type) {
+  const std::string lower = ascii_lower(content_type);
+  const auto pos = lower.find("charset");
+  if (pos == std::string::npos) return {};
+  return attribute_value(content_type, pos + 7);
+}
+
+std::string charset_from_document(std::string_view bytes) {
+  const std::string head = ascii_lower(bytes.substr(0, 4096));
+  if (const auto decl = head.find("<?xml"); decl != std::string::npos && decl < 8) {
+    const auto end = head.find("?>", decl);
+    const auto enc = head.find("encoding", decl);
+    if (enc != std::string::npos && (end == std::string::npos || enc < end)) {
+      return std::string(attribute_value(bytes.substr(0, 4096), enc + 8));
+    }
+  }
+  // <meta charset="x"> or <meta http-equiv="Content-Type" content="text/html; charset=x">.
+  for (auto meta = head.find("<meta"); meta != std::string::npos;
+       meta = head.find("<meta", meta + 5)) {
+    const auto end = head.find('>', meta);
+    if (end == std::string::npos) break;
+    const auto cs = head.find("charset", meta);
+    if (cs == std::string::npos || cs > end) continue;
+    std::string v = attribute_value(bytes.substr(0, 4096), cs + 7);
+    if (!v.empty()) return v;
+  }
+  return {};
+}
+
+std::string to_utf8(std::string_view bytes, std::string_view content_type) {
+  // A byte order mark is the strongest declaration there is.
+  if (bytes.starts_with("\xEF\xBB\xBF")) {
+    bytes.remove_prefix(3);
+    return is_valid_utf8(bytes) ? std::string(bytes) : sanitize_utf8(bytes);
+  }
+  if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
+    const std::string cs = bytes.starts_with("\xFF\xFE") ? "UTF-16LE" : "UTF-16BE";
+    if (auto out = convert(bytes.substr(2), cs, false)) return *out;
+  }
+  const bool valid_utf8 = is_valid_utf8(bytes);
+  std::string declared = charset_from_content_type(content_type);
+  if (declared.empty()) declared = charset_from_document(bytes);
+  if (!declared.empty()) {
+    const std::string label = canonical_label(declared);
+    if (is_utf8_label(label)) return valid_utf8 ? std::string(bytes) : sanitize_utf8(bytes);
+    // UTF-16 declared in an ASCII-compatible document is a lie: the document was readable.
+    if (!label.starts_with("utf-16") && !label.starts_with("utf-32")) {
+      if (auto strict = convert(bytes, label, true)) return *strict;
+      if (valid_utf8) return std::string(bytes);
+      if (auto lenient = convert(bytes, label, false)) return *lenient;
+    }
+    log::get("parse")->debug("declared charset '{}' unusable; detecting", declared);
+  }
+  if (valid_utf8) return std::string(bytes);
+  const std::string detected = detect_charset(bytes);
+  if (!detected.empty()) {
+    if (auto out = convert(bytes, canonical_label(detected), false)) return *out;
+  }
+  return sanitize_utf8(bytes);
+}
+
+}  // namespace newsd::parse

@@ -1,0 +1,29 @@
+// The per-format parsers behind parse(). Each takes valid UTF-8 (charset already handled)
+// and fills everything but `source`, `fetched_at` and `content_sha256`, which parse() sets.
+// They may throw on resource exhaustion only; parse() turns that into an Error.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "parse/parser.h"
+
+namespace newsd::parse {
+
+// More entries than this in one document are dropped (and logged).
+inline constexpr std::size_t kMaxEntries = 10'000;
+
+Expected<std::vector<Parsed>> parse_jekyll(std::string_view text, const Context& ctx);
+Expected<std::vector<Parsed>> parse_text(std::string_view text, const Context& ctx);
+// RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0; `expected` is the format asked for, and a
+// document of another feed flavour is still read (the root element decides).
+Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
+                                         const Context& ctx);
+Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx);
+
+// id for a document without one of its own: the file slug of ctx.url, else ctx.url, else
+// empty (parse() then falls back to the content digest).
+std::string fallback_id(const Context& ctx);
+
+}  // namespace newsd::parse

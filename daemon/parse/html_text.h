@@ -1,0 +1,23 @@
+// HTML -> plain text for body_text and summaries.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+struct GumboInternalNode;  // gumbo's GumboNode
+
+namespace newsd::parse {
+
+// The readable text of an HTML fragment or document: entities decoded, no tags, no
+// script/style/template/head content; block elements (p, div, br, li, h1-h6, ...) become
+// paragraph breaks; whitespace inside a paragraph collapses to one space; paragraphs are
+// trimmed, empty ones dropped, and joined by a single '\n'. Any bytes are accepted.
+std::string html_to_text(std::string_view html);
+
+// The same extraction for one node of a document gumbo has already parsed.
+std::string gumbo_node_text(const GumboInternalNode* node);
+
+// True when `s` looks like it carries HTML markup or entities worth decoding.
+bool looks_like_html(std::string_view s);
+
+}  // namespace newsd::parse

@@ -1,0 +1,50 @@
+// The parse stage: bytes of one fetched document -> newsd.post/v1 records.
+//
+// Error policy: a document that cannot be parsed is an expected failure and comes back as
+// an Error value naming what is wrong; parsers never throw on untrusted input.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/post.h"
+#include "core/result.h"
+
+namespace newsd::parse {
+
+enum class Format { automatic, rss, rdf, atom, jsonfeed, json_api, jekyll, html, text };
+
+// "auto", "rss", ...; nullopt for an unknown name.
+std::optional<Format> format_from_string(std::string_view name);
+std::string_view to_string(Format f);
+
+struct Context {
+  std::string source;                  // the source's configured name -> Post::source
+  std::optional<std::string> url;      // where the document came from (or --url)
+  std::optional<std::string> file_name;  // local file (newsd parse): its slug can be the id
+  std::string timezone = "UTC";        // IANA zone for times written without an offset
+  std::string content_type;            // HTTP Content-Type, may be empty
+  Timestamp fetched_at{};              // -> Post::fetched_at
+};
+
+// One entry of a parsed document. Feeds give many, an article or a post gives one.
+// `link` is the entry's article link, used when the source follows links.
+struct Parsed {
+  Post post;
+  std::optional<std::string> link;
+};
+
+// Detects the format when `format` is automatic (Content-Type, then the first bytes).
+Format detect(std::string_view bytes, std::string_view content_type);
+
+// Parses a document into posts. Each returned post is sealed (content_sha256 set).
+Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const Context& ctx);
+
+// Merges an article fetched by following a feed entry's link into that entry: the entry keeps
+// its id, url and (non-empty) title and times; the article supplies body, media, origin, ...
+// The result is sealed again.
+Post merge_followed(const Post& entry, const Post& article);
+
+}  // namespace newsd::parse

@@ -1,0 +1,80 @@
+#include "parse/slug.h"
+
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <memory>
+#include <mutex>
+
+#include "core/log.h"
+
+namespace newsd::parse {
+namespace {
+
+// Building the Han-Latin transliterator loads large rule tables (tens of milliseconds), so
+// one instance serves the process. ICU transliterators are not documented as safe for
+// concurrent use, so calls are serialized; slugs are short and rare (one per post).
+class Transliteration {
+ public:
+  static Transliteration& instance() {
+    static Transliteration t;
+    return t;
+  }
+
+  // Transliterated UTF-8, or the input unchanged when ICU could not build the rules.
+  std::string apply(std::string_view text) {
+    icu::UnicodeString u =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+    {
+      std::lock_guard lock(mutex_);
+      if (!translit_) return std::string(text);
+      translit_->transliterate(u);
+    }
+    std::string out;
+    u.toUTF8String(out);
+    return out;
+  }
+
+ private:
+  Transliteration() {
+    UErrorCode status = U_ZERO_ERROR;
+    translit_.reset(icu::Transliterator::createInstance(
+        "Han-Latin; Latin-ASCII; [:Separator:] Remove; Lower", UTRANS_FORWARD, status));
+    if (U_FAILURE(status)) {
+      translit_.reset();
+      log::get("parse")->error("ICU transliterator unavailable ({}); slugs keep ASCII only",
+                               u_errorName(status));
+    }
+  }
+
+  std::mutex mutex_;
+  std::unique_ptr<icu::Transliterator> translit_;
+};
+
+}  // namespace
+
+bool is_slug(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+std::string slugify(std::string_view text) {
+  if (is_slug(text)) return std::string(text);
+  const std::string latin = Transliteration::instance().apply(text);
+  std::string out;
+  out.reserve(latin.size());
+  for (char c : latin) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (!keep) continue;
+    if (c == '-' && (out.empty() || out.back() == '-')) continue;
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+}  // namespace newsd::parse

@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include "parse/timeparse.h"
+
+namespace newsd::parse {
+namespace {
+
+std::string t(std::string_view text, std::string_view zone = "UTC") {
+  const auto ts = parse_time(text, zone);
+  return ts ? format_rfc3339(*ts) : "null";
+}
+
+TEST(TimeParse, ReadsRfc3339) {
+  EXPECT_EQ(t("2022-01-26T12:27:25Z"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("2022-01-26T20:27:25+08:00"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("2022-01-26T20:27:25.123456+08:00"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("2003-12-13T18:30:02-05:00"), "2003-12-13T23:30:02Z");
+  EXPECT_EQ(t("2022-01-26t12:27:25z"), "2022-01-26T12:27:25Z");
+}
+
+TEST(TimeParse, ReadsSpaceSeparatedTimesWithOffset) {
+  EXPECT_EQ(t("2022-01-26 20:27:25 +0800"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("2021-12-23 07:25:33 +0800"), "2021-12-22T23:25:33Z");
+  EXPECT_EQ(t("2022-01-26 20:27 +08:00"), "2022-01-26T12:27:00Z");
+}
+
+TEST(TimeParse, ReadsTimesWithoutOffsetInTheSourceZone) {
+  EXPECT_EQ(t("2022-01-26 20:27:25", "Asia/Shanghai"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("2022-01-26 20:27:25"), "2022-01-26T20:27:25Z");
+  // Daylight saving time is honoured.
+  EXPECT_EQ(t("2022-07-01 12:00:00", "America/New_York"), "2022-07-01T16:00:00Z");
+  EXPECT_EQ(t("2022-01-01 12:00:00", "America/New_York"), "2022-01-01T17:00:00Z");
+  EXPECT_EQ(t("2022-01-26", "Asia/Shanghai"), "2022-01-25T16:00:00Z");
+}
+
+TEST(TimeParse, ReadsRfc822WithNumericAndNamedZones) {
+  EXPECT_EQ(t("Wed, 26 Jan 2022 20:27:25 +0800"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("Wed, 26 Jan 2022 12:27:25 GMT"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("26 Jan 2022 07:27:25 EST"), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(t("Sat, 07 Sep 02 00:00:01 PDT"), "2002-09-07T07:00:01Z");
+  EXPECT_EQ(t("Wed, 26 January 2022 12:27 UT"), "2022-01-26T12:27:00Z");
+  EXPECT_EQ(t("Wed, 26 Jan 2022 20:27:25", "Asia/Shanghai"), "2022-01-26T12:27:25Z");
+}
+
+TEST(TimeParse, ReturnsNothingRatherThanGuessing) {
+  EXPECT_EQ(t(""), "null");
+  EXPECT_EQ(t("yesterday"), "null");
+  EXPECT_EQ(t("2022-13-01T00:00:00Z"), "null");
+  EXPECT_EQ(t("2022-02-30T00:00:00Z"), "null");
+  EXPECT_EQ(t("2022-01-26T25:00:00Z"), "null");
+  EXPECT_EQ(t("Wed, 26 Jan 2022 12:27:25 XYZ"), "null");
+  EXPECT_EQ(t("2022-01-26 20:27:25", "Mars/Olympus_Mons"), "null");
+  EXPECT_EQ(t("2022-01-26T20:27:25+0800 trailing"), "null");
+}
+
+TEST(TimeParse, ComputesZoneOffsetsWithIcu) {
+  using namespace std::chrono;
+  const local_seconds noon = local_days{2022y / January / 26} + 12h;
+  EXPECT_EQ(zone_offset_at_local("Asia/Shanghai", noon), 8 * 3600);
+  EXPECT_EQ(zone_offset_at_local("UTC", noon), 0);
+  EXPECT_EQ(zone_offset_at_local("Europe/Berlin", noon), 3600);
+  EXPECT_EQ(zone_offset_at_local("No/Such_Zone", noon), std::nullopt);
+}
+
+}  // namespace
+}  // namespace newsd::parse

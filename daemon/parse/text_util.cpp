@@ -1,0 +1,201 @@
+#include "parse/text_util.h"
+
+#include <boost/url.hpp>
+
+namespace newsd::parse {
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is ill-formed.
+std::size_t seq_len(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  const std::size_t left = s.size() - i;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && (b(i + 1) & 0xC0) == 0x80 ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (left < 3) return 0;
+    const unsigned char c1 = b(i + 1);
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+    if (c1 < lo || c1 > hi || (b(i + 2) & 0xC0) != 0x80) return 0;
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (left < 4) return 0;
+    const unsigned char c1 = b(i + 1);
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
+    if (c1 < lo || c1 > hi || (b(i + 2) & 0xC0) != 0x80 || (b(i + 3) & 0xC0) != 0x80) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+// Byte length of the whitespace character at s[i] (ASCII or Unicode space), else 0.
+std::size_t space_len(std::string_view s, std::size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') return 1;
+  const std::string_view rest = s.substr(i);
+  if (rest.starts_with("\xC2\xA0")) return 2;      // U+00A0
+  if (rest.starts_with("\xE3\x80\x80")) return 3;  // U+3000 ideographic space
+  if (rest.size() >= 3 && c == 0xE2 && static_cast<unsigned char>(rest[1]) == 0x80) {
+    const unsigned char c2 = static_cast<unsigned char>(rest[2]);
+    if ((c2 >= 0x80 && c2 <= 0x8A) || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF) return 3;
+  }
+  if (rest.starts_with("\xE2\x81\x9F")) return 3;  // U+205F
+  if (rest.starts_with("\xEF\xBB\xBF")) return 3;  // stray BOM / ZWNBSP
+  return 0;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = seq_len(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string sanitize_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = seq_len(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string_view strip_bom(std::string_view s) {
+  if (s.starts_with("\xEF\xBB\xBF")) s.remove_prefix(3);
+  return s;
+}
+
+std::string_view trim(std::string_view s) {
+  for (;;) {
+    if (s.empty()) return s;
+    const std::size_t n = space_len(s, 0);
+    if (n == 0) break;
+    s.remove_prefix(n);
+  }
+  // Trailing: step back over whole characters; spaces are at most 3 bytes long.
+  for (;;) {
+    bool removed = false;
+    for (std::size_t n = 1; n <= 3 && n <= s.size(); ++n) {
+      if (space_len(s, s.size() - n) == n) {
+        s.remove_suffix(n);
+        removed = true;
+        break;
+      }
+    }
+    if (!removed) return s;
+  }
+}
+
+std::string normalize_ws(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool pending_space = false;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = space_len(s, i);
+    if (n > 0) {
+      pending_space = !out.empty();
+      i += n;
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(s[i]);
+    ++i;
+  }
+  return out;
+}
+
+std::string cut_chars(std::string_view s, std::size_t max_chars) {
+  std::size_t i = 0;
+  for (std::size_t count = 0; i < s.size() && count < max_chars; ++count) {
+    const std::size_t n = seq_len(s, i);
+    i += n == 0 ? 1 : n;
+  }
+  return std::string(s.substr(0, i));
+}
+
+std::vector<std::string_view> split_lines(std::string_view s) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t end = s.find('\n', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view line = s.substr(start, end - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    lines.push_back(line);
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool starts_with_icase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && ascii_lower(s.substr(0, prefix.size())) == prefix;
+}
+
+std::string derive_title(const std::optional<std::string>& summary, std::string_view body,
+                         const std::optional<std::string>& url) {
+  const auto first_line = [](std::string_view text) -> std::string {
+    for (std::string_view line : split_lines(text)) {
+      std::string norm = normalize_ws(line);
+      if (!norm.empty()) return cut_chars(norm, 100);
+    }
+    return {};
+  };
+  if (summary) {
+    if (std::string t = first_line(*summary); !t.empty()) return t;
+  }
+  if (std::string t = first_line(body); !t.empty()) return t;
+  return url.value_or(std::string{});
+}
+
+std::string file_slug(std::string_view url) {
+  if (const auto q = url.find_first_of("?#"); q != std::string_view::npos) url = url.substr(0, q);
+  if (const auto slash = url.find_last_of("/\\"); slash != std::string_view::npos) {
+    url = url.substr(slash + 1);
+  }
+  if (const auto dot = url.rfind('.'); dot != std::string_view::npos && dot > 0) {
+    url = url.substr(0, dot);
+  }
+  return std::string(url);
+}
+
+bool is_absolute_http(std::string_view url) {
+  return starts_with_icase(url, "http://") || starts_with_icase(url, "https://");
+}
+
+std::string resolve_url(std::string_view base, std::string_view ref) {
+  const std::string_view r = trim(ref);
+  if (r.empty()) return std::string(base);
+  auto ref_url = boost::urls::parse_uri_reference(r);
+  if (!ref_url) return std::string(r);
+  if (ref_url->has_scheme()) return std::string(r);
+  auto base_url = boost::urls::parse_uri(trim(base));
+  if (!base_url) return std::string(r);
+  boost::urls::url out(*base_url);
+  if (!out.resolve(*ref_url)) return std::string(r);
+  return std::string(out.buffer());
+}
+
+}  // namespace newsd::parse

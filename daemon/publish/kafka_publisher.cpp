@@ -1,0 +1,201 @@
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "core/log.h"
+#include "publish/publisher.h"
+
+namespace newsd::publish {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Travels with each message as its opaque; the delivery report takes it back.
+struct Pending {
+  DeliveryHandler done;
+  Clock::time_point enqueued;
+};
+
+class KafkaPublisher final : public Publisher {
+ public:
+  KafkaPublisher(boost::asio::io_context& io, const KafkaOptions& options)
+      : io_(io), log_(log::get("publish")) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    auto set = [&](const std::string& key, const std::string& value) {
+      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) !=
+          RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        throw std::runtime_error("kafka.properties." + key + ": " + err);
+      }
+    };
+    set("bootstrap.servers", options.brokers);
+    set("client.id", "newsd");
+    // No loss: the broker must have the message on all in-sync replicas, and retries
+    // must not duplicate or reorder (idempotence implies acks=all).
+    set("enable.idempotence", "true");
+    set("acks", "all");
+    set("linger.ms", "5");
+    for (const auto& [k, v] : options.properties) set(k, v);
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivery);
+    rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::on_error);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk_ == nullptr) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error(std::string("cannot create Kafka producer: ") + err);
+    }
+    poller_ = std::thread([this] { serve(); });
+  }
+
+  ~KafkaPublisher() override {
+    stop_ = true;
+    poller_.join();
+    // Reports served here are posted to a loop that may no longer run: the posts stay
+    // unseen and are published again at the next start (at-least-once).
+    rd_kafka_flush(rk_, 10'000);
+    const int left = rd_kafka_outq_len(rk_);
+    if (left > 0)
+      log_->warn("{} message(s) were still queued at shutdown; they are not marked seen and "
+                 "will be published again",
+                 left);
+    rd_kafka_destroy(rk_);
+  }
+
+  Enqueue publish(const std::string& topic, const Post& post, DeliveryHandler done) override {
+    if (!fatal_error().empty()) return Enqueue::failed;
+    const std::string value = to_json(post);
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(8);
+    for (const auto& [name, v] : cloudevent_headers(post))
+      rd_kafka_header_add(headers, name.c_str(), static_cast<ssize_t>(name.size()), v.data(),
+                          static_cast<ssize_t>(v.size()));
+    auto* pending = new Pending{std::move(done), Clock::now()};
+    const rd_kafka_resp_err_t rc = rd_kafka_producev(
+        rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_KEY(const_cast<char*>(post.id.data()), post.id.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+    if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++in_flight_;
+      return Enqueue::queued;  // librdkafka owns the headers now
+    }
+    rd_kafka_headers_destroy(headers);
+    delete pending;
+    if (rc == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Enqueue::queue_full;
+    log_->error("cannot produce post {} to {}: {}", post.id, topic, rd_kafka_err2str(rc));
+    return Enqueue::failed;
+  }
+
+  std::size_t in_flight() const override { return in_flight_; }
+  bool reachable() const override { return reachable_; }
+  std::string fatal_error() const override {
+    std::lock_guard lock(mutex_);
+    return fatal_;
+  }
+
+ private:
+  // The poll thread: serves delivery reports and error callbacks continuously and checks
+  // that a broker answers. Nothing here touches loop state; results are posted to it.
+  void serve() {
+    auto next_probe = Clock::now();
+    while (!stop_) {
+      rd_kafka_poll(rk_, 100);
+      if (Clock::now() >= next_probe) {
+        const rd_kafka_metadata_t* md = nullptr;
+        const auto rc = rd_kafka_metadata(rk_, 0, nullptr, &md, 2000);
+        reachable_ = rc == RD_KAFKA_RESP_ERR_NO_ERROR && md != nullptr && md->broker_cnt > 0;
+        if (md) rd_kafka_metadata_destroy(md);
+        next_probe = Clock::now() + std::chrono::seconds(reachable_ ? 5 : 1);
+      }
+    }
+  }
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) noexcept {
+    auto* self = static_cast<KafkaPublisher*>(opaque);
+    auto* pending = static_cast<Pending*>(m->_private);
+    Delivery d;
+    d.ok = m->err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!d.ok) d.error = rd_kafka_err2str(m->err);
+    d.topic = rd_kafka_topic_name(m->rkt);
+    d.partition = m->partition;
+    d.offset = m->offset;
+    d.latency = Clock::now() - pending->enqueued;
+    if (d.ok) self->reachable_ = true;
+    // Shared ownership: if the loop is gone (shutdown), destroying the queued handler still
+    // frees the message's state.
+    std::shared_ptr<Pending> owned(pending);
+    boost::asio::post(self->io_, [self, owned, d = std::move(d)] {
+      --self->in_flight_;
+      owned->done(d);
+    });
+  }
+
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcept {
+    auto* self = static_cast<KafkaPublisher*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      const auto code = rd_kafka_fatal_error(rk, buf, sizeof buf);
+      std::lock_guard lock(self->mutex_);
+      self->fatal_ = std::string(rd_kafka_err2name(code)) + ": " + buf;
+      self->log_->critical("Kafka producer failed fatally: {}", self->fatal_);
+      return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->reachable_ = false;
+    self->log_->warn("Kafka: {} ({})", reason, rd_kafka_err2name(rd_kafka_resp_err_t(err)));
+  }
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<spdlog::logger> log_;
+  rd_kafka_t* rk_ = nullptr;
+  std::thread poller_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> reachable_{false};
+  std::size_t in_flight_ = 0;  // loop thread only
+  mutable std::mutex mutex_;
+  std::string fatal_;
+};
+
+class StdoutPublisher final : public Publisher {
+ public:
+  StdoutPublisher(boost::asio::io_context& io, std::ostream& out) : io_(io), out_(out) {}
+
+  Enqueue publish(const std::string& topic, const Post& post, DeliveryHandler done) override {
+    out_ << to_json(post) << '\n';
+    out_.flush();
+    ++in_flight_;
+    boost::asio::post(io_, [this, topic, done = std::move(done)] {
+      --in_flight_;
+      Delivery d;
+      d.ok = static_cast<bool>(out_);
+      if (!d.ok) d.error = "cannot write to standard output";
+      d.topic = topic;
+      done(d);
+    });
+    return Enqueue::queued;
+  }
+  std::size_t in_flight() const override { return in_flight_; }
+  bool reachable() const override { return true; }
+  std::string fatal_error() const override { return {}; }
+
+ private:
+  boost::asio::io_context& io_;
+  std::ostream& out_;
+  std::size_t in_flight_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Publisher> make_kafka(boost::asio::io_context& io, const KafkaOptions& options) {
+  return std::make_unique<KafkaPublisher>(io, options);
+}
+
+std::unique_ptr<Publisher> make_stdout(boost::asio::io_context& io, std::ostream& out) {
+  return std::make_unique<StdoutPublisher>(io, out);
+}
+
+}  // namespace newsd::publish

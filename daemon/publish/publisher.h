@@ -1,0 +1,70 @@
+// The publish stage: records to Kafka (or stdout for dry runs).
+//
+// Delivery guarantee: a post counts as delivered only when its delivery report says so; the
+// caller marks it seen then and only then. librdkafka retries by itself (idempotent
+// producer, acks=all); we never re-produce by hand. Thread-safety: publish() and the
+// delivery handlers run on the event loop's thread; librdkafka's own threads only post
+// reports back onto the loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "core/post.h"
+
+namespace newsd::publish {
+
+struct Delivery {
+  bool ok = false;
+  std::string error;  // librdkafka's message when !ok
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  std::chrono::steady_clock::duration latency{};  // enqueue -> report
+};
+
+using DeliveryHandler = std::function<void(const Delivery&)>;
+
+enum class Enqueue {
+  queued,      // the handler will run exactly once
+  queue_full,  // back-pressure: try again later; the handler will not run
+  failed,      // permanent (e.g. message too large, fatal producer); handler will not run
+};
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  virtual Enqueue publish(const std::string& topic, const Post& post, DeliveryHandler done) = 0;
+  // Messages handed over whose report has not yet run on the loop.
+  virtual std::size_t in_flight() const = 0;
+  // Whether the last check reached a broker (for /readyz).
+  virtual bool reachable() const = 0;
+  // A description of the fatal error that stopped the producer, empty if none.
+  virtual std::string fatal_error() const = 0;
+};
+
+// Renders a topic template ({source}, {category}, {lang}) and reduces the result to Kafka's
+// legal characters [A-Za-z0-9._-], at most 249 of them.
+std::string render_topic(const std::string& tmpl, const Post& post);
+
+// Builds the CloudEvents (Kafka binding, binary mode) headers for a post, in order.
+std::vector<std::pair<std::string, std::string>> cloudevent_headers(const Post& post);
+
+struct KafkaOptions {
+  std::string brokers;
+  std::map<std::string, std::string> properties;  // passed to librdkafka unchanged
+};
+
+// Throws std::runtime_error naming the property when librdkafka rejects the configuration.
+std::unique_ptr<Publisher> make_kafka(boost::asio::io_context& io, const KafkaOptions& options);
+
+// Writes one JSON line per post to `out`; every post is "delivered" at once.
+std::unique_ptr<Publisher> make_stdout(boost::asio::io_context& io, std::ostream& out);
+
+}  // namespace newsd::publish

@@ -1,0 +1,44 @@
+#include "publish/publisher.h"
+
+namespace newsd::publish {
+
+std::string render_topic(const std::string& tmpl, const Post& post) {
+  std::string out;
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] == '{') {
+      const auto close = tmpl.find('}', i);
+      if (close != std::string::npos) {
+        const std::string name = tmpl.substr(i + 1, close - i - 1);
+        if (name == "source") out += post.source;
+        else if (name == "category") out += post.category.value_or("uncategorized");
+        else if (name == "lang") out += post.lang.value_or("und");
+        else out += tmpl.substr(i, close - i + 1);
+        i = close;
+        continue;
+      }
+    }
+    out += tmpl[i];
+  }
+  for (char& c : out) {
+    const bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '_' || c == '-';
+    if (!legal) c = '_';
+  }
+  if (out.size() > 249) out.resize(249);
+  if (out.empty() || out == "." || out == "..") out = "newsd";
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> cloudevent_headers(const Post& post) {
+  // ce_id must be unique per event: a changed post is a new event with the same key.
+  return {
+      {"ce_specversion", "1.0"},
+      {"ce_id", post.id + "#" + post.content_sha256.substr(0, 16)},
+      {"ce_source", "/newsd/sources/" + post.source},
+      {"ce_type", "newsd.post.v1"},
+      {"ce_time", format_rfc3339(post.fetched_at)},
+      {"content-type", "application/json"},
+  };
+}
+
+}  // namespace newsd::publish
