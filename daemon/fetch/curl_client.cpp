@@ -17,8 +17,8 @@
 #include "fetch/curl_client.h"
 
 #include <algorithm>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <limits>
@@ -519,8 +519,7 @@ void CurlClient::arm(const std::shared_ptr<Socket>& socket) {
   };
   if ((socket->what & CURL_POLL_IN) != 0 && !socket->read_pending) {
     socket->read_pending = true;
-    socket->descriptor.async_wait(asio::posix::descriptor_base::wait_read,
-                                  waiter(CURL_CSELECT_IN));
+    socket->descriptor.async_wait(asio::posix::descriptor_base::wait_read, waiter(CURL_CSELECT_IN));
   }
   if ((socket->what & CURL_POLL_OUT) != 0 && !socket->write_pending) {
     socket->write_pending = true;

@@ -18,14 +18,14 @@ namespace newsd::fetch {
 
 // Why a request failed before or instead of yielding an HTTP status.
 enum class ErrorClass {
-  none,         // an HTTP response arrived (any status)
-  dns,          // could not resolve host
-  connect,      // refused / unreachable / connect timeout
-  timeout,      // total or low-speed timeout
-  tls,          // certificate or handshake failure
-  too_large,    // body exceeded max_body_bytes
-  protocol,     // malformed response, reset mid-transfer, bad redirect, disallowed scheme
-  aborted,      // the client was shut down
+  none,       // an HTTP response arrived (any status)
+  dns,        // could not resolve host
+  connect,    // refused / unreachable / connect timeout
+  timeout,    // total or low-speed timeout
+  tls,        // certificate or handshake failure
+  too_large,  // body exceeded max_body_bytes
+  protocol,   // malformed response, reset mid-transfer, bad redirect, disallowed scheme
+  aborted,    // the client was shut down
 };
 
 std::string_view to_string(ErrorClass c);
@@ -41,11 +41,11 @@ struct Request {
 
 struct Response {
   ErrorClass error = ErrorClass::none;
-  std::string error_message;           // curl's message when error != none
-  long status = 0;                     // HTTP status when error == none
+  std::string error_message;  // curl's message when error != none
+  long status = 0;            // HTTP status when error == none
   std::string body;
   std::string content_type;
-  std::string effective_url;           // after redirects
+  std::string effective_url;  // after redirects
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
   std::optional<std::string> retry_after;
@@ -76,7 +76,6 @@ struct CurlOptions {
 // TLS verification on, gzip/deflate/br/zstd as the linked libcurl supports.
 // Must be destroyed before `io`; destroying it aborts what is in flight (handlers are posted
 // with ErrorClass::aborted). Throws std::runtime_error if libcurl cannot be initialised.
-std::unique_ptr<HttpClient> make_curl_client(boost::asio::io_context& io,
-                                             CurlOptions options = {});
+std::unique_ptr<HttpClient> make_curl_client(boost::asio::io_context& io, CurlOptions options = {});
 
 }  // namespace newsd::fetch

@@ -94,7 +94,7 @@ std::string detect_charset(std::string_view bytes) {
   return name != nullptr ? std::string(name) : std::string{};
 }
 
-// Value of `attr="..."` / `attr='...'` / `attr=value` starting the search at `from`.
+// Value of `attr="..."` / `attr='...'` / `attr=value`; `pos` is just after the name.
 std::string attribute_value(std::string_view s, std::size_t pos) {
   while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) ++pos;
   if (pos >= s.size() || s[pos] != '=') return {};
@@ -108,6 +108,7 @@ std::string attribute_value(std::string_view s, std::size_t pos) {
     end = s.find(q, pos);
   } else {
     end = s.find_first_of(" \t\r\n;\"'/>", pos);
+    if (end == std::string_view::npos) end = s.size();
   }
   if (end == std::string_view::npos) return {};
   return std::string(trim(s.substr(pos, end - pos)));

@@ -265,7 +265,28 @@ Post atom_entry(pugi::xml_node feed, pugi::xml_node entry, const Context& ctx) {
 
 // ---- RSS 0.9x / 2.0 and RSS 1.0 ----------------------------------------------------------
 
-Post rss_item(pugi::xml_node channel, pugi::xml_node item, const Context& ctx) {
+// Channel-level defaults, read once per document (a channel can hold thousands of items).
+struct ChannelDefaults {
+  std::optional<std::string> author;
+  std::optional<std::string> lang;
+};
+
+ChannelDefaults channel_defaults(pugi::xml_node channel) {
+  ChannelDefaults d;
+  if (!channel) return d;
+  if (std::string name = one_line(raw_content(child(channel, kDcNs, "creator"))); !name.empty()) {
+    d.author = std::move(name);
+  }
+  for (pugi::xml_node l : {child(channel, kRssNs, "language"), child(channel, kDcNs, "language")}) {
+    if (std::string v = text_of(l); !v.empty()) {
+      d.lang = std::move(v);
+      break;
+    }
+  }
+  return d;
+}
+
+Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context& ctx) {
   Post post;
   if (pugi::xml_node link = child(item, kRssNs, "link")) {
     if (std::string href = resolve_at(item, text_of(link), ctx); !href.empty()) post.url = href;
@@ -289,11 +310,7 @@ Post rss_item(pugi::xml_node channel, pugi::xml_node item, const Context& ctx) {
       post.author = std::move(name);
     }
   }
-  if (!post.author) {
-    if (std::string name = one_line(raw_content(child(channel, kDcNs, "creator"))); !name.empty()) {
-      post.author = std::move(name);
-    }
-  }
+  if (!post.author) post.author = channel.author;
   if (pugi::xml_node desc = child(item, kRssNs, "description")) {
     if (std::string s = html_to_text(raw_content(desc)); !s.empty()) post.summary = std::move(s);
   }
@@ -308,14 +325,7 @@ Post rss_item(pugi::xml_node channel, pugi::xml_node item, const Context& ctx) {
   set_categories(post, cats);
 
   post.lang = inherited_lang(item);
-  if (!post.lang) {
-    for (pugi::xml_node l : {child(channel, kRssNs, "language"), child(channel, kDcNs, "language")}) {
-      if (std::string v = text_of(l); !v.empty()) {
-        post.lang = std::move(v);
-        break;
-      }
-    }
-  }
+  if (!post.lang) post.lang = channel.lang;
   return post;
 }
 
@@ -366,8 +376,9 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
     if (channel) {
       for (pugi::xml_node item : children(channel, kRssNs, "item")) items.push_back(item);
     }
+    const ChannelDefaults defaults = channel_defaults(channel);
     for (pugi::xml_node item : items) {
-      if (!full()) finish(rss_item(channel, item, ctx), out);
+      if (!full()) finish(rss_item(defaults, item, ctx), out);
     }
   } else {
     return make_error(std::string(to_string(expected)) + ": not a feed (root element <" +

@@ -54,7 +54,8 @@ class Transliteration {
 }  // namespace
 
 bool is_slug(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.empty() || s.front() == '-' || s.back() == '-') return false;
+  if (s.find("--") != std::string_view::npos) return false;
   for (const char c : s) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   }

@@ -6,7 +6,7 @@
 
 namespace newsd::parse {
 
-// True when `s` is already a slug: non-empty and only [a-z0-9-].
+// True when `s` is already a slug: [a-z0-9] words joined by single '-'.
 bool is_slug(std::string_view s);
 
 // `text` as a slug: Chinese becomes pinyin without tones or spaces (新华财经 -> xinhuacaijing),

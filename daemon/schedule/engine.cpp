@@ -1,6 +1,7 @@
 #include "schedule/engine.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <deque>
 #include <set>
 

@@ -159,3 +159,6 @@ class Daemon:
     def output(self):
         self.log.seek(0)
         return self.log.read()
+
+    def __del__(self):
+        self.log.close()

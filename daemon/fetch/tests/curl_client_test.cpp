@@ -1,5 +1,7 @@
 // The real curl client against a loopback server: every outcome a source can produce, and
 // the lifetime rules of the asio binding (handlers exactly once, never inline, safe shutdown).
+#include "fetch/curl_client.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "fetch/curl_client.h"
 #include "fetch/http_client.h"
 #include "test_http_server.h"
 
@@ -248,7 +249,8 @@ TEST_F(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
   EXPECT_EQ(completed, 0) << "a handler ran inline";
   EXPECT_EQ(client->in_flight(), static_cast<std::size_t>(kRequests));
 
-  ASSERT_TRUE(run_until(io, [&] { return completed >= kRequests; }, 30s));
+  ASSERT_TRUE(run_until(
+      io, [&] { return completed >= kRequests; }, 30s));
   io.restart();
   io.poll();  // anything else already queued would show up as a second call
   for (int i = 0; i < kRequests; ++i) {

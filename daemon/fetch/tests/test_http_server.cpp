@@ -195,7 +195,8 @@ asio::awaitable<bool> respond(tcp::socket& socket, const HttpRequest& req) {
 
 }  // namespace
 
-TestHttpServer::TestHttpServer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+TestHttpServer::TestHttpServer()
+    : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
   port_ = acceptor_.local_endpoint().port();
   asio::co_spawn(io_, accept_loop(), asio::detached);
   thread_ = std::thread([this] { io_.run(); });
