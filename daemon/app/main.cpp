@@ -95,7 +95,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     if (sink == "stdout") {
       publisher = publish::make_stdout(io, std::cout);
     } else {
-      publisher = publish::make_kafka(io, {cfg.kafka.brokers, cfg.kafka.properties});
+      publish::KafkaOptions kafka;
+      kafka.brokers = cfg.kafka.brokers;
+      kafka.properties = cfg.kafka.properties;
+      publisher = publish::make_kafka(io, kafka);
     }
     auto http = fetch::make_curl_client(io);
     if (!once) {

@@ -160,6 +160,30 @@ Metrics::Metrics()
                       .Name("newsd_queue_depth")
                       .Help("Items waiting in each internal queue (fetch, kafka).")
                       .Register(*registry)),
+      sources_paused(BuildGauge()
+                         .Name("newsd_sources_paused")
+                         .Help("Sources whose polling is paused because Kafka cannot take more "
+                               "messages (back-pressure).")
+                         .Register(*registry)),
+      kafka_broker_state(BuildGauge()
+                             .Name("newsd_kafka_broker_up")
+                             .Help("1 when librdkafka reports the broker connection UP.")
+                             .Register(*registry)),
+      kafka_broker_rtt(BuildGauge()
+                           .Name("newsd_kafka_broker_rtt_seconds")
+                           .Help("Average request round-trip time to the broker over the last "
+                                 "statistics interval.")
+                           .Register(*registry)),
+      kafka_producer_queue(BuildGauge()
+                               .Name("newsd_kafka_producer_queue")
+                               .Help("Messages or bytes waiting in librdkafka's producer queue, "
+                                     "by unit.")
+                               .Register(*registry)),
+      kafka_broker_errors(BuildGauge()
+                              .Name("newsd_kafka_broker_errors")
+                              .Help("Cumulative transmit/receive errors and timeouts per broker "
+                                    "as librdkafka counts them, by kind.")
+                              .Register(*registry)),
       last_success(BuildGauge()
                        .Name("newsd_source_last_success_timestamp_seconds")
                        .Help("Unix time of the source's last successful poll.")
@@ -168,6 +192,19 @@ Metrics::Metrics()
                                .Name("newsd_source_consecutive_failures")
                                .Help("Failed polls of the source since its last success.")
                                .Register(*registry)),
+      last_new_post(BuildGauge()
+                        .Name("newsd_source_last_new_post_timestamp_seconds")
+                        .Help("Unix time at which the source's newest new or updated post was "
+                              "acknowledged by Kafka.")
+                        .Register(*registry)),
+      sources(BuildGauge()
+                  .Name("newsd_sources")
+                  .Help("Sources in the running configuration.")
+                  .Register(*registry)),
+      config_reloads(BuildCounter()
+                         .Name("newsd_config_reloads_total")
+                         .Help("Configuration reloads (SIGHUP) by result: success or failure.")
+                         .Register(*registry)),
       state_errors(BuildCounter()
                        .Name("newsd_state_errors_total")
                        .Help("Failed reads or writes of the state database, by operation.")

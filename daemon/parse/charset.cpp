@@ -30,7 +30,9 @@ std::string canonical_label(std::string_view label) {
   return l;
 }
 
-bool is_utf8_label(std::string_view l) { return l == "utf-8" || l == "unicode-1-1-utf-8"; }
+bool is_utf8_label(std::string_view l) {
+  return l == "utf-8" || l == "unicode-1-1-utf-8";
+}
 
 // To-Unicode callback: every illegal, irregular or unassigned sequence becomes one U+FFFD
 // (ICU's default would give U+001A for single-byte charsets).
@@ -75,8 +77,8 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
   out.resize(utf16.size() * 3 + 16);
   char* odst = out.data();
   const UChar* usrc = utf16.data();
-  ucnv_fromUnicode(utf8.get(), &odst, out.data() + out.size(), &usrc,
-                   utf16.data() + utf16.size(), nullptr, true, &status);
+  ucnv_fromUnicode(utf8.get(), &odst, out.data() + out.size(), &usrc, utf16.data() + utf16.size(),
+                   nullptr, true, &status);
   if (U_FAILURE(status)) return std::nullopt;
   out.resize(static_cast<std::size_t>(odst - out.data()));
   return out;
@@ -84,7 +86,7 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
 
 std::string detect_charset(std::string_view bytes) {
   std::unique_ptr<std::remove_pointer_t<uchardet_t>, void (*)(uchardet_t)> ud(uchardet_new(),
-                                                                                 uchardet_delete);
+                                                                              uchardet_delete);
   if (!ud) return {};
   // A prefix is plenty for detection and bounds the cost.
   const std::string_view sample = bytes.substr(0, 256 * 1024);

@@ -3,10 +3,9 @@
 // pugixml never loads external entities and expands only the predefined and numeric
 // references; documents whose DOCTYPE declares entities are rejected outright. pugixml has no
 // namespace support, so element namespaces are resolved here from xmlns attributes.
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <array>
+#include <pugixml.hpp>
 #include <span>
 #include <sstream>
 #include <string>
@@ -23,12 +22,11 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kAtomNs = {"http://www.w3.org/2005/Atom",
                                                      "http://purl.org/atom/ns#", ""};
-constexpr std::array<std::string_view, 4> kRssNs = {
-    "", "http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/",
-    "http://backend.userland.com/rss2"};
+constexpr std::array<std::string_view, 4> kRssNs = {"", "http://purl.org/rss/1.0/",
+                                                    "http://my.netscape.com/rdf/simple/0.9/",
+                                                    "http://backend.userland.com/rss2"};
 constexpr std::array<std::string_view, 1> kDcNs = {"http://purl.org/dc/elements/1.1/"};
-constexpr std::array<std::string_view, 1> kContentNs = {
-    "http://purl.org/rss/1.0/modules/content/"};
+constexpr std::array<std::string_view, 1> kContentNs = {"http://purl.org/rss/1.0/modules/content/"};
 
 using NsSet = std::span<const std::string_view>;
 
@@ -93,7 +91,9 @@ std::string raw_content(pugi::xml_node n) {
   return os.str();
 }
 
-std::string text_of(pugi::xml_node n) { return std::string(trim(raw_content(n))); }
+std::string text_of(pugi::xml_node n) {
+  return std::string(trim(raw_content(n)));
+}
 
 // Plain text with its line structure: lines trimmed, empty lines dropped.
 std::string plain_lines(std::string_view s) {
@@ -224,7 +224,8 @@ std::optional<Timestamp> time_of(pugi::xml_node n, const Context& ctx) {
   return parse_time(text_of(n), ctx.timezone);
 }
 
-Post atom_entry(pugi::xml_node feed, pugi::xml_node entry, const Context& ctx) {
+Post atom_entry(const std::optional<std::string>& feed_author, pugi::xml_node entry,
+                const Context& ctx) {
   Post post;
   post.id = text_of(child(entry, kAtomNs, "id"));
   post.url = atom_link(entry, ctx);
@@ -241,7 +242,7 @@ Post atom_entry(pugi::xml_node feed, pugi::xml_node entry, const Context& ctx) {
   if (!post.author) {
     if (pugi::xml_node source = child(entry, kAtomNs, "source")) post.author = atom_author(source);
   }
-  if (!post.author) post.author = atom_author(feed);
+  if (!post.author) post.author = feed_author;
   if (pugi::xml_node summary = child(entry, kAtomNs, "summary")) {
     if (std::string s = atom_text(summary).second; !s.empty()) post.summary = std::move(s);
   }
@@ -297,7 +298,8 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context
     if (!post.url && perma != "false" && is_absolute_http(post.id)) post.url = post.id;
   }
   if (post.id.empty()) {
-    if (const pugi::xml_attribute about = item.attribute("rdf:about")) post.id = trim(about.value());
+    if (const pugi::xml_attribute about = item.attribute("rdf:about"))
+      post.id = trim(about.value());
   }
   if (post.id.empty() && post.url) post.id = *post.url;
   post.title = one_line(raw_content(child(item, kRssNs, "title")));
@@ -320,8 +322,10 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context
     if (!post.body_text.empty()) post.body_html = std::move(html);
   }
   std::vector<std::string> cats;
-  for (pugi::xml_node c : children(item, kRssNs, "category")) cats.push_back(one_line(raw_content(c)));
-  for (pugi::xml_node c : children(item, kDcNs, "subject")) cats.push_back(one_line(raw_content(c)));
+  for (pugi::xml_node c : children(item, kRssNs, "category"))
+    cats.push_back(one_line(raw_content(c)));
+  for (pugi::xml_node c : children(item, kDcNs, "subject"))
+    cats.push_back(one_line(raw_content(c)));
   set_categories(post, cats);
 
   post.lang = inherited_lang(item);
@@ -367,8 +371,9 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
   };
 
   if (root_name == "feed") {
+    const std::optional<std::string> feed_author = atom_author(root);  // read once
     for (pugi::xml_node entry : children(root, kAtomNs, "entry")) {
-      if (!full()) finish(atom_entry(root, entry, ctx), out);
+      if (!full()) finish(atom_entry(feed_author, entry, ctx), out);
     }
   } else if (root_name == "rss" || root_name == "RDF") {
     pugi::xml_node channel = child(root, kRssNs, "channel");

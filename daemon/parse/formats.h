@@ -22,8 +22,8 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
                                          const Context& ctx);
 Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx);
 
-// id for a document without one of its own: the file slug of ctx.url, else ctx.url, else
-// empty (parse() then falls back to the content digest).
+// id for a document without one of its own: the slug of ctx.file_name, else of ctx.url,
+// else ctx.url, else empty (parse() then falls back to the URL or the content digest).
 std::string fallback_id(const Context& ctx);
 
 }  // namespace newsd::parse

@@ -96,6 +96,9 @@ Page scan(const GumboNode* root) {
 }  // namespace
 
 Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx) {
+  if (html_depth_estimate(text) > kMaxHtmlDepth) {
+    return make_error("html: elements nested deeper than " + std::to_string(kMaxHtmlDepth));
+  }
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;
   std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> output(

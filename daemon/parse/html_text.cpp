@@ -2,6 +2,8 @@
 
 #include <gumbo.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <vector>
 
@@ -140,7 +142,8 @@ void walk(const GumboNode* root, TextSink& sink) {
     }
     const GumboVector& children =
         node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
-    const GumboTag tag = node->type == GUMBO_NODE_DOCUMENT ? GUMBO_TAG_UNKNOWN : node->v.element.tag;
+    const GumboTag tag =
+        node->type == GUMBO_NODE_DOCUMENT ? GUMBO_TAG_UNKNOWN : node->v.element.tag;
     if (f.next_child == 0) {
       if (node->type != GUMBO_NODE_DOCUMENT && is_hidden(tag)) {
         stack.pop_back();
@@ -163,10 +166,113 @@ void walk(const GumboNode* root, TextSink& sink) {
   }
 }
 
+bool is_void_or_implied(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "area",  "base",  "br",       "col",      "embed", "hr",  "img",     "input",
+      "link",  "meta",  "param",    "source",   "track", "wbr", "p",       "li",
+      "dt",    "dd",    "option",   "optgroup", "tr",    "td",  "th",      "tbody",
+      "thead", "tfoot", "colgroup", "rb",       "rt",    "rp",  "!doctype"};
+  for (std::string_view n : kNames) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+std::string tag_name_at(std::string_view s, std::size_t i) {
+  std::size_t end = i;
+  while (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) || s[end] == '!' ||
+                            s[end] == '-' || s[end] == ':')) {
+    ++end;
+  }
+  return ascii_lower(s.substr(i, end - i));
+}
+
+// An upper bound of the element nesting depth, without parsing: every open tag that is neither
+// void nor implicitly closed counts. Overestimates only ever select the plain fallback below.
+std::size_t estimated_depth(std::string_view s) {
+  std::size_t depth = 0;
+  std::size_t max_depth = 0;
+  for (std::size_t i = s.find('<'); i != std::string_view::npos; i = s.find('<', i + 1)) {
+    if (s.substr(i).starts_with("<!--")) {
+      i = s.find("-->", i);
+      if (i == std::string_view::npos) break;
+      continue;
+    }
+    if (i + 1 >= s.size()) break;
+    if (s[i + 1] == '/') {
+      if (depth > 0) --depth;
+      continue;
+    }
+    if (!std::isalpha(static_cast<unsigned char>(s[i + 1]))) continue;
+    const std::size_t gt = s.find('>', i);
+    if (gt == std::string_view::npos) break;
+    const bool counts = s[gt - 1] != '/' && !is_void_or_implied(tag_name_at(s, i + 1));
+    i = gt;  // resume after the tag: every byte is looked at once
+    if (counts) max_depth = std::max(max_depth, ++depth);
+  }
+  return max_depth;
+}
+
+// Linear tag stripper for documents too deep for gumbo: block tags break paragraphs, the
+// common entities are decoded, script/style/comments are skipped.
+std::string strip_tags(std::string_view s) {
+  TextSink sink;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t lt = s.find('<', i);
+    std::string_view text = s.substr(i, lt == std::string_view::npos ? s.npos : lt - i);
+    std::string decoded;
+    for (std::size_t k = 0; k < text.size(); ++k) {
+      static constexpr std::pair<std::string_view, std::string_view> kEntities[] = {
+          {"&amp;", "&"}, {"&lt;", "<"},   {"&gt;", ">"},  {"&quot;", "\""},
+          {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}};
+      bool replaced = false;
+      for (const auto& [entity, value] : kEntities) {
+        if (text.substr(k).starts_with(entity)) {
+          decoded += value;
+          k += entity.size() - 1;
+          replaced = true;
+          break;
+        }
+      }
+      if (!replaced) decoded.push_back(text[k]);
+    }
+    sink.text(decoded);
+    if (lt == std::string_view::npos) break;
+    if (s.substr(lt).starts_with("<!--")) {
+      const std::size_t end = s.find("-->", lt);
+      i = end == std::string_view::npos ? s.size() : end + 3;
+      continue;
+    }
+    const std::size_t gt = s.find('>', lt);
+    if (gt == std::string_view::npos) break;
+    const bool closing = lt + 1 < s.size() && s[lt + 1] == '/';
+    const std::string name = tag_name_at(s, lt + (closing ? 2 : 1));
+    i = gt + 1;
+    if (!closing && (name == "script" || name == "style")) {
+      // Skip to the matching end tag, compared case-insensitively in place.
+      std::size_t end = i;
+      for (; (end = s.find("</", end)) != std::string_view::npos; end += 2) {
+        if (tag_name_at(s, end + 2) == name) break;
+      }
+      i = end == std::string_view::npos ? s.size() : end;
+      continue;
+    }
+    const GumboTag tag = gumbo_tag_enum(name.c_str());
+    if (is_block(tag)) sink.paragraph_break();
+  }
+  return sink.finish();
+}
+
 }  // namespace
+
+std::size_t html_depth_estimate(std::string_view html) {
+  return estimated_depth(html);
+}
 
 std::string html_to_text(std::string_view html) {
   if (html.empty()) return {};
+  if (estimated_depth(html) > kMaxHtmlDepth) return strip_tags(sanitize_utf8(html));
   // Gumbo expects UTF-8; it would replace bad bytes itself, but sanitizing keeps the
   // contract obvious.
   const std::string input = is_valid_utf8(html) ? std::string(html) : sanitize_utf8(html);

@@ -1,6 +1,7 @@
 // HTML -> plain text for body_text and summaries.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,12 @@ namespace newsd::parse {
 // paragraph breaks; whitespace inside a paragraph collapses to one space; paragraphs are
 // trimmed, empty ones dropped, and joined by a single '\n'. Any bytes are accepted.
 std::string html_to_text(std::string_view html);
+
+// Gumbo's tree construction costs O(tags x open-element depth), so a hostile document of
+// 10^5 nested elements would take minutes. Deeper documents than this (estimated without
+// parsing, see html_depth_estimate) get a linear tag stripper instead of gumbo.
+inline constexpr std::size_t kMaxHtmlDepth = 512;
+std::size_t html_depth_estimate(std::string_view html);
 
 // The same extraction for one node of a document gumbo has already parsed.
 std::string gumbo_node_text(const GumboInternalNode* node);

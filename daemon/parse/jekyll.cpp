@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <string>
+#include <utility>
 
 #include "parse/formats.h"
 #include "parse/html_text.h"
@@ -14,8 +15,8 @@ namespace newsd::parse {
 namespace {
 
 std::string_view rtrim_ascii(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -73,8 +74,7 @@ bool is_navigation_line(std::string_view line) {
   std::size_t i = 0;
   while (i < line.size()) {
     const std::string_view rest = line.substr(i);
-    if (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '|' || rest[0] == '/' ||
-        rest[0] == '-') {
+    if (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '|' || rest[0] == '/' || rest[0] == '-') {
       ++i;
       continue;
     }
@@ -107,17 +107,24 @@ std::optional<std::string> autolink(std::string_view line) {
 // "（文章来源：新华财经）" -> "新华财经"; also ASCII parentheses/colon and no parentheses.
 std::optional<std::string> media_from_text(std::string_view text) {
   std::string_view t = trim(text);
-  if (t.starts_with("（")) t.remove_prefix(3);
-  else if (t.starts_with("(")) t.remove_prefix(1);
+  if (t.starts_with("（"))
+    t.remove_prefix(3);
+  else if (t.starts_with("("))
+    t.remove_prefix(1);
   t = trim(t);
   if (!t.starts_with("文章来源")) return std::nullopt;
   t.remove_prefix(std::string_view("文章来源").size());
   t = trim(t);
-  if (t.starts_with("：")) t.remove_prefix(3);
-  else if (t.starts_with(":")) t.remove_prefix(1);
-  else return std::nullopt;
-  if (t.ends_with("）")) t.remove_suffix(3);
-  else if (t.ends_with(")")) t.remove_suffix(1);
+  if (t.starts_with("："))
+    t.remove_prefix(3);
+  else if (t.starts_with(":"))
+    t.remove_prefix(1);
+  else
+    return std::nullopt;
+  if (t.ends_with("）"))
+    t.remove_suffix(3);
+  else if (t.ends_with(")"))
+    t.remove_suffix(1);
   t = trim(t);
   if (t.empty()) return std::nullopt;
   return std::string(t);
@@ -164,9 +171,9 @@ std::optional<std::string> take_media(std::string& html) {
 
 bool has_block_html(std::string_view body) {
   const std::string lower = ascii_lower(body);
-  for (const char* tag : {"<p>", "<p ", "<div", "<br", "<h1", "<h2", "<h3", "<h4", "<h5", "<h6",
-                          "<ul", "<ol", "<li", "<table", "<blockquote", "<section", "<article",
-                          "<pre"}) {
+  for (const char* tag :
+       {"<p>", "<p ", "<div", "<br", "<h1", "<h2", "<h3", "<h4", "<h5", "<h6", "<ul", "<ol", "<li",
+        "<table", "<blockquote", "<section", "<article", "<pre"}) {
     if (lower.find(tag) != std::string::npos) return true;
   }
   return false;
@@ -176,7 +183,8 @@ std::optional<std::string> info_code(std::string_view url) {
   const auto q = url.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   std::string_view query = url.substr(q + 1);
-  if (const auto hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
+  if (const auto hash = query.find('#'); hash != std::string_view::npos)
+    query = query.substr(0, hash);
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -306,7 +314,7 @@ Expected<std::vector<Parsed>> parse_jekyll(std::string_view input, const Context
     if (std::string slug = slugify(cats.front()); !slug.empty()) post.category = std::move(slug);
   }
   post.tags = string_list(fm, {"tags", "tag"});
-  if (const YAML::Node a = fm["author"]; a) {
+  if (const YAML::Node a = std::as_const(fm)["author"]; a) {
     if (a.IsScalar() && !trim(a.Scalar()).empty()) {
       post.author = normalize_ws(a.Scalar());
     } else if (a.IsMap()) {

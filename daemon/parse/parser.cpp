@@ -1,6 +1,7 @@
 // Dispatch: size limit, charset, format detection, per-format parser, sealing.
 #include "parse/parser.h"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <utility>
@@ -63,8 +64,8 @@ std::string xml_root_name(std::string_view s) {
       }
     } else {
       std::size_t end = lt + 1;
-      while (end < s.size() && s[end] != ' ' && s[end] != '>' && s[end] != '/' &&
-             s[end] != '\t' && s[end] != '\n' && s[end] != '\r') {
+      while (end < s.size() && s[end] != ' ' && s[end] != '>' && s[end] != '/' && s[end] != '\t' &&
+             s[end] != '\n' && s[end] != '\r') {
         ++end;
       }
       return std::string(s.substr(lt + 1, end - lt - 1));
@@ -75,7 +76,8 @@ std::string xml_root_name(std::string_view s) {
 
 Format format_of_xml_root(std::string_view root) {
   const auto colon = root.find(':');
-  const std::string local = ascii_lower(colon == std::string_view::npos ? root : root.substr(colon + 1));
+  const std::string local =
+      ascii_lower(colon == std::string_view::npos ? root : root.substr(colon + 1));
   if (local == "feed") return Format::atom;
   if (local == "rdf") return Format::rdf;
   if (local == "html") return Format::html;
@@ -112,8 +114,7 @@ Format sniff(std::string_view bytes) {
       return Format::html;
     }
     if (head.starts_with("<?xml") || head.starts_with("<feed") || head.starts_with("<rss") ||
-        head.starts_with("<rdf:rdf") || head.starts_with("<!--") ||
-        head.starts_with("<!doctype")) {
+        head.starts_with("<rdf:rdf") || head.starts_with("<!--") || head.starts_with("<!doctype")) {
       const std::string root = xml_root_name(t);
       if (!root.empty()) return format_of_xml_root(root);
     }
@@ -169,6 +170,10 @@ Format detect(std::string_view bytes, std::string_view content_type) {
 }
 
 std::string fallback_id(const Context& ctx) {
+  // A local file's name is the most specific: `newsd parse seeds/000_defc41a5.txt`.
+  if (ctx.file_name) {
+    if (std::string slug = file_slug(*ctx.file_name); !slug.empty()) return slug;
+  }
   if (!ctx.url) return {};
   std::string slug = file_slug(*ctx.url);
   return slug.empty() ? *ctx.url : slug;

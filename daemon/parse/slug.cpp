@@ -23,8 +23,7 @@ class Transliteration {
 
   // Transliterated UTF-8, or the input unchanged when ICU could not build the rules.
   std::string apply(std::string_view text) {
-    icu::UnicodeString u =
-        icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
     {
       std::lock_guard lock(mutex_);
       if (!translit_) return std::string(text);

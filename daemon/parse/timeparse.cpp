@@ -77,8 +77,7 @@ std::optional<Timestamp> to_utc(const Fields& f, std::string_view zone) {
   if (!ymd.ok()) return std::nullopt;
   // A leap second is read as the last second of its minute.
   const int sec = f.second == 60 ? 59 : f.second;
-  const local_seconds local =
-      local_days{ymd} + hours{f.hour} + minutes{f.minute} + seconds{sec};
+  const local_seconds local = local_days{ymd} + hours{f.hour} + minutes{f.minute} + seconds{sec};
   long offset = 0;
   if (f.offset) {
     offset = *f.offset;
@@ -175,40 +174,57 @@ int month_from_name(std::string_view w) {
 // Zones named in RFC 822 plus a few that are unambiguous in practice.
 std::optional<long> named_zone(std::string_view w) {
   static const std::map<std::string, int, std::less<>> kZones = {
-      {"UT", 0},   {"UTC", 0},  {"GMT", 0},   {"Z", 0},     {"EST", -5}, {"EDT", -4},
-      {"CST", -6}, {"CDT", -5}, {"MST", -7},  {"MDT", -6},  {"PST", -8}, {"PDT", -7},
-      {"CET", 1},  {"CEST", 2}, {"EET", 2},   {"EEST", 3},  {"WET", 0},  {"WEST", 1},
-      {"JST", 9},  {"KST", 9},  {"HKT", 8},   {"AEST", 10}, {"AEDT", 11}};
+      {"UT", 0},   {"UTC", 0},  {"GMT", 0},  {"Z", 0},     {"EST", -5}, {"EDT", -4},
+      {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},  {"PST", -8}, {"PDT", -7},
+      {"CET", 1},  {"CEST", 2}, {"EET", 2},  {"EEST", 3},  {"WET", 0},  {"WEST", 1},
+      {"JST", 9},  {"KST", 9},  {"HKT", 8},  {"AEST", 10}, {"AEDT", 11}};
   const auto it = kZones.find(w);
   if (it == kZones.end()) return std::nullopt;
   return it->second * 3600L;
 }
 
-// RFC 822 / 2822: "[Wed,] 26 Jan 2022 20:27[:25] [zone]".
+// RFC 822 / 2822: "[Wed,] 26 Jan 2022 20:27[:25] [zone]", plus the month-first and 12-hour
+// variants seen in real feeds ("Sat, Dec 16 2023 02:02:33 PM").
 std::optional<Fields> parse_rfc822(std::string_view text) {
   Cursor c{text};
   Fields f;
   c.skip_spaces();
+  const std::size_t word_start = c.i;
   if (std::isalpha(static_cast<unsigned char>(c.peek()))) {
-    const std::string_view dow = c.word();
-    if (dow.size() < 3) return std::nullopt;
-    c.eat(',');
-    c.skip_spaces();
+    const std::string_view w = c.word();
+    if (month_from_name(w) != 0) {
+      c.i = word_start;  // month first, no day of week
+    } else {
+      if (w.size() < 3) return std::nullopt;  // a day of week
+      c.eat(',');
+      c.skip_spaces();
+    }
   }
-  const auto d = c.number(2);
-  if (!d) return std::nullopt;
+  // "26 Jan 2022", or month first as some feeds write it: "Jan 26 2022" / "Jan 26, 2022".
+  std::optional<int> d;
+  int mo = 0;
+  if (std::isalpha(static_cast<unsigned char>(c.peek()))) {
+    mo = month_from_name(c.word());
+    c.skip_spaces();
+    d = c.number(2);
+    c.eat(',');
+  } else {
+    d = c.number(2);
+    c.skip_spaces();
+    c.eat('-');
+    mo = month_from_name(c.word());
+    c.eat('-');
+  }
+  if (!d || mo == 0) return std::nullopt;
   c.skip_spaces();
-  c.eat('-');
-  const int mo = month_from_name(c.word());
-  if (mo == 0) return std::nullopt;
-  c.skip_spaces();
-  c.eat('-');
   const std::size_t ystart = c.i;
   const auto y = c.number(4);
   if (!y) return std::nullopt;
   int year = *y;
-  if (c.i - ystart == 2) year += year < 50 ? 2000 : 1900;  // RFC 2822 section 4.3
-  else if (c.i - ystart != 4) return std::nullopt;
+  if (c.i - ystart == 2)
+    year += year < 50 ? 2000 : 1900;  // RFC 2822 section 4.3
+  else if (c.i - ystart != 4)
+    return std::nullopt;
   f.year = year;
   f.month = mo;
   f.day = *d;
@@ -226,6 +242,13 @@ std::optional<Fields> parse_rfc822(std::string_view text) {
     f.second = *s;
   }
   c.skip_spaces();
+  // A 12-hour clock: "02:02:33 PM".
+  if (const std::string ampm = ascii_lower(c.s.substr(c.i, 2)); ampm == "am" || ampm == "pm") {
+    if (f.hour < 1 || f.hour > 12) return std::nullopt;
+    f.hour = f.hour % 12 + (ampm == "pm" ? 12 : 0);
+    c.i += 2;
+    c.skip_spaces();
+  }
   if (c.done()) return f;
   if (c.peek() == '+' || c.peek() == '-') {
     if (!parse_offset(c, f)) return std::nullopt;
@@ -243,8 +266,8 @@ std::optional<Fields> parse_rfc822(std::string_view text) {
 }
 
 bool is_utc_name(std::string_view zone) {
-  return zone.empty() || zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" ||
-         zone == "Etc/GMT" || zone == "Z";
+  return zone.empty() || zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" ||
+         zone == "Z";
 }
 
 }  // namespace

@@ -44,6 +44,10 @@ class KafkaPublisher final : public Publisher {
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivery);
     rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::on_error);
+    if (options.on_statistics) {
+      on_statistics_ = options.on_statistics;
+      rd_kafka_conf_set_stats_cb(conf, &KafkaPublisher::on_stats);
+    }
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (rk_ == nullptr) {
       rd_kafka_conf_destroy(conf);
@@ -135,6 +139,16 @@ class KafkaPublisher final : public Publisher {
     });
   }
 
+  static int on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) noexcept {
+    auto* self = static_cast<KafkaPublisher*>(opaque);
+    try {
+      self->on_statistics_(std::string_view(json, len));
+    } catch (const std::exception& e) {
+      self->log_->warn("cannot read librdkafka statistics: {}", e.what());
+    }
+    return 0;  // librdkafka frees the JSON
+  }
+
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) noexcept {
     auto* self = static_cast<KafkaPublisher*>(opaque);
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
@@ -156,6 +170,7 @@ class KafkaPublisher final : public Publisher {
   std::atomic<bool> stop_{false};
   std::atomic<bool> reachable_{false};
   std::size_t in_flight_ = 0;  // loop thread only
+  std::function<void(std::string_view)> on_statistics_;
   mutable std::mutex mutex_;
   std::string fatal_;
 };

@@ -15,6 +15,8 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/post.h"
 
@@ -59,6 +61,9 @@ std::vector<std::pair<std::string, std::string>> cloudevent_headers(const Post& 
 struct KafkaOptions {
   std::string brokers;
   std::map<std::string, std::string> properties;  // passed to librdkafka unchanged
+  // Receives librdkafka's statistics JSON every statistics.interval.ms (when set), on
+  // librdkafka's poll thread, not on the loop.
+  std::function<void(std::string_view json)> on_statistics;
 };
 
 // Throws std::runtime_error naming the property when librdkafka rejects the configuration.

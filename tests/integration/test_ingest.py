@@ -188,6 +188,27 @@ class CommandLineTest(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_parse_reports_a_bad_file_by_name_and_still_prints_the_good_ones(self):
+        seeds = os.path.join(os.path.dirname(SCHEMA_PATH), "..", "..", "shared", "seeds")
+        if not os.path.isdir(seeds):
+            self.skipTest("../shared/seeds is absent")
+        good = sorted(os.path.join(seeds, f) for f in os.listdir(seeds))
+        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as bad:
+            bad.write("<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>cut off")
+        try:
+            r = run_newsd("parse", "--format", "atom", bad.name)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(bad.name, r.stderr)
+            r = run_newsd("parse", good[0], "/nonexistent/post.md", *good[1:])
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("/nonexistent/post.md", r.stderr)
+            records = [json.loads(l) for l in r.stdout.splitlines()]
+            self.assertEqual(len(records), len(good))
+            for p in records:
+                VALIDATOR.validate(p)
+        finally:
+            os.unlink(bad.name)
+
 
 if __name__ == "__main__":
     unittest.main()

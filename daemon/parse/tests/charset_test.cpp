@@ -1,6 +1,7 @@
+#include "parse/charset.h"
+
 #include <gtest/gtest.h>
 
-#include "parse/charset.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {

@@ -82,8 +82,8 @@ TEST(RssParser, UsesPermalinkGuidAsUrlAndSummaryAsBody) {
 }
 
 TEST(RssParser, ConvertsGbkDocumentToUtf8) {
-  const auto posts =
-      parse_ok(fixture("rss_gbk_encoded.xml"), Format::automatic, context_for("http://example.cn/"));
+  const auto posts = parse_ok(fixture("rss_gbk_encoded.xml"), Format::automatic,
+                              context_for("http://example.cn/"));
   ASSERT_EQ(posts.size(), 1u);
   EXPECT_EQ(posts[0].post.title, "山西晚报：中国人寿推动高质量发展");
   EXPECT_EQ(posts[0].post.summary, "正文摘要。");
@@ -136,7 +136,8 @@ TEST(XmlFeeds, RejectAnUnknownRootElement) {
 
 TEST(XmlFeeds, CapEntriesPerDocument) {
   std::string doc = "<rss><channel>";
-  for (int i = 0; i < 10'005; ++i) doc += "<item><title>t</title><guid>" + std::to_string(i) + "</guid></item>";
+  for (int i = 0; i < 10'005; ++i)
+    doc += "<item><title>t</title><guid>" + std::to_string(i) + "</guid></item>";
   doc += "</channel></rss>";
   const auto posts = parse_ok(doc, Format::rss, context_for("a"));
   EXPECT_EQ(posts.size(), 10'000u);

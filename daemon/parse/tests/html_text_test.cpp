@@ -1,6 +1,8 @@
+#include "parse/html_text.h"
+
 #include <gtest/gtest.h>
 
-#include "parse/html_text.h"
+#include <chrono>
 
 namespace newsd::parse {
 namespace {
@@ -9,8 +11,7 @@ TEST(HtmlText, TurnsBlocksIntoParagraphsAndDecodesEntities) {
   EXPECT_EQ(html_to_text("<p>One &amp; <b>two</b></p>\n <p>Three&nbsp;four</p>"),
             "One & two\nThree four");
   EXPECT_EQ(html_to_text("a<br>b<br/>c"), "a\nb\nc");
-  EXPECT_EQ(html_to_text("<div><h2>Head</h2><ul><li>x</li><li>y</li></ul></div>"),
-            "Head\nx\ny");
+  EXPECT_EQ(html_to_text("<div><h2>Head</h2><ul><li>x</li><li>y</li></ul></div>"), "Head\nx\ny");
 }
 
 TEST(HtmlText, DropsScriptStyleAndComments) {
@@ -32,6 +33,27 @@ TEST(HtmlText, SurvivesDeepNestingAndBadBytes) {
   deep += "x";
   EXPECT_EQ(html_to_text(deep), "x");
   EXPECT_EQ(html_to_text("<p>a\xFF</p>"), "a\xEF\xBF\xBD");
+}
+
+TEST(HtmlText, StaysLinearOnHostileTagSoup) {
+  // Many script blocks and a long run of unterminated tags, in a document too deep for gumbo.
+  std::string soup;
+  for (int i = 0; i < 1000; ++i) soup += "<div>";
+  for (int i = 0; i < 100000; ++i) soup += "<script>x</SCRIPT>";
+  for (int i = 0; i < 100000; ++i) soup += "<a";
+  soup += "><p>tail";
+  const auto start = std::chrono::steady_clock::now();
+  const std::string text = html_to_text(soup);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(text, "tail");
+}
+
+TEST(HtmlText, StripsTagsOfTooDeepDocumentsWithoutGumbo) {
+  std::string deep;
+  for (int i = 0; i < 600; ++i) deep += "<div>";
+  deep += "<p>a &amp; b</p><script>s()</script><p>c</p>";
+  EXPECT_GT(html_depth_estimate(deep), kMaxHtmlDepth);
+  EXPECT_EQ(html_to_text(deep), "a & b\nc");
 }
 
 }  // namespace

@@ -50,12 +50,16 @@ TEST_P(JekyllSeed, ReproducesTheSeedRecordExactly) {
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "seed absent: " << path;
   const std::string bytes = read_file(path);
   ASSERT_EQ(detect(bytes, ""), Format::jekyll);
-  const auto posts = parse_ok(bytes, Format::automatic,
-                              context_for(std::string("seeds/") + e.file, "Asia/Shanghai"));
+  Context ctx;  // as `newsd parse --timezone Asia/Shanghai FILE` builds it
+  ctx.source = "test";
+  ctx.file_name = path.string();
+  ctx.timezone = "Asia/Shanghai";
+  const auto posts = parse_ok(bytes, Format::automatic, ctx);
   ASSERT_EQ(posts.size(), 1u);
   const Post& p = posts[0].post;
   EXPECT_EQ(p.id, e.id);
   EXPECT_EQ(p.source, "test");
+  EXPECT_FALSE(p.url);
   EXPECT_EQ(p.title, e.title);
   EXPECT_EQ(rfc3339(p.published_at), e.published_at);
   EXPECT_FALSE(p.updated_at);
@@ -199,7 +203,8 @@ TEST(TextParser, ReadsSeedSpeechWithoutFrontMatterAsText) {
   const std::string bytes = read_file(path);
   EXPECT_EQ(detect(bytes, ""), Format::text);
   EXPECT_EQ(detect(bytes, "text/plain; charset=utf-8"), Format::text);
-  const auto posts = parse_ok(bytes, Format::automatic, context_for("seeds/004_2e418d55757be4c8.txt"));
+  const auto posts =
+      parse_ok(bytes, Format::automatic, context_for("seeds/004_2e418d55757be4c8.txt"));
   ASSERT_EQ(posts.size(), 1u);
   const Post& p = posts[0].post;
   EXPECT_EQ(p.title, "同志们：");

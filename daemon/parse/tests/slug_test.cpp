@@ -1,9 +1,9 @@
+#include "parse/slug.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
-
-#include "parse/slug.h"
 
 namespace newsd::parse {
 namespace {

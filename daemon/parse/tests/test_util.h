@@ -18,7 +18,9 @@ inline std::filesystem::path data_dir() {
   return std::filesystem::path(NEWSD_SOURCE_DIR) / "daemon/parse/tests/data";
 }
 
-inline std::filesystem::path shared_dir() { return std::filesystem::path(NEWSD_SHARED_DIR); }
+inline std::filesystem::path shared_dir() {
+  return std::filesystem::path(NEWSD_SHARED_DIR);
+}
 
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -26,7 +28,9 @@ inline std::string read_file(const std::filesystem::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-inline std::string fixture(const std::string& name) { return read_file(data_dir() / name); }
+inline std::string fixture(const std::string& name) {
+  return read_file(data_dir() / name);
+}
 
 inline Context context_for(const std::string& url, const std::string& timezone = "UTC") {
   Context ctx;

@@ -21,6 +21,16 @@ TEST(TextParser, TakesFirstNonEmptyLineAsTitleAndTrimsBodyLines) {
   EXPECT_FALSE(p.summary);
 }
 
+TEST(TextParser, TakesIdFromTheLocalFileNameAndLeavesUrlNull) {
+  Context ctx;
+  ctx.source = "cli";
+  ctx.file_name = "/tmp/seeds/004_2e418d55757be4c8.txt";
+  const auto posts = parse_ok("同志们：\n正文\n", Format::text, ctx);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].post.id, "004_2e418d55757be4c8");
+  EXPECT_FALSE(posts[0].post.url);
+}
+
 TEST(TextParser, UsesContentDigestAsIdWhenThereIsNoUrl) {
   Context ctx;
   ctx.source = "s";

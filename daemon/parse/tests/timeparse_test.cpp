@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "parse/timeparse.h"
+
+#include <gtest/gtest.h>
 
 namespace newsd::parse {
 namespace {
@@ -40,6 +40,12 @@ TEST(TimeParse, ReadsRfc822WithNumericAndNamedZones) {
   EXPECT_EQ(t("Sat, 07 Sep 02 00:00:01 PDT"), "2002-09-07T07:00:01Z");
   EXPECT_EQ(t("Wed, 26 January 2022 12:27 UT"), "2022-01-26T12:27:00Z");
   EXPECT_EQ(t("Wed, 26 Jan 2022 20:27:25", "Asia/Shanghai"), "2022-01-26T12:27:25Z");
+}
+
+TEST(TimeParse, ReadsMonthFirstDatesWithTwelveHourClock) {
+  EXPECT_EQ(t("Sat, Dec 16 2023 02:02:33 PM", "America/New_York"), "2023-12-16T19:02:33Z");
+  EXPECT_EQ(t("Dec 16, 2023 12:05 AM +0000"), "2023-12-16T00:05:00Z");
+  EXPECT_EQ(t("Dec 16 2023 13:05 PM"), "null");
 }
 
 TEST(TimeParse, ReturnsNothingRatherThanGuessing) {
