@@ -1,6 +1,4 @@
 // newsd: wires the stages together and implements the command line (DESIGN.md, Interfaces).
-#include <systemd/sd-daemon.h>
-
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -10,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/notify.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "dedupe/seen_store.h"
@@ -17,6 +16,7 @@
 #include "metrics/http_server.h"
 #include "metrics/metrics.h"
 #include "parse/parser.h"
+#include "publish/kafka_stats.h"
 #include "publish/publisher.h"
 #include "schedule/engine.h"
 
@@ -88,6 +88,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
   log::set_level(cfg.log_level);
   auto log = log::get("main");
   boost::asio::io_context io;
+  app::Notify notify(io);
   try {
     metrics::Metrics metrics;
     auto store = dedupe::open_sqlite(cfg.state_dir);
@@ -98,6 +99,11 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       publish::KafkaOptions kafka;
       kafka.brokers = cfg.kafka.brokers;
       kafka.properties = cfg.kafka.properties;
+      // Broker state, RTT and queue gauges come from librdkafka's statistics.
+      kafka.properties.try_emplace("statistics.interval.ms", "5000");
+      kafka.on_statistics = [&metrics](std::string_view j) {
+        publish::export_statistics(j, metrics);
+      };
       publisher = publish::make_kafka(io, kafka);
     }
     auto http = fetch::make_curl_client(io);
@@ -125,11 +131,12 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
             metrics::Readiness r;
             r.ready = kafka && publisher->fatal_error().empty();
             r.detail = std::string("state: ok\nkafka: ") + (kafka ? "reachable" : "unreachable");
-            if (!publisher->fatal_error().empty()) r.detail += "\nkafka fatal: " + publisher->fatal_error();
+            if (!publisher->fatal_error().empty())
+              r.detail += "\nkafka fatal: " + publisher->fatal_error();
             return r;
           });
-      log->info("metrics on http://{}:{}/metrics", cfg.metrics.listen.substr(0, cfg.metrics.listen.rfind(':')),
-                server->port());
+      log->info("metrics on http://{}:{}/metrics",
+                cfg.metrics.listen.substr(0, cfg.metrics.listen.rfind(':')), server->port());
     }
 
     boost::asio::steady_timer deadline(io);
@@ -137,7 +144,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void()> wait_signal;
     auto shutdown = [&] {
-      sd_notify(0, "STOPPING=1");
+      notify.stopping("stopping: letting polls under way finish");
       engine.stop();
       // In-flight polls get a bounded time to end; the rest is re-polled at next start.
       deadline.expires_after(std::chrono::seconds(30));
@@ -174,7 +181,12 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     });
     engine.start();
     if (!once) {
-      sd_notifyf(0, "READY=1\nSTATUS=polling %zu sources", cfg.sources.size());
+      notify.ready("polling " + std::to_string(cfg.sources.size()) + " sources");
+      notify.start([&] {
+        return "polling " + std::to_string(cfg.sources.size()) + " sources; " +
+               std::to_string(engine.delivered()) + " posts delivered, " +
+               std::to_string(engine.failed_polls()) + " failed polls";
+      });
       log->info("polling {} sources; publishing to {} ({})", cfg.sources.size(),
                 sink == "stdout" ? "stdout" : cfg.kafka.brokers, cfg.kafka.topic);
     }

@@ -21,12 +21,12 @@ std::optional<Format> format_from_string(std::string_view name);
 std::string_view to_string(Format f);
 
 struct Context {
-  std::string source;                  // the source's configured name -> Post::source
-  std::optional<std::string> url;      // where the document came from (or --url)
+  std::string source;                    // the source's configured name -> Post::source
+  std::optional<std::string> url;        // where the document came from (or --url)
   std::optional<std::string> file_name;  // local file (newsd parse): its slug can be the id
-  std::string timezone = "UTC";        // IANA zone for times written without an offset
-  std::string content_type;            // HTTP Content-Type, may be empty
-  Timestamp fetched_at{};              // -> Post::fetched_at
+  std::string timezone = "UTC";          // IANA zone for times written without an offset
+  std::string content_type;              // HTTP Content-Type, may be empty
+  Timestamp fetched_at{};                // -> Post::fetched_at
 };
 
 // One entry of a parsed document. Feeds give many, an article or a post gives one.
