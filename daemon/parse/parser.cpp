@@ -179,7 +179,8 @@ std::string fallback_id(const Context& ctx) {
   return slug.empty() ? *ctx.url : slug;
 }
 
-Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const Context& ctx) {
+Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const Context& ctx,
+                                    DocumentInfo* /*info*/) {
   if (bytes.size() > kMaxDocumentBytes) {
     return make_error("document of " + std::to_string(bytes.size()) +
                       " bytes exceeds the 32 MiB limit");
@@ -250,6 +251,14 @@ Post merge_followed(const Post& entry, const Post& article) {
   out.fetched_at = std::max(entry.fetched_at, article.fetched_at);
   seal(out);
   return out;
+}
+
+}  // namespace newsd::parse
+
+namespace newsd::parse {
+
+Expected<Post> apply_detail(const Post&, std::string_view, const JsonApiMapping&, const Context&) {
+  return make_error("json_api detail responses are not supported yet");
 }
 
 }  // namespace newsd::parse
