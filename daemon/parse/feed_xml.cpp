@@ -151,7 +151,7 @@ void finish(Post post, std::vector<Parsed>& out) {
   if (post.body_text.empty() && post.summary) post.body_text = *post.summary;
   if (post.title.empty()) post.title = derive_title(post.summary, post.body_text, post.url);
   std::optional<std::string> link = post.url;
-  out.push_back(Parsed{std::move(post), std::move(link)});
+  out.push_back(Parsed{std::move(post), std::move(link), std::nullopt});
 }
 
 // ---- Atom -------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& c
   post.id = post.url && post.url != ctx.url ? *post.url : fallback_id(ctx);
   if (post.id.empty() && post.url) post.id = *post.url;
   std::vector<Parsed> out;
-  out.push_back(Parsed{std::move(post), std::nullopt});
+  out.push_back(Parsed{std::move(post), std::nullopt, std::nullopt});
   return out;
 }
 

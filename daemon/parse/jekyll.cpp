@@ -327,7 +327,7 @@ Expected<std::vector<Parsed>> parse_jekyll(std::string_view input, const Context
   if (post.title.empty()) post.title = derive_title(post.summary, post.body_text, post.url);
 
   std::vector<Parsed> out;
-  out.push_back(Parsed{std::move(post), std::nullopt});
+  out.push_back(Parsed{std::move(post), std::nullopt, std::nullopt});
   return out;
 }
 

@@ -22,7 +22,7 @@ Expected<std::vector<Parsed>> parse_text(std::string_view input, const Context& 
   post.url = ctx.url;
   post.id = fallback_id(ctx);
   std::vector<Parsed> out;
-  out.push_back(Parsed{std::move(post), std::nullopt});
+  out.push_back(Parsed{std::move(post), std::nullopt, std::nullopt});
   return out;
 }
 
