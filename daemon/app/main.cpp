@@ -114,17 +114,21 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
         log->info("pruned {} seen entries older than the retention", pruned);
     }
 
-    schedule::Options opts;
-    opts.topic_template = cfg.kafka.topic;
-    opts.http = cfg.http;
-    opts.once = once;
-    opts.commit = sink != "stdout";
-    schedule::Engine engine(io, cfg.sources, *http, *store, *publisher, metrics, opts);
+    auto options_for = [&](const config::Config& c) {
+      schedule::Options opts;
+      opts.topic_template = c.kafka.topic;
+      opts.http = c.http;
+      opts.max_in_flight = c.kafka.max_in_flight;
+      opts.once = once;
+      opts.commit = sink != "stdout";
+      return opts;
+    };
+    schedule::Engine engine(io, cfg.sources, *http, *store, *publisher, metrics, options_for(cfg));
 
     std::unique_ptr<metrics::HttpServer> server;
     if (!once) {
       server = std::make_unique<metrics::HttpServer>(
-          io, cfg.metrics.listen, metrics, [&publisher, &metrics, &store] {
+          io, cfg.metrics.listen, metrics, [&publisher, &metrics, &store, &engine] {
             const bool kafka = publisher->reachable();
             metrics.kafka_reachable.Add({}).Set(kafka ? 1 : 0);
             metrics.seen_entries.Add({}).Set(double(store->size()));
@@ -133,6 +137,8 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
             r.detail = std::string("state: ok\nkafka: ") + (kafka ? "reachable" : "unreachable");
             if (!publisher->fatal_error().empty())
               r.detail += "\nkafka fatal: " + publisher->fatal_error();
+            // Paused polls wait for Kafka; they resume by themselves and lose nothing.
+            r.detail += "\npaused sources: " + std::to_string(engine.paused_sources());
             return r;
           });
       log->info("metrics on http://{}:{}/metrics",
@@ -155,11 +161,37 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
         }
       });
     };
+    // SIGHUP: a valid new config replaces the sources (state kept); an invalid one is
+    // rejected and the running one stays. Kafka, state and metrics settings need a restart.
+    auto reload = [&] {
+      notify.reloading();
+      try {
+        config::Config next = config::load_file(config_path);
+        if (next.kafka.brokers != cfg.kafka.brokers || next.kafka.properties != cfg.kafka.properties ||
+            next.state_dir != cfg.state_dir || next.metrics.listen != cfg.metrics.listen)
+          log->warn("reload: kafka, state_dir and metrics settings take effect at the next "
+                    "restart; sources and http settings apply now");
+        log::set_level(next.log_level);
+        const auto sum = engine.reconfigure(next.sources, options_for(next));
+        log->info("reload: {} sources ({} added, {} removed, {} changed, {} unchanged)",
+                  next.sources.size(), sum.added, sum.removed, sum.changed, sum.unchanged);
+        cfg.sources = std::move(next.sources);
+        cfg.http = next.http;
+        cfg.kafka.topic = next.kafka.topic;
+        cfg.kafka.max_in_flight = next.kafka.max_in_flight;
+        cfg.log_level = next.log_level;
+        metrics.config_reloads.Add({{"result", "success"}}).Increment();
+      } catch (const config::ConfigErrors& e) {
+        log->error("reload rejected, the running configuration stays:\n{}", e.what());
+        metrics.config_reloads.Add({{"result", "failure"}}).Increment();
+      }
+      notify.ready("polling " + std::to_string(engine.source_count()) + " sources");
+    };
     wait_signal = [&] {
       signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
-          log->warn("SIGHUP: reloading sources is not supported yet; restart to apply changes");
+          if (signals_seen == 0) reload();
         } else if (++signals_seen == 1) {
           log->info("signal {}: draining and stopping", sig);
           shutdown();
@@ -183,7 +215,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     if (!once) {
       notify.ready("polling " + std::to_string(cfg.sources.size()) + " sources");
       notify.start([&] {
-        return "polling " + std::to_string(cfg.sources.size()) + " sources; " +
+        return "polling " + std::to_string(engine.source_count()) + " sources; " +
                std::to_string(engine.delivered()) + " posts delivered, " +
                std::to_string(engine.failed_polls()) + " failed polls";
       });

@@ -405,6 +405,14 @@ Config load(const std::string& text, const std::string& name) {
       kr.string("brokers", cfg.kafka.brokers, true);
       kr.string("topic", cfg.kafka.topic);
       kr.string_map("properties", cfg.kafka.properties);
+      if (auto n = kr.scalar("max_in_flight")) {
+        std::size_t v = 0;
+        auto [p, ec] = std::from_chars(n->data(), n->data() + n->size(), v);
+        if (ec != std::errc() || p != n->data() + n->size() || v == 0 || v > 10'000'000)
+          kr.fail("max_in_flight", "expected a whole number from 1 to 10000000");
+        else
+          cfg.kafka.max_in_flight = v;
+      }
       for (const char* forced : {"enable.idempotence", "acks"}) {
         auto it = cfg.kafka.properties.find(forced);
         if (it == cfg.kafka.properties.end()) continue;
@@ -422,6 +430,12 @@ Config load(const std::string& text, const std::string& name) {
       hr.duration("connect_timeout", cfg.http.connect_timeout, std::chrono::milliseconds(100));
       hr.duration("timeout", cfg.http.timeout, std::chrono::milliseconds(100));
       hr.size("max_body", cfg.http.max_body);
+      hr.string("proxy", cfg.http.proxy);
+      if (!cfg.http.proxy.empty() && cfg.http.proxy.find("://") == std::string::npos)
+        hr.fail("proxy", "expected a proxy URL such as http://proxy.example:3128");
+      hr.duration("host_spacing", cfg.http.host_spacing, std::chrono::milliseconds(0));
+      hr.duration("max_interval", cfg.http.max_interval, std::chrono::seconds(1));
+      hr.duration("max_backoff", cfg.http.max_backoff, std::chrono::seconds(1));
       hr.finish();
     }
     read_sources(ctx, r.get("sources", false), "sources", cfg.sources);

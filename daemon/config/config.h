@@ -42,6 +42,7 @@ struct JsonApi {
   std::map<std::string, std::string> fields;  // record field -> JSON pointer
   std::optional<std::string> detail_url;      // template with {field} placeholders
   std::optional<std::string> detail_body;     // JSON pointer to the body in the detail
+  bool operator==(const JsonApi&) const = default;
 };
 
 struct Source {
@@ -55,12 +56,22 @@ struct Source {
   std::optional<std::string> media;
   std::optional<JsonApi> json_api;
   Location where;
+
+  // Same polling settings (where it was declared does not count): a reload keeps the
+  // source's state and schedule.
+  bool same_settings(const Source& o) const {
+    return name == o.name && url == o.url && format == o.format && interval == o.interval &&
+           follow == o.follow && timezone == o.timezone && category == o.category &&
+           media == o.media && json_api == o.json_api;
+  }
 };
 
 struct Kafka {
   std::string brokers;
   std::string topic = "news.{category}";
   std::map<std::string, std::string> properties;  // handed to librdkafka unchanged
+  // Messages handed to the producer and not yet acknowledged; past this, polling pauses.
+  std::size_t max_in_flight = 10000;
 };
 
 struct Metrics {
@@ -72,6 +83,11 @@ struct Http {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};
   std::size_t max_body = 16u << 20;
+  std::string proxy;  // empty: curl's defaults (http_proxy/https_proxy environment)
+  // Minimum time between two request starts to the same host (0 = no spacing).
+  std::chrono::milliseconds host_spacing{500};
+  std::chrono::milliseconds max_interval{std::chrono::hours(6)};  // cap for server hints
+  std::chrono::milliseconds max_backoff{std::chrono::hours(1)};   // cap for error backoff
 };
 
 struct Config {

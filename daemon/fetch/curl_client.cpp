@@ -395,6 +395,9 @@ CURLcode CurlClient::configure(Transfer& t, const Request& request) {
   set(CURLOPT_HEADERFUNCTION, &CurlClient::on_header);
   set(CURLOPT_HEADERDATA, &t);
   set(CURLOPT_USERAGENT, request.user_agent.c_str());
+  // An empty proxy leaves curl's default (environment variables such as https_proxy).
+  if (!request.proxy.empty()) set(CURLOPT_PROXY, request.proxy.c_str());
+  set(CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_2TLS));
   if (t.headers != nullptr) set(CURLOPT_HTTPHEADER, t.headers);
   return rc;
 }
@@ -468,6 +471,8 @@ std::size_t CurlClient::on_header(char* data, std::size_t size, std::size_t n,
       r.etag.reset();
       r.last_modified.reset();
       r.retry_after.reset();
+      r.cache_control.reset();
+      r.expires.reset();
       r.content_type.clear();
       return len;
     }
@@ -483,6 +488,10 @@ std::size_t CurlClient::on_header(char* data, std::size_t size, std::size_t n,
       r.retry_after.emplace(value);
     } else if (iequals(name, "Content-Type")) {
       r.content_type.assign(value);
+    } else if (iequals(name, "Cache-Control")) {
+      r.cache_control.emplace(value);
+    } else if (iequals(name, "Expires")) {
+      r.expires.emplace(value);
     }
   } catch (...) {
     return 0;  // aborts the transfer

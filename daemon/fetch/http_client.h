@@ -37,6 +37,7 @@ struct Request {
   std::chrono::milliseconds total_timeout{30'000};
   std::size_t max_body_bytes = 16 * 1024 * 1024;
   std::string user_agent = "newsd/0.1 (+https://github.com/newsd)";
+  std::string proxy;  // e.g. http://proxy:3128; empty = curl's environment defaults
 };
 
 struct Response {
@@ -49,6 +50,8 @@ struct Response {
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
   std::optional<std::string> retry_after;
+  std::optional<std::string> cache_control;
+  std::optional<std::string> expires;
   std::chrono::steady_clock::duration elapsed{};
 };
 

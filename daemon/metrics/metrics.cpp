@@ -222,6 +222,10 @@ Metrics::Metrics()
                      .Help("Always 1; the labels name the running build.")
                      .Register(*registry)) {
   build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
+  // Series that dashboards and alerts read exist from the start, at zero.
+  sources_paused.Add({}).Set(0);
+  config_reloads.Add({{"result", "success"}});
+  config_reloads.Add({{"result", "failure"}});
 }
 
 std::string Metrics::serialize() const {

@@ -5,12 +5,15 @@
 // namespace support, so element namespaces are resolved here from xmlns attributes.
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <initializer_list>
 #include <pugixml.hpp>
 #include <span>
 #include <sstream>
 #include <string>
 
 #include "core/log.h"
+#include "parse/feed_info.h"
 #include "parse/formats.h"
 #include "parse/html_text.h"
 #include "parse/slug.h"
@@ -27,6 +30,20 @@ constexpr std::array<std::string_view, 4> kRssNs = {"", "http://purl.org/rss/1.0
                                                     "http://backend.userland.com/rss2"};
 constexpr std::array<std::string_view, 1> kDcNs = {"http://purl.org/dc/elements/1.1/"};
 constexpr std::array<std::string_view, 1> kContentNs = {"http://purl.org/rss/1.0/modules/content/"};
+constexpr std::array<std::string_view, 1> kDcTermsNs = {"http://purl.org/dc/terms/"};
+constexpr std::array<std::string_view, 1> kSyNs = {"http://purl.org/rss/1.0/modules/syndication/"};
+constexpr std::array<std::string_view, 1> kAtom10Ns = {"http://www.w3.org/2005/Atom"};
+
+// Prefixes that feeds use without declaring them (pugixml does not mind): read with their
+// conventional meaning rather than dropping the element.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kConventionalPrefixes = {{
+    {"dc", kDcNs[0]},
+    {"content", kContentNs[0]},
+    {"dcterms", kDcTermsNs[0]},
+    {"sy", kSyNs[0]},
+    {"atom", kAtom10Ns[0]},
+    {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
+}};
 
 using NsSet = std::span<const std::string_view>;
 
@@ -36,17 +53,28 @@ std::string_view local_name(pugi::xml_node n) {
   return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
 
-// The namespace URI bound to the node's prefix in scope, "" when unbound.
+// The namespace URI bound to the node's prefix in scope; for an unbound prefix its
+// conventional URI (kConventionalPrefixes) or "" .
 std::string_view ns_uri(pugi::xml_node n) {
   const std::string_view name = n.name();
   const auto colon = name.find(':');
-  std::string attr = "xmlns";
+  // "xmlns" or "xmlns:<prefix>"; prefixes longer than the buffer are looked up as written.
+  char attr[64] = "xmlns";
+  std::size_t len = 5;
   if (colon != std::string_view::npos) {
-    attr.push_back(':');
-    attr.append(name.substr(0, colon));
+    if (colon + 7 > sizeof attr) return {};
+    attr[len++] = ':';
+    name.copy(attr + len, colon);
+    len += colon;
   }
+  attr[len] = '\0';
   for (pugi::xml_node p = n; p; p = p.parent()) {
-    if (const pugi::xml_attribute a = p.attribute(attr.c_str())) return a.value();
+    if (const pugi::xml_attribute a = p.attribute(attr)) return a.value();
+  }
+  if (colon == std::string_view::npos) return {};
+  const std::string_view prefix = name.substr(0, colon);
+  for (const auto& [pre, uri] : kConventionalPrefixes) {
+    if (pre == prefix) return uri;
   }
   return {};
 }
@@ -161,6 +189,7 @@ enum class TextKind { text, html, xhtml, other };
 TextKind atom_kind(pugi::xml_node n) {
   const std::string type = ascii_lower(trim(n.attribute("type").value()));
   const std::string mode = ascii_lower(trim(n.attribute("mode").value()));  // Atom 0.3
+  if (mode == "base64") return TextKind::other;  // Atom 0.3 binary content: not text
   if (type == "xhtml" || type == "application/xhtml+xml" || mode == "xml") return TextKind::xhtml;
   if (type == "html" || type == "text/html" || mode == "escaped") return TextKind::html;
   if (type.empty() || type == "text" || type == "text/plain") return TextKind::text;
@@ -306,6 +335,11 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context
 
   post.published_at = time_of(child(item, kRssNs, "pubDate"), ctx);
   if (!post.published_at) post.published_at = time_of(child(item, kDcNs, "date"), ctx);
+  if (!post.published_at) post.published_at = time_of(child(item, kDcTermsNs, "issued"), ctx);
+  if (!post.published_at) post.published_at = time_of(child(item, kDcTermsNs, "created"), ctx);
+  post.updated_at = time_of(child(item, kDcTermsNs, "modified"), ctx);
+  if (!post.updated_at) post.updated_at = time_of(child(item, kAtom10Ns, "updated"), ctx);
+  if (!post.published_at) post.published_at = post.updated_at;
 
   for (pugi::xml_node a : {child(item, kDcNs, "creator"), child(item, kRssNs, "author")}) {
     if (std::string name = one_line(raw_content(a)); !name.empty() && !post.author) {
@@ -333,6 +367,62 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context
   return post;
 }
 
+// A positive whole number of at most 9 digits, else nullopt.
+std::optional<long> positive_int(std::string_view s) {
+  s = trim(s);
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v <= 0) return std::nullopt;
+  return v;
+}
+
+// RSS <ttl> (minutes) wins; else the syndication module's period / frequency. `scopes` are
+// the elements that may carry them (the channel, and the root for RDF and Atom).
+std::optional<std::chrono::seconds> feed_ttl(std::initializer_list<pugi::xml_node> scopes) {
+  using std::chrono::seconds;
+  for (pugi::xml_node scope : scopes) {
+    if (!scope) continue;
+    if (pugi::xml_node ttl = child(scope, kRssNs, "ttl")) {
+      if (const auto minutes = positive_int(raw_content(ttl))) return seconds{*minutes * 60};
+    }
+  }
+  for (pugi::xml_node scope : scopes) {
+    if (!scope) continue;
+    const pugi::xml_node period = child(scope, kSyNs, "updatePeriod");
+    const pugi::xml_node frequency = child(scope, kSyNs, "updateFrequency");
+    if (!period && !frequency) continue;
+    long period_s = 86400;  // the module's default: daily
+    if (period) {
+      const std::string p = ascii_lower(trim(raw_content(period)));
+      if (p == "hourly") {
+        period_s = 3600;
+      } else if (p == "daily") {
+        period_s = 86400;
+      } else if (p == "weekly") {
+        period_s = 7 * 86400;
+      } else if (p == "monthly") {
+        period_s = 30 * 86400;
+      } else if (p == "yearly") {
+        period_s = 365 * 86400;
+      } else {
+        continue;
+      }
+    }
+    long freq = 1;
+    if (frequency) {
+      const auto f = positive_int(raw_content(frequency));
+      if (!f) continue;
+      freq = *f;
+    }
+    return seconds{std::max(1L, period_s / freq)};
+  }
+  return std::nullopt;
+}
+
 // The DOCTYPE (if any) declares entities: the door to billion-laughs and XXE.
 bool declares_entities(const pugi::xml_document& doc) {
   for (pugi::xml_node n : doc.children()) {
@@ -347,6 +437,11 @@ bool declares_entities(const pugi::xml_document& doc) {
 
 Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
                                          const Context& ctx) {
+  return parse_feed(text, expected, ctx, nullptr);
+}
+
+Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected, const Context& ctx,
+                                         DocumentInfo* info) {
   pugi::xml_document doc;
   const unsigned options = pugi::parse_default | pugi::parse_doctype;
   const pugi::xml_parse_result res =
@@ -375,6 +470,9 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
     for (pugi::xml_node entry : children(root, kAtomNs, "entry")) {
       if (!full()) finish(atom_entry(feed_author, entry, ctx), out);
     }
+    if (info) {
+      if (auto ttl = feed_ttl({root})) info->ttl = ttl;
+    }
   } else if (root_name == "rss" || root_name == "RDF") {
     pugi::xml_node channel = child(root, kRssNs, "channel");
     std::vector<pugi::xml_node> items = children(root, kRssNs, "item");  // RDF: siblings
@@ -384,6 +482,9 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
     const ChannelDefaults defaults = channel_defaults(channel);
     for (pugi::xml_node item : items) {
       if (!full()) finish(rss_item(defaults, item, ctx), out);
+    }
+    if (info) {
+      if (auto ttl = feed_ttl({channel, root})) info->ttl = ttl;
     }
   } else {
     return make_error(std::string(to_string(expected)) + ": not a feed (root element <" +

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +23,13 @@ Expected<std::vector<Parsed>> parse_text(std::string_view text, const Context& c
 Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
                                          const Context& ctx);
 Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx);
+// json_api needs ctx.json_api (an error without it); JSON Feed 1.0/1.1 (json.cpp).
+Expected<std::vector<Parsed>> parse_json_api(std::string_view text, const Context& ctx);
+Expected<std::vector<Parsed>> parse_jsonfeed(std::string_view text, const Context& ctx);
+
+// The seed format's trailing outlet paragraph (`<p class="em_media">`, or a last paragraph
+// reading （文章来源：X）): removed from `html`, and the outlet returned (jekyll.cpp).
+std::optional<std::string> take_media_paragraph(std::string& html);
 
 // id for a document without one of its own: the slug of ctx.file_name, else of ctx.url,
 // else ctx.url, else empty (parse() then falls back to the URL or the content digest).

@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "parse/charset.h"
+#include "parse/feed_info.h"
 #include "parse/formats.h"
 #include "parse/text_util.h"
 
@@ -180,7 +181,7 @@ std::string fallback_id(const Context& ctx) {
 }
 
 Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const Context& ctx,
-                                    DocumentInfo* /*info*/) {
+                                    DocumentInfo* info) {
   if (bytes.size() > kMaxDocumentBytes) {
     return make_error("document of " + std::to_string(bytes.size()) +
                       " bytes exceeds the 32 MiB limit");
@@ -199,14 +200,17 @@ Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const
       case Format::rss:
       case Format::rdf:
       case Format::atom:
-        result = parse_feed(text, f, ctx);
+        result = parse_feed(text, f, ctx, info);
         break;
       case Format::html:
         result = parse_html(text, ctx);
         break;
       case Format::jsonfeed:
+        result = parse_jsonfeed(text, ctx);
+        break;
       case Format::json_api:
-        return make_error("format " + std::string(to_string(f)) + " is not supported yet");
+        result = parse_json_api(text, ctx);
+        break;
       case Format::automatic:
         return make_error("format detection failed");
     }
@@ -251,14 +255,6 @@ Post merge_followed(const Post& entry, const Post& article) {
   out.fetched_at = std::max(entry.fetched_at, article.fetched_at);
   seal(out);
   return out;
-}
-
-}  // namespace newsd::parse
-
-namespace newsd::parse {
-
-Expected<Post> apply_detail(const Post&, std::string_view, const JsonApiMapping&, const Context&) {
-  return make_error("json_api detail responses are not supported yet");
 }
 
 }  // namespace newsd::parse

@@ -195,6 +195,14 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
   if (!base_url) return std::string(r);
   boost::urls::url out(*base_url);
   if (!out.resolve(*ref_url)) return std::string(r);
+  // RFC 3986 5.2.4: ".." segments above the root are dropped; Boost.URL 1.81 keeps them.
+  std::string path(out.encoded_path());
+  bool changed = false;
+  while (path.starts_with("/../") || path == "/..") {
+    path = path.size() == 3 ? "/" : path.substr(3);
+    changed = true;
+  }
+  if (changed) out.set_encoded_path(path);
   return std::string(out.buffer());
 }
 

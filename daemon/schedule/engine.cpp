@@ -11,30 +11,43 @@
 namespace newsd::schedule {
 
 using namespace std::chrono;
-using Clock = steady_clock;
 
 struct Engine::SourceState {
-  SourceState(boost::asio::io_context& io, config::Source c)
-      : cfg(std::move(c)),
-        format(parse::format_from_string(cfg.format).value_or(parse::Format::automatic)),
-        timer(io) {}
+  SourceState(boost::asio::io_context& io, config::Source c) : timer(io) { configure(std::move(c)); }
+
+  void configure(config::Source c) {
+    cfg = std::move(c);
+    format = parse::format_from_string(cfg.format).value_or(parse::Format::automatic);
+    mapping = {};
+    if (cfg.json_api) {
+      mapping.items = cfg.json_api->items;
+      mapping.fields = cfg.json_api->fields;
+      mapping.detail_url = cfg.json_api->detail_url;
+      mapping.detail_body = cfg.json_api->detail_body;
+    }
+  }
+
   config::Source cfg;
-  parse::Format format;
+  parse::Format format = parse::Format::automatic;
+  parse::JsonApiMapping mapping;
   boost::asio::steady_timer timer;
   int consecutive_failures = 0;
+  bool polling = false;
+  bool removed = false;
 };
 
 // One poll of one source, shared by the callbacks it spawns; it ends when nothing is pending.
 struct Engine::Poll {
-  Poll(SourceState& s, boost::asio::io_context& io) : source(s), retry_timer(io) {}
-  SourceState& source;
+  Poll(SourcePtr s, boost::asio::io_context& io) : source(std::move(s)), retry_timer(io) {}
+  SourcePtr source;
   dedupe::PollState next_state;  // saved only if the poll ends without failure
-  bool failed = false;
+  PollHints hints;
   std::size_t pending_fetches = 0;
   std::size_t pending_deliveries = 0;
   std::deque<std::pair<Post, bool>> backlog;  // posts the producer could not take yet
   boost::asio::steady_timer retry_timer;
   bool retry_armed = false;
+  bool paused = false;
   std::set<std::string> ids;  // ids already handled in this poll (feeds repeat entries)
   bool fetched = false;       // the main document has been handled
   bool finished = false;
@@ -48,7 +61,13 @@ std::string outcome_of(const fetch::Response& r) {
   return std::to_string(r.status);
 }
 
+bool ok_status(const fetch::Response& r) {
+  return r.error == fetch::ErrorClass::none && r.status >= 200 && r.status < 300;
+}
+
 Timestamp now_utc() { return floor<seconds>(system_clock::now()); }
+
+double unix_now() { return duration<double>(system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -60,30 +79,71 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
       store_(store),
       publisher_(publisher),
       metrics_(metrics),
-      options_(std::move(options)) {
-  for (auto& s : sources) sources_.push_back(std::make_unique<SourceState>(io_, std::move(s)));
+      options_(std::move(options)),
+      gate_(options_.http.host_spacing) {
+  for (auto& s : sources) {
+    auto name = s.name;
+    sources_.emplace(std::move(name), std::make_shared<SourceState>(io_, std::move(s)));
+  }
+  metrics_.sources.Add({}).Set(double(sources_.size()));
 }
 
 Engine::~Engine() = default;
 
 void Engine::start() {
-  for (auto& s : sources_) {
+  for (auto& [name, s] : sources_) {
     if (options_.once) {
-      begin_poll(*s);
+      begin_poll(s);
       continue;
     }
     // Spread the first polls so that a restart does not hit every source at once.
     const auto spread = std::min<milliseconds>(s->cfg.interval / 10, milliseconds(2000));
     std::uniform_int_distribution<long long> d(0, spread.count());
-    schedule(*s, milliseconds(d(rng_)));
+    schedule(s, milliseconds(d(rng_)));
   }
   check_idle();
 }
 
 void Engine::stop() {
   stopping_ = true;
-  for (auto& s : sources_) s->timer.cancel();
+  for (auto& [name, s] : sources_) s->timer.cancel();
   check_idle();
+}
+
+ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options options) {
+  ReloadSummary sum;
+  options_ = std::move(options);
+  std::map<std::string, SourcePtr> next;
+  for (auto& c : sources) {
+    auto it = sources_.find(c.name);
+    if (it == sources_.end()) {
+      auto s = std::make_shared<SourceState>(io_, std::move(c));
+      std::uniform_int_distribution<long long> d(0, 1000);
+      schedule(s, milliseconds(d(rng_)));
+      next.emplace(s->cfg.name, std::move(s));
+      ++sum.added;
+      continue;
+    }
+    SourcePtr s = it->second;
+    sources_.erase(it);
+    if (s->cfg.same_settings(c)) {
+      ++sum.unchanged;
+    } else {
+      // New settings apply from the next poll; a changed URL or format is worth a poll now.
+      s->configure(std::move(c));
+      if (!s->polling) schedule(s, milliseconds(100));
+      ++sum.changed;
+    }
+    next.emplace(s->cfg.name, std::move(s));
+  }
+  for (auto& [name, s] : sources_) {
+    s->removed = true;  // a poll under way ends, then nothing is scheduled
+    s->timer.cancel();
+    ++sum.removed;
+  }
+  sources_ = std::move(next);
+  metrics_.sources.Add({}).Set(double(sources_.size()));
+  return sum;
 }
 
 void Engine::check_idle() {
@@ -93,11 +153,11 @@ void Engine::check_idle() {
   }
 }
 
-void Engine::schedule(SourceState& s, milliseconds delay) {
-  if (stopping_ || options_.once) return;
-  s.timer.expires_after(delay);
-  s.timer.async_wait([this, &s](boost::system::error_code ec) {
-    if (!ec && !stopping_) begin_poll(s);
+void Engine::schedule(const SourcePtr& s, milliseconds delay) {
+  if (stopping_ || options_.once || s->removed) return;
+  s->timer.expires_after(delay);
+  s->timer.async_wait([this, s](boost::system::error_code ec) {
+    if (!ec && !stopping_ && !s->removed) begin_poll(s);
   });
 }
 
@@ -108,7 +168,31 @@ fetch::Request Engine::request_for(const std::string& url) const {
   req.total_timeout = options_.http.timeout;
   req.max_body_bytes = options_.http.max_body;
   req.user_agent = options_.http.user_agent;
+  req.proxy = options_.http.proxy;
   return req;
+}
+
+void Engine::fetch(const PollPtr& poll, fetch::Request req, fetch::Handler done) {
+  ++poll->pending_fetches;
+  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + 1));
+  if (options_.http.host_spacing.count() == 0) {
+    http_.get(std::move(req), std::move(done));
+    return;
+  }
+  const auto now = steady_clock::now();
+  static std::size_t calls = 0;
+  if (++calls % 1024 == 0) gate_.forget_idle(now);
+  const auto start = gate_.reserve(host_of(req.url), now);
+  if (start <= now) {
+    http_.get(std::move(req), std::move(done));
+    return;
+  }
+  // Another request to this host started less than host_spacing ago: wait for our slot.
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, start);
+  timer->async_wait([this, timer, req = std::move(req), done = std::move(done)](
+                        boost::system::error_code) mutable {
+    http_.get(std::move(req), std::move(done));
+  });
 }
 
 void Engine::record_fetch(const SourceState& s, const fetch::Response& r) {
@@ -116,35 +200,46 @@ void Engine::record_fetch(const SourceState& s, const fetch::Response& r) {
   metrics_.fetch_duration.Add({{"source", s.cfg.name}}, metrics::latency_buckets())
       .Observe(duration<double>(r.elapsed).count());
   metrics_.fetch_bytes.Add({{"source", s.cfg.name}}).Increment(static_cast<double>(r.body.size()));
+  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight()));
 }
 
-void Engine::begin_poll(SourceState& s) {
+void Engine::apply_overrides(const SourceState& s, Post& p) const {
+  if (s.cfg.category) p.category = s.cfg.category;
+  if (s.cfg.media && !p.media) p.media = s.cfg.media;
+}
+
+void Engine::begin_poll(const SourcePtr& s) {
+  if (s->polling || s->removed) return;  // never two polls of one source at once
+  s->polling = true;
   ++active_polls_;
   auto poll = std::make_shared<Poll>(s, io_);
-  const dedupe::PollState saved = store_.poll_state(s.cfg.name);
+  const dedupe::PollState saved = store_.poll_state(s->cfg.name);
   poll->next_state = saved;
-  fetch::Request req = request_for(s.cfg.url);
+  fetch::Request req = request_for(s->cfg.url);
   if (saved.etag) req.headers.push_back("If-None-Match: " + *saved.etag);
   if (saved.last_modified) req.headers.push_back("If-Modified-Since: " + *saved.last_modified);
-  ++poll->pending_fetches;
-  http_.get(std::move(req), [this, poll](fetch::Response r) { on_feed(poll, std::move(r)); });
+  fetch(poll, std::move(req), [this, poll](fetch::Response r) { on_feed(poll, std::move(r)); });
 }
 
-void Engine::on_feed(const std::shared_ptr<Poll>& poll, fetch::Response r) {
+void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
   --poll->pending_fetches;
   poll->fetched = true;
-  SourceState& s = poll->source;
+  SourceState& s = *poll->source;
   auto log = log::get("fetch");
   record_fetch(s, r);
+  poll->hints.status = r.status;
+  poll->hints.cache_control = r.cache_control;
+  poll->hints.expires = r.expires;
+  poll->hints.retry_after = r.retry_after;
   if (r.error != fetch::ErrorClass::none) {
     log->warn("{}: fetching {} failed: {} ({})", s.cfg.name, s.cfg.url, fetch::to_string(r.error),
               r.error_message);
-    poll->failed = true;
+    poll->hints.failed = true;
   } else if (r.status == 304) {
-    log->debug("{}: not modified", s.cfg.name);
-  } else if (r.status < 200 || r.status >= 300) {
+    log->debug("{}: not modified", s.cfg.name);  // nothing to parse
+  } else if (!ok_status(r)) {
     log->warn("{}: {} answered HTTP {}", s.cfg.name, s.cfg.url, r.status);
-    poll->failed = true;
+    poll->hints.failed = true;
   } else {
     poll->next_state.etag = r.etag;
     poll->next_state.last_modified = r.last_modified;
@@ -154,37 +249,46 @@ void Engine::on_feed(const std::shared_ptr<Poll>& poll, fetch::Response r) {
     ctx.timezone = s.cfg.timezone;
     ctx.content_type = r.content_type;
     ctx.fetched_at = now_utc();
+    ctx.json_api = s.cfg.json_api ? &s.mapping : nullptr;
     const parse::Format format =
         s.format == parse::Format::automatic ? parse::detect(r.body, r.content_type) : s.format;
-    auto parsed = parse::parse(r.body, format, ctx);
+    parse::DocumentInfo info;
+    auto parsed = parse::parse(r.body, format, ctx, &info);
+    poll->hints.ttl = info.ttl;
     if (!parsed) {
       metrics_.parse_errors.Add({{"source", s.cfg.name}, {"format", std::string(to_string(format))}})
           .Increment();
       log::get("parse")->warn("{}: cannot parse {} as {}: {}", s.cfg.name, ctx.url.value_or(""),
                               to_string(format), parsed.error().message);
-      poll->failed = true;
+      poll->hints.failed = true;
     } else {
       for (auto& entry : *parsed) {
         metrics_.posts.Add({{"source", s.cfg.name}, {"result", "parsed"}}).Increment();
         Post& p = entry.post;
-        if (s.cfg.category) p.category = s.cfg.category;
-        if (s.cfg.media && !p.media) p.media = s.cfg.media;
+        apply_overrides(s, p);
         if (!poll->ids.insert(p.id).second) continue;
-        if (s.cfg.follow && entry.link) {
-          // Follow only what is new or says it changed: re-fetching every article on each
-          // poll would be impolite.
-          auto seen = store_.find(s.cfg.name, p.id);
-          if (seen && seen->updated_at == p.updated_at) {
-            metrics_.posts.Add({{"source", s.cfg.name}, {"result", "duplicate"}}).Increment();
-            continue;
-          }
-          ++poll->pending_fetches;
-          http_.get(request_for(*entry.link),
-                    [this, poll, post = std::move(p)](fetch::Response ar) mutable {
-                      on_article(poll, std::move(post), std::move(ar));
-                    });
-        } else {
+        const bool follow = s.cfg.follow && entry.link;
+        if (!follow && !entry.detail_url) {
           consider(poll, std::move(p));
+          continue;
+        }
+        // Follow links and request details only for what is new or says it changed:
+        // re-fetching every article on each poll would be impolite.
+        auto seen = store_.find(s.cfg.name, p.id);
+        if (seen && (entry.detail_url || seen->updated_at == p.updated_at)) {
+          metrics_.posts.Add({{"source", s.cfg.name}, {"result", "duplicate"}}).Increment();
+          continue;
+        }
+        if (entry.detail_url) {
+          fetch(poll, request_for(*entry.detail_url),
+                [this, poll, post = std::move(p)](fetch::Response dr) mutable {
+                  on_detail(poll, std::move(post), std::move(dr));
+                });
+        } else {
+          fetch(poll, request_for(*entry.link),
+                [this, poll, post = std::move(p)](fetch::Response ar) mutable {
+                  on_article(poll, std::move(post), std::move(ar));
+                });
         }
       }
     }
@@ -192,14 +296,14 @@ void Engine::on_feed(const std::shared_ptr<Poll>& poll, fetch::Response r) {
   maybe_finish(poll);
 }
 
-void Engine::on_article(const std::shared_ptr<Poll>& poll, Post entry, fetch::Response r) {
+void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   --poll->pending_fetches;
-  SourceState& s = poll->source;
+  SourceState& s = *poll->source;
   record_fetch(s, r);
-  if (r.error != fetch::ErrorClass::none || r.status < 200 || r.status >= 300) {
+  if (!ok_status(r)) {
     log::get("fetch")->warn("{}: following {} failed: {}", s.cfg.name, entry.url.value_or(""),
                             outcome_of(r));
-    poll->failed = true;
+    poll->hints.failed = true;
     maybe_finish(poll);
     return;
   }
@@ -216,18 +320,49 @@ void Engine::on_article(const std::shared_ptr<Poll>& poll, Post entry, fetch::Re
         .Increment();
     log::get("parse")->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
                             parsed ? "no content" : parsed.error().message);
-    poll->failed = true;
+    poll->hints.failed = true;
     maybe_finish(poll);
     return;
   }
   Post merged = parse::merge_followed(entry, parsed->front().post);
-  if (s.cfg.category) merged.category = s.cfg.category;
+  apply_overrides(s, merged);
   consider(poll, std::move(merged));
   maybe_finish(poll);
 }
 
-void Engine::consider(const std::shared_ptr<Poll>& poll, Post post) {
-  const std::string& source = poll->source.cfg.name;
+void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
+  --poll->pending_fetches;
+  SourceState& s = *poll->source;
+  record_fetch(s, r);
+  if (!ok_status(r)) {
+    log::get("fetch")->warn("{}: detail request for {} failed: {}", s.cfg.name, entry.id,
+                            outcome_of(r));
+    poll->hints.failed = true;
+    maybe_finish(poll);
+    return;
+  }
+  parse::Context ctx;
+  ctx.source = s.cfg.name;
+  ctx.url = r.effective_url;
+  ctx.timezone = s.cfg.timezone;
+  ctx.content_type = r.content_type;
+  ctx.fetched_at = entry.fetched_at;
+  auto post = parse::apply_detail(entry, r.body, s.mapping, ctx);
+  if (!post) {
+    metrics_.parse_errors.Add({{"source", s.cfg.name}, {"format", "json_api_detail"}}).Increment();
+    log::get("parse")->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
+                            post.error().message);
+    poll->hints.failed = true;
+    maybe_finish(poll);
+    return;
+  }
+  apply_overrides(s, *post);
+  consider(poll, std::move(*post));
+  maybe_finish(poll);
+}
+
+void Engine::consider(const PollPtr& poll, Post post) {
+  const std::string& source = poll->source->cfg.name;
   auto seen = store_.find(source, post.id);
   if (seen && seen->content_sha256 == post.content_sha256) {
     metrics_.posts.Add({{"source", source}, {"result", "duplicate"}}).Increment();
@@ -236,78 +371,99 @@ void Engine::consider(const std::shared_ptr<Poll>& poll, Post post) {
   publish(poll, std::move(post), seen.has_value());
 }
 
-void Engine::publish(const std::shared_ptr<Poll>& poll, Post post, bool updated) {
+void Engine::set_paused(Poll& poll, bool paused) {
+  if (poll.paused == paused) return;
+  poll.paused = paused;
+  paused ? ++paused_ : --paused_;
+  metrics_.sources_paused.Add({}).Set(double(paused_));
+  if (paused)
+    log::get("publish")->warn("{}: Kafka cannot take more messages; polling paused",
+                              poll.source->cfg.name);
+  else
+    log::get("publish")->info("{}: polling resumed", poll.source->cfg.name);
+}
+
+void Engine::publish(const PollPtr& poll, Post post, bool updated) {
   if (!poll->backlog.empty()) {
-    // Keep order: posts waiting for room go first.
+    // Keep order: posts already waiting for room go first.
     poll->backlog.emplace_back(std::move(post), updated);
     return;
   }
-  const std::string topic = publish::render_topic(options_.topic_template, post);
-  const std::string source = poll->source.cfg.name;
-  auto on_delivery = [this, poll, topic, source, id = post.id,
-                      entry = dedupe::SeenEntry{post.content_sha256, post.updated_at},
-                      published = post.published_at, updated](const publish::Delivery& d) {
-    --poll->pending_deliveries;
-    metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
-    if (!d.ok) {
-      metrics_.delivery_errors.Add({{"topic", topic}}).Increment();
-      log::get("publish")->error("{}: post {} was not delivered to {}: {}", source, id, topic,
-                                 d.error);
-      poll->failed = true;
-    } else {
-      ++delivered_;
-      metrics_.produced.Add({{"topic", topic}}).Increment();
-      metrics_.ack_latency.Add({}, metrics::latency_buckets())
-          .Observe(duration<double>(d.latency).count());
-      metrics_.posts.Add({{"source", source}, {"result", updated ? "updated" : "new"}}).Increment();
-      const Timestamp now = now_utc();
-      if (published && *published <= now)
-        metrics_.freshness.Add({}, metrics::freshness_buckets())
-            .Observe(duration<double>(now - *published).count());
-      if (options_.commit && !store_.commit(source, id, entry, now)) {
-        metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
-        poll->failed = true;  // keeps the old ETag, so the post is offered again
-      }
-    }
-    maybe_finish(poll);
-  };
-  switch (publisher_.publish(topic, post, on_delivery)) {
-    case publish::Enqueue::queued:
-      ++poll->pending_deliveries;
-      metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
-      return;
-    case publish::Enqueue::queue_full:
-      // Back-pressure: hold the post and this source's poll until the producer has room.
-      metrics_.enqueue_failures.Add({{"reason", "queue_full"}}).Increment();
-      poll->backlog.emplace_back(std::move(post), updated);
-      if (!poll->retry_armed) {
-        poll->retry_armed = true;
-        poll->retry_timer.expires_after(options_.backpressure_retry);
-        poll->retry_timer.async_wait([this, poll](boost::system::error_code) {
-          poll->retry_armed = false;
-          auto pending = std::move(poll->backlog);
-          poll->backlog.clear();
-          while (!pending.empty()) {
-            auto [p, upd] = std::move(pending.front());
-            pending.pop_front();
-            publish(poll, std::move(p), upd);
-            if (!poll->backlog.empty()) {
-              for (auto& rest : pending) poll->backlog.push_back(std::move(rest));
-              break;
-            }
-          }
-          maybe_finish(poll);
-        });
-      }
-      return;
-    case publish::Enqueue::failed:
-      metrics_.enqueue_failures.Add({{"reason", "failed"}}).Increment();
-      poll->failed = true;
-      return;
-  }
+  poll->backlog.emplace_back(std::move(post), updated);
+  drain_backlog(poll);
 }
 
-void Engine::maybe_finish(const std::shared_ptr<Poll>& poll) {
+void Engine::drain_backlog(const PollPtr& poll) {
+  const std::string source = poll->source->cfg.name;
+  while (!poll->backlog.empty()) {
+    auto& [post, updated] = poll->backlog.front();
+    publish::Enqueue result = publish::Enqueue::queue_full;
+    const std::string topic = publish::render_topic(options_.topic_template, post);
+    if (publisher_.in_flight() < options_.max_in_flight) {
+      auto on_delivery = [this, poll, topic, source, id = post.id,
+                          entry = dedupe::SeenEntry{post.content_sha256, post.updated_at},
+                          published = post.published_at,
+                          updated = updated](const publish::Delivery& d) {
+        --poll->pending_deliveries;
+        metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
+        if (!d.ok) {
+          metrics_.delivery_errors.Add({{"topic", topic}}).Increment();
+          log::get("publish")->error("{}: post {} was not delivered to {}: {}", source, id, topic,
+                                     d.error);
+          poll->hints.failed = true;  // the post stays unseen and is offered again
+        } else {
+          ++delivered_;
+          metrics_.produced.Add({{"topic", topic}}).Increment();
+          metrics_.ack_latency.Add({}, metrics::latency_buckets())
+              .Observe(duration<double>(d.latency).count());
+          metrics_.posts.Add({{"source", source}, {"result", updated ? "updated" : "new"}})
+              .Increment();
+          metrics_.last_new_post.Add({{"source", source}}).Set(unix_now());
+          const Timestamp now = now_utc();
+          if (published && *published <= now)
+            metrics_.freshness.Add({}, metrics::freshness_buckets())
+                .Observe(duration<double>(now - *published).count());
+          if (options_.commit && !store_.commit(source, id, entry, now)) {
+            metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
+            poll->hints.failed = true;  // keeps the old ETag, so the post is offered again
+          }
+        }
+        maybe_finish(poll);
+      };
+      result = publisher_.publish(topic, post, on_delivery);
+    }
+    switch (result) {
+      case publish::Enqueue::queued:
+        ++poll->pending_deliveries;
+        poll->backlog.pop_front();
+        metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
+        continue;
+      case publish::Enqueue::failed:
+        metrics_.enqueue_failures.Add({{"reason", "failed"}}).Increment();
+        poll->hints.failed = true;
+        poll->backlog.pop_front();
+        continue;
+      case publish::Enqueue::queue_full:
+        // Back-pressure: hold the posts and this source's poll until there is room.
+        metrics_.enqueue_failures.Add({{"reason", "queue_full"}}).Increment();
+        set_paused(*poll, true);
+        if (!poll->retry_armed) {
+          poll->retry_armed = true;
+          poll->retry_timer.expires_after(options_.backpressure_retry);
+          poll->retry_timer.async_wait([this, poll](boost::system::error_code) {
+            poll->retry_armed = false;
+            drain_backlog(poll);
+            maybe_finish(poll);
+          });
+        }
+        metrics_.queue_depth.Add({{"queue", "backlog"}}).Set(double(poll->backlog.size()));
+        return;
+    }
+  }
+  set_paused(*poll, false);
+}
+
+void Engine::maybe_finish(const PollPtr& poll) {
   if (poll->finished || !poll->fetched || poll->pending_fetches > 0 ||
       poll->pending_deliveries > 0 || !poll->backlog.empty() || poll->retry_armed)
     return;
@@ -315,33 +471,34 @@ void Engine::maybe_finish(const std::shared_ptr<Poll>& poll) {
   finish(poll);
 }
 
-void Engine::finish(const std::shared_ptr<Poll>& poll) {
-  SourceState& s = poll->source;
-  const std::string& name = s.cfg.name;
-  milliseconds next = s.cfg.interval;
-  if (poll->failed) {
+void Engine::finish(const PollPtr& poll) {
+  const SourcePtr& s = poll->source;
+  const std::string& name = s->cfg.name;
+  const bool failed = poll->hints.failed;
+  if (failed) {
     ++failed_polls_;
-    ++s.consecutive_failures;
-    // Exponential backoff, capped: a failing source keeps being retried, never dropped.
-    const int shift = std::min(s.consecutive_failures - 1, 5);
-    next = std::min<milliseconds>(s.cfg.interval * (1 << shift),
-                                  std::max<milliseconds>(s.cfg.interval, hours(1)));
+    ++s->consecutive_failures;
     dedupe::PollState st = store_.poll_state(name);
-    st.consecutive_failures = s.consecutive_failures;
+    st.consecutive_failures = s->consecutive_failures;
     if (options_.commit) store_.save_poll_state(name, st);
   } else {
-    s.consecutive_failures = 0;
+    s->consecutive_failures = 0;
     poll->next_state.consecutive_failures = 0;
     if (options_.commit && !store_.save_poll_state(name, poll->next_state))
       metrics_.state_errors.Add({{"operation", "poll_state"}}).Increment();
-    metrics_.last_success.Add({{"source", name}})
-        .Set(double(system_clock::now().time_since_epoch().count()) *
-             system_clock::period::num / system_clock::period::den);
+    metrics_.last_success.Add({{"source", name}}).Set(unix_now());
   }
-  metrics_.consecutive_failures.Add({{"source", name}}).Set(s.consecutive_failures);
+  metrics_.consecutive_failures.Add({{"source", name}}).Set(s->consecutive_failures);
+  s->polling = false;
   --active_polls_;
   std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  schedule(s, milliseconds(static_cast<long long>(double(next.count()) * jitter(rng_))));
+  const Bounds bounds{s->cfg.interval, options_.http.max_interval, options_.http.max_backoff};
+  const auto delay =
+      next_delay(poll->hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
+  if (failed)
+    log::get("schedule")->info("{}: poll failed ({} in a row); next try in {}s", name,
+                               s->consecutive_failures, duration_cast<seconds>(delay).count());
+  schedule(s, delay);
   check_idle();
 }
 

@@ -1,9 +1,15 @@
 // The scheduler: drives every source through fetch -> parse -> dedupe -> publish -> commit.
 //
 // One poll of a source at a time: the next poll is scheduled only when the previous one has
-// fully ended (followed links fetched, every delivery report in). The source's conditional-GET
-// state (ETag, Last-Modified) is saved only when every post of the response was acknowledged
-// and committed, so a 304 can never hide a post that failed to reach Kafka.
+// fully ended (followed links and detail requests fetched, every delivery report in). The
+// source's conditional-GET state (ETag, Last-Modified) is saved only when every post of the
+// response was acknowledged and committed, so a 304 can never hide a post that failed to
+// reach Kafka.
+//
+// Back-pressure: when the producer's queue is full, or `max_in_flight` messages await
+// acknowledgement, the affected polls hold their remaining posts and resume by themselves
+// once there is room; nothing is dropped, and the source's next poll waits for its current
+// one. paused_sources() and the newsd_sources_paused gauge show it.
 //
 // Thread-safety: everything runs on the io_context's thread.
 #pragma once
@@ -22,15 +28,21 @@
 #include "fetch/http_client.h"
 #include "metrics/metrics.h"
 #include "publish/publisher.h"
+#include "schedule/policy.h"
 
 namespace newsd::schedule {
 
 struct Options {
   std::string topic_template = "news.{category}";
   config::Http http;
-  bool once = false;    // poll every source one time, then report idle
-  bool commit = true;   // false for dry runs (--sink stdout): the seen-store is only read
+  std::size_t max_in_flight = 10000;  // unacknowledged messages before polls pause
+  bool once = false;                  // poll every source one time, then report idle
+  bool commit = true;  // false for dry runs (--sink stdout): the seen-store is only read
   std::chrono::milliseconds backpressure_retry{100};
+};
+
+struct ReloadSummary {
+  std::size_t added = 0, removed = 0, changed = 0, unchanged = 0;
 };
 
 class Engine {
@@ -44,10 +56,16 @@ class Engine {
   void start();
   // Stops scheduling new polls; polls under way run to their end.
   void stop();
+  // Replaces the source list: added sources start, removed ones stop (a poll under way ends
+  // first), unchanged ones keep their state and schedule, changed ones keep their state and
+  // are polled again soon with the new settings.
+  ReloadSummary reconfigure(std::vector<config::Source> sources, Options options);
   // Called (on the loop) whenever no poll is under way after stop() or in once mode.
   void on_idle(std::function<void()> f) { on_idle_ = std::move(f); }
 
   std::size_t polls_in_progress() const { return active_polls_; }
+  std::size_t paused_sources() const { return paused_; }
+  std::size_t source_count() const { return sources_.size(); }
   // Polls that failed (fetch, parse, delivery or commit errors) since start.
   std::size_t failed_polls() const { return failed_polls_; }
   std::size_t delivered() const { return delivered_; }
@@ -55,16 +73,24 @@ class Engine {
  private:
   struct SourceState;
   struct Poll;
+  using SourcePtr = std::shared_ptr<SourceState>;
+  using PollPtr = std::shared_ptr<Poll>;
 
-  void schedule(SourceState& s, std::chrono::milliseconds delay);
-  void begin_poll(SourceState& s);
-  void on_feed(const std::shared_ptr<Poll>& poll, fetch::Response r);
-  void on_article(const std::shared_ptr<Poll>& poll, Post entry, fetch::Response r);
-  void consider(const std::shared_ptr<Poll>& poll, Post post);
-  void publish(const std::shared_ptr<Poll>& poll, Post post, bool updated);
-  void maybe_finish(const std::shared_ptr<Poll>& poll);
-  void finish(const std::shared_ptr<Poll>& poll);
+  void schedule(const SourcePtr& s, std::chrono::milliseconds delay);
+  void begin_poll(const SourcePtr& s);
+  // Starts a GET once the host's spacing allows; `done` runs on the loop.
+  void fetch(const PollPtr& poll, fetch::Request req, fetch::Handler done);
+  void on_feed(const PollPtr& poll, fetch::Response r);
+  void on_article(const PollPtr& poll, Post entry, fetch::Response r);
+  void on_detail(const PollPtr& poll, Post entry, fetch::Response r);
+  void consider(const PollPtr& poll, Post post);
+  void publish(const PollPtr& poll, Post post, bool updated);
+  void drain_backlog(const PollPtr& poll);
+  void set_paused(Poll& poll, bool paused);
+  void maybe_finish(const PollPtr& poll);
+  void finish(const PollPtr& poll);
   void record_fetch(const SourceState& s, const fetch::Response& r);
+  void apply_overrides(const SourceState& s, Post& p) const;
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
 
@@ -74,11 +100,13 @@ class Engine {
   publish::Publisher& publisher_;
   metrics::Metrics& metrics_;
   Options options_;
-  std::vector<std::unique_ptr<SourceState>> sources_;
+  std::map<std::string, SourcePtr> sources_;
+  HostGate gate_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::function<void()> on_idle_;
   bool stopping_ = false;
   std::size_t active_polls_ = 0;
+  std::size_t paused_ = 0;
   std::size_t failed_polls_ = 0;
   std::size_t delivered_ = 0;
 };

@@ -13,10 +13,10 @@ import tempfile
 import time
 import unittest
 
-from harness import NEWSD_BIN, Kafka, Site, free_port, http_get, write_config
+from harness import NEWSD_BIN, Kafka, Site, free_port, http_get, wait_for, write_config
 
 KAFKA = None
-WATCHDOG_USEC = 400_000  # newsd pings every 200 ms
+WATCHDOG_USEC = 1_000_000  # newsd pings every 500 ms
 
 
 def setUpModule():
@@ -153,6 +153,11 @@ class SystemdNotifyTest(unittest.TestCase):
         self.start(WATCHDOG_USEC=str(WATCHDOG_USEC), WATCHDOG_PID="1")
         self.notify.wait(lambda m: len(m) >= 1, 30, "READY=1", self.proc)
         self.assertIn("READY=1", self.notify.messages[0][1])
+        # Long enough for several pings, had they been enabled.
+        wait_for(lambda: 'result="new",source="sample"} 4' in
+                 http_get(f"http://127.0.0.1:{self.port}/metrics")[1], 60, "4 new posts")
+        wait_for(lambda: time.monotonic() - self.notify.messages[0][0] > 3 * WATCHDOG_USEC / 1e6,
+                 10, "three watchdog intervals")
         self.proc.send_signal(signal.SIGTERM)
         self.notify.wait(lambda m: index_of(m, "STOPPING=1") is not None, 30, "STOPPING=1")
         self.assertEqual(self.proc.wait(timeout=60), 0, self.output())

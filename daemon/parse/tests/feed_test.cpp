@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "parse/feed_info.h"
 #include "parse/parser.h"
 #include "parse/tests/test_util.h"
 
@@ -108,6 +109,175 @@ TEST(RdfParser, ReadsItemsThatAreSiblingsOfTheChannel) {
   EXPECT_EQ(rfc3339(p.published_at), "2003-12-13T23:30:02Z");
   EXPECT_EQ(p.category, "science");
   EXPECT_EQ(p.body_text, "RDF description.");
+}
+
+// Parses an XML feed through parse_feed() so the document info is observable.
+std::vector<Parsed> parse_feed_ok(const std::string& bytes, const Context& ctx,
+                                  DocumentInfo* info) {
+  auto result = parse_feed(bytes, Format::rss, ctx, info);
+  EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+  if (!result.ok()) return {};
+  return std::move(result).value();
+}
+
+TEST(RssParser, ReadsRss090WithTheNetscapeNamespace) {
+  const std::string bytes = fixture("rss_090_netscape_rdf.xml");
+  EXPECT_EQ(detect(bytes, ""), Format::rdf);
+  const auto posts = parse_ok(bytes, Format::automatic, context_for("http://www.mozilla.org/"));
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[0].post.title, "New Status Updates");
+  EXPECT_EQ(posts[0].post.url, "http://www.mozilla.org/status/");
+  EXPECT_EQ(posts[0].post.id, "http://www.mozilla.org/status/");
+  EXPECT_EQ(posts[1].post.title, "Bugzilla Reorganized");
+}
+
+TEST(RssParser, ReadsRss091WithANetscapeDoctype) {
+  const auto posts = parse_ok(fixture("rss_091_netscape_doctype.xml"), Format::automatic,
+                              context_for("http://writetheweb.com/rss"));
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].post.title, "Giving the world a pluggable Gnutella");
+  EXPECT_EQ(posts[0].post.url, "http://writetheweb.com/read.php?item=24");
+  EXPECT_EQ(posts[0].post.lang, "en-us");
+  EXPECT_FALSE(posts[0].post.published_at);
+}
+
+TEST(RssParser, IgnoresEnclosuresAndDerivesAMissingTitle) {
+  const auto posts = parse_ok(fixture("rss_092_enclosure_ignored.xml"), Format::rss,
+                              context_for("http://example.com/feed"));
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[0].post.title, "Episode one, with an enclosure and no title or link.");
+  EXPECT_FALSE(posts[0].post.url);
+  EXPECT_FALSE(posts[0].link);
+  EXPECT_EQ(posts[0].post.body_text.find("mp3"), std::string::npos);
+  EXPECT_EQ(posts[1].post.url, "http://example.com/ep2.html");
+  EXPECT_EQ(posts[1].post.body_text, "");
+}
+
+TEST(RssParser, UsesGuidAsLinkOnlyWhenItIsAPermalink) {
+  const auto posts = parse_ok(fixture("rss_094_guid_permalink_without_link.xml"), Format::rss,
+                              context_for("https://example.com/feed"));
+  ASSERT_EQ(posts.size(), 4u);
+  EXPECT_EQ(posts[0].post.url, "https://example.com/posts/1");
+  EXPECT_EQ(posts[1].post.url, "https://example.com/posts/2");
+  EXPECT_EQ(posts[2].post.id, "https://example.com/posts/3");
+  EXPECT_FALSE(posts[2].post.url);
+  EXPECT_EQ(posts[3].post.id, "https://example.com/posts/4");
+  EXPECT_EQ(posts[3].post.url, "https://example.com/article/4");
+}
+
+TEST(RssParser, ReadsDublinCoreAndContentWhenTheirPrefixesAreUndeclared) {
+  const auto posts = parse_ok(fixture("rss_undeclared_dc_prefix.xml"), Format::rss,
+                              context_for("https://example.org/feed"));
+  ASSERT_EQ(posts.size(), 1u);
+  const Post& p = posts[0].post;
+  EXPECT_EQ(rfc3339(p.published_at), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(p.author, "Li Si");
+  EXPECT_EQ(p.body_text, "Full body.");
+  EXPECT_EQ(p.body_html, "<p>Full <em>body</em>.</p>");
+}
+
+TEST(RssParser, ReadsDatesInEveryFormFeedsUse) {
+  const auto posts = parse_ok(fixture("rss_dates_in_many_forms.xml"), Format::rss,
+                              context_for("https://example.com/feed", "Asia/Shanghai"));
+  ASSERT_EQ(posts.size(), 8u);
+  EXPECT_EQ(rfc3339(posts[0].post.published_at), "2022-01-26T12:27:00Z");
+  EXPECT_EQ(rfc3339(posts[1].post.published_at), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(rfc3339(posts[2].post.published_at), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(rfc3339(posts[3].post.published_at), "2022-01-26T12:27:00Z");
+  EXPECT_EQ(rfc3339(posts[4].post.published_at), "2022-01-26T12:27:25Z");
+  EXPECT_EQ(rfc3339(posts[5].post.published_at), "null");
+  EXPECT_EQ(rfc3339(posts[6].post.published_at), "2022-01-25T16:00:00Z");
+  EXPECT_EQ(rfc3339(posts[6].post.updated_at), "2022-01-27T00:00:00Z");
+  EXPECT_EQ(rfc3339(posts[7].post.published_at), "2022-01-28T00:00:00Z");
+  EXPECT_EQ(rfc3339(posts[7].post.updated_at), "2022-01-28T00:00:00Z");
+}
+
+TEST(FeedInfo, TtlInMinutesWinsOverSyndicationHints) {
+  DocumentInfo info;
+  const auto posts =
+      parse_feed_ok(fixture("rss_ttl_minutes.xml"), context_for("https://example.com/"), &info);
+  ASSERT_EQ(posts.size(), 1u);
+  ASSERT_TRUE(info.ttl);
+  EXPECT_EQ(info.ttl->count(), 15 * 60);
+}
+
+TEST(FeedInfo, TtlFromSyndicationPeriodDividedByFrequency) {
+  DocumentInfo info;
+  const auto posts = parse_feed_ok(fixture("rdf_sy_update_period.xml"),
+                                   context_for("https://example.net/"), &info);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].post.author, "Ann");
+  EXPECT_EQ(rfc3339(posts[0].post.published_at), "2024-02-03T04:05:00Z");
+  ASSERT_TRUE(info.ttl);
+  EXPECT_EQ(info.ttl->count(), 3600 / 2);
+}
+
+TEST(FeedInfo, NoTtlWhenTheFeedNamesNoneOrAnInvalidOne) {
+  DocumentInfo info;
+  parse_feed_ok(fixture("rss_guid_not_permalink.xml"), context_for("https://e/"), &info);
+  EXPECT_FALSE(info.ttl);
+  for (const char* bad : {"<ttl>0</ttl>", "<ttl>-5</ttl>", "<ttl>soon</ttl>",
+                          "<sy:updatePeriod>fortnightly</sy:updatePeriod>",
+                          "<sy:updateFrequency>0</sy:updateFrequency>"}) {
+    SCOPED_TRACE(bad);
+    DocumentInfo bad_info;
+    const std::string doc =
+        std::string("<rss xmlns:sy='http://purl.org/rss/1.0/modules/syndication/'><channel>") +
+        bad + "<item><title>t</title></item></channel></rss>";
+    parse_feed_ok(doc, context_for("https://e/"), &bad_info);
+    EXPECT_FALSE(bad_info.ttl);
+  }
+  DocumentInfo weekly;
+  parse_feed_ok("<rss><channel><sy:updatePeriod>weekly</sy:updatePeriod></channel></rss>",
+                context_for("https://e/"), &weekly);
+  ASSERT_TRUE(weekly.ttl);
+  EXPECT_EQ(weekly.ttl->count(), 7 * 86400);
+}
+
+TEST(AtomParser, ReadsAtom03IssuedModifiedAndContentModes) {
+  const std::string bytes = fixture("atom_03_issued_modified.xml");
+  EXPECT_EQ(detect(bytes, ""), Format::atom);
+  const auto posts = parse_ok(bytes, Format::automatic, context_for("http://example.org/atom"));
+  ASSERT_EQ(posts.size(), 3u);
+  const Post& a = posts[0].post;
+  EXPECT_EQ(a.id, "tag:example.org,2003:3.2397");
+  EXPECT_EQ(a.url, "http://example.org/2003/12/13/atom03");
+  EXPECT_EQ(rfc3339(a.published_at), "2003-12-13T12:29:29Z");
+  EXPECT_EQ(rfc3339(a.updated_at), "2003-12-13T18:30:02Z");
+  EXPECT_EQ(a.author, "John Doe");
+  EXPECT_EQ(a.lang, "en");
+  EXPECT_EQ(a.body_text, "Escaped HTML.");
+  EXPECT_EQ(a.body_html, "<p>Escaped <b>HTML</b>.</p>");
+  const Post& b = posts[1].post;
+  EXPECT_EQ(rfc3339(b.published_at), "2003-12-14T10:00:00Z");
+  EXPECT_EQ(b.body_text, "Inline XHTML.");
+  const Post& c = posts[2].post;
+  EXPECT_EQ(c.body_text, "");  // base64 content is not text
+  EXPECT_FALSE(c.body_html);
+}
+
+TEST(AtomParser, ReadsTextHtmlXhtmlAndOutOfLineContent) {
+  const auto posts = parse_ok(fixture("atom_content_types.xml"), Format::atom,
+                              context_for("https://example.com/atom"));
+  ASSERT_EQ(posts.size(), 4u);
+  const Post& text = posts[0].post;
+  EXPECT_EQ(text.title, "Less <b>than</b> & more");  // type=text: markup is literal
+  EXPECT_EQ(rfc3339(text.published_at), "2023-12-31T22:00:00Z");
+  EXPECT_EQ(rfc3339(text.updated_at), "2024-01-01T00:00:00Z");
+  EXPECT_EQ(text.body_text, "Line one <not a tag>\nLine two");
+  EXPECT_FALSE(text.body_html);
+  const Post& html = posts[1].post;
+  EXPECT_EQ(html.title, "Escaped title & more");
+  EXPECT_EQ(html.url, "https://example.com/html");  // alternate, not self or enclosure
+  EXPECT_EQ(rfc3339(html.published_at), "2024-01-02T00:00:00Z");  // falls back to updated
+  EXPECT_EQ(html.body_text, "HTML body\nsecond");
+  EXPECT_EQ(html.body_html, "<p>HTML <b>body</b></p><p>second</p>");
+  const Post& xhtml = posts[2].post;
+  EXPECT_EQ(xhtml.title, "XHTML title");
+  EXPECT_EQ(xhtml.body_text, "X one\nX two");
+  const Post& ool = posts[3].post;
+  EXPECT_EQ(ool.body_text, "Summary stands in.");
+  EXPECT_FALSE(ool.body_html);
 }
 
 TEST(XmlFeeds, RefuseBillionLaughs) {

@@ -1,0 +1,19 @@
+// XML feeds with their document-level facts. parse() passes its DocumentInfo through here so
+// a feed's refresh hints reach the scheduler.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "parse/parser.h"
+
+namespace newsd::parse {
+
+// As parse_feed() in formats.h; when `info` is given it also receives the feed's TTL: RSS
+// <ttl> (minutes), else sy:updatePeriod / sy:updateFrequency (the period divided by the
+// frequency; period "daily" and frequency 1 when absent). Invalid or non-positive values are
+// ignored; `info->ttl` is left unset when the feed names no TTL.
+Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected, const Context& ctx,
+                                         DocumentInfo* info);
+
+}  // namespace newsd::parse

@@ -1,0 +1,34 @@
+// Charset conversion: the first byte picks a declared charset, the rest are the document.
+// Whatever the bytes, the output must be valid UTF-8 without a BOM.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "parse/charset.h"
+#include "tests/fuzz/fuzz_util.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace newsd;
+  static constexpr std::array<std::string_view, 12> kTypes = {
+      "",
+      "text/html; charset=GBK",
+      "text/xml; charset=gb2312",
+      "application/xml; charset=Big5",
+      "text/html; charset=Shift_JIS",
+      "text/html; charset=EUC-KR",
+      "text/html; charset=windows-1251",
+      "text/html; charset=ISO-8859-7",
+      "text/plain; charset=utf-8",
+      "text/plain; charset=UTF-16",
+      "text/plain; charset=x-no-such-charset",
+      "text/html; charset=\"GB18030\""};
+  if (size == 0) return 0;
+  const std::string_view type = kTypes[data[0] % kTypes.size()];
+  const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::string out = parse::to_utf8(bytes, type);
+  fuzz::require(parse::is_valid_utf8(out));
+  fuzz::require(!out.starts_with("\xEF\xBB\xBF"));
+  (void)parse::charset_from_document(bytes);
+  (void)parse::charset_from_content_type(bytes);
+  return 0;
+}
