@@ -197,6 +197,11 @@ Metrics::Metrics()
                         .Help("Unix time at which the source's newest new or updated post was "
                               "acknowledged by Kafka.")
                         .Register(*registry)),
+      next_poll(BuildGauge()
+                    .Name("newsd_source_next_poll_timestamp_seconds")
+                    .Help("Unix time at which the source is due to be polled next (interval, "
+                          "server hints such as Retry-After, or error backoff).")
+                    .Register(*registry)),
       sources(BuildGauge()
                   .Name("newsd_sources")
                   .Help("Sources in the running configuration.")

@@ -47,6 +47,7 @@ struct Metrics {
   prometheus::Family<prometheus::Gauge>& last_success;          // {source}
   prometheus::Family<prometheus::Gauge>& consecutive_failures;  // {source}
   prometheus::Family<prometheus::Gauge>& last_new_post;         // {source}
+  prometheus::Family<prometheus::Gauge>& next_poll;             // {source}
   prometheus::Family<prometheus::Gauge>& sources;               // configured sources
   prometheus::Family<prometheus::Counter>& config_reloads;      // {result}
   prometheus::Family<prometheus::Counter>& state_errors;        // {operation}

@@ -498,6 +498,9 @@ void Engine::finish(const PollPtr& poll) {
   if (failed)
     log::get("schedule")->info("{}: poll failed ({} in a row); next try in {}s", name,
                                s->consecutive_failures, duration_cast<seconds>(delay).count());
+  if (!s->removed && !stopping_ && !options_.once)
+    metrics_.next_poll.Add({{"source", name}})
+        .Set(unix_now() + duration<double>(delay).count());
   schedule(s, delay);
   check_idle();
 }
