@@ -121,6 +121,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       opts.max_in_flight = c.kafka.max_in_flight;
       opts.once = once;
       opts.commit = sink != "stdout";
+      opts.per_source_labels = c.metrics.per_source_labels;
       return opts;
     };
     schedule::Engine engine(io, cfg.sources, *http, *store, *publisher, metrics, options_for(cfg));

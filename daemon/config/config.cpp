@@ -396,6 +396,7 @@ Config load(const std::string& text, const std::string& name) {
     if (YAML::Node m = r.get("metrics", false); m.IsDefined()) {
       MapReader mr(ctx, m, "metrics");
       mr.string("listen", cfg.metrics.listen);
+      mr.boolean("per_source_labels", cfg.metrics.per_source_labels);
       if (cfg.metrics.listen.rfind(':') == std::string::npos)
         mr.fail("listen", "expected HOST:PORT, e.g. 127.0.0.1:9464");
       mr.finish();

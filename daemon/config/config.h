@@ -76,6 +76,9 @@ struct Kafka {
 
 struct Metrics {
   std::string listen = "127.0.0.1:9464";
+  // Off for very large source lists: per-source series collapse into source="_all" and the
+  // per-source gauges are not exported (newsd_sources_failing still is).
+  bool per_source_labels = true;
 };
 
 struct Http {

@@ -206,6 +206,10 @@ Metrics::Metrics()
                   .Name("newsd_sources")
                   .Help("Sources in the running configuration.")
                   .Register(*registry)),
+      sources_failing(BuildGauge()
+                          .Name("newsd_sources_failing")
+                          .Help("Sources whose last poll failed (consecutive failures > 0).")
+                          .Register(*registry)),
       config_reloads(BuildCounter()
                          .Name("newsd_config_reloads_total")
                          .Help("Configuration reloads (SIGHUP) by result: success or failure.")
@@ -229,6 +233,7 @@ Metrics::Metrics()
   build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
   // Series that dashboards and alerts read exist from the start, at zero.
   sources_paused.Add({}).Set(0);
+  sources_failing.Add({}).Set(0);
   config_reloads.Add({{"result", "success"}});
   config_reloads.Add({{"result", "failure"}});
 }

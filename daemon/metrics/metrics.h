@@ -49,6 +49,7 @@ struct Metrics {
   prometheus::Family<prometheus::Gauge>& last_new_post;         // {source}
   prometheus::Family<prometheus::Gauge>& next_poll;             // {source}
   prometheus::Family<prometheus::Gauge>& sources;               // configured sources
+  prometheus::Family<prometheus::Gauge>& sources_failing;       // consecutive failures > 0
   prometheus::Family<prometheus::Counter>& config_reloads;      // {result}
   prometheus::Family<prometheus::Counter>& state_errors;        // {operation}
   prometheus::Family<prometheus::Gauge>& seen_entries;

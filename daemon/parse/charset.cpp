@@ -13,6 +13,8 @@
 namespace newsd::parse {
 namespace {
 
+constexpr std::size_t kDeclarationWindow = 16 * 1024;
+
 // Labels browsers treat as supersets (WHATWG Encoding): decode with the superset so that
 // real-world bytes labelled with the narrower name still decode.
 std::string canonical_label(std::string_view label) {
@@ -26,6 +28,18 @@ std::string canonical_label(std::string_view label) {
     return "windows-1252";
   }
   if (l == "big5" || l == "big5-hkscs" || l == "x-x-big5" || l == "cn-big5") return "Big5-HKSCS";
+  if (l == "shift_jis" || l == "shift-jis" || l == "sjis" || l == "x-sjis" || l == "ms_kanji" ||
+      l == "csshiftjis" || l == "ms932" || l == "windows-31j" || l == "cp932") {
+    return "windows-31j";
+  }
+  if (l == "euc-kr" || l == "ks_c_5601-1987" || l == "ks_c_5601-1989" || l == "ksc5601" ||
+      l == "ksc_5601" || l == "korean" || l == "cseuckr" || l == "windows-949" || l == "cp949" ||
+      l == "uhc") {
+    return "windows-949";
+  }
+  // WHATWG: these ISO labels are read as their Windows supersets.
+  if (l == "iso-8859-9" || l == "iso8859-9" || l == "latin5") return "windows-1254";
+  if (l == "iso-8859-11" || l == "tis-620") return "windows-874";
   if (l == "utf8") return "utf-8";
   return l;
 }
@@ -126,12 +140,14 @@ std::string charset_from_content_type(std::string_view content_type) {
 }
 
 std::string charset_from_document(std::string_view bytes) {
-  const std::string head = ascii_lower(bytes.substr(0, 4096));
+  // Browsers look at the first 1 KiB; real pages put long <head> scripts before the meta, so
+  // a larger window is read.
+  const std::string head = ascii_lower(bytes.substr(0, kDeclarationWindow));
   if (const auto decl = head.find("<?xml"); decl != std::string::npos && decl < 8) {
     const auto end = head.find("?>", decl);
     const auto enc = head.find("encoding", decl);
     if (enc != std::string::npos && (end == std::string::npos || enc < end)) {
-      return std::string(attribute_value(bytes.substr(0, 4096), enc + 8));
+      return std::string(attribute_value(bytes.substr(0, kDeclarationWindow), enc + 8));
     }
   }
   // <meta charset="x"> or <meta http-equiv="Content-Type" content="text/html; charset=x">.
@@ -141,7 +157,7 @@ std::string charset_from_document(std::string_view bytes) {
     if (end == std::string::npos) break;
     const auto cs = head.find("charset", meta);
     if (cs == std::string::npos || cs > end) continue;
-    std::string v = attribute_value(bytes.substr(0, 4096), cs + 7);
+    std::string v = attribute_value(bytes.substr(0, kDeclarationWindow), cs + 7);
     if (!v.empty()) return v;
   }
   return {};

@@ -13,10 +13,9 @@
 //      attributes beyond links and images, link-heavy blocks removed) and body_text its text.
 #include <gumbo.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cctype>
 #include <memory>
 #include <string>
@@ -49,7 +48,9 @@ const GumboVector* children_of(const GumboNode* n) {
   return nullptr;
 }
 
-GumboTag tag_of(const GumboNode* n) { return is_element(n) ? n->v.element.tag : GUMBO_TAG_UNKNOWN; }
+GumboTag tag_of(const GumboNode* n) {
+  return is_element(n) ? n->v.element.tag : GUMBO_TAG_UNKNOWN;
+}
 
 // Text directly inside a <script>/<title> (gumbo keeps it as text children).
 std::string raw_text(const GumboNode* n) {
@@ -82,6 +83,7 @@ struct Page {
   const GumboNode* body = nullptr;
   std::vector<const GumboNode*> h1;
   std::vector<const GumboNode*> times;  // <time datetime=…>
+  const GumboNode* author = nullptr;    // first microdata itemprop="author"
   std::vector<std::string> ld_json;     // <script type="application/ld+json"> texts
   std::string canonical;
   std::vector<std::pair<std::string, std::string>> meta;  // (property or name, content)
@@ -158,6 +160,7 @@ Page scan(const GumboNode* root) {
         default:
           break;
       }
+      if (!page.author && ascii_lower(trim(attr(n, "itemprop"))) == "author") page.author = n;
     }
     // Push in reverse so that document order is kept ("first" means first in the page).
     for (unsigned k = kids->length; k > 0; --k) {
@@ -310,6 +313,26 @@ std::string strip_site_name(const std::string& title, const Page& page) {
   return title;
 }
 
+// Microdata author: the itemprop="name" inside the author element, else its text.
+std::string microdata_name(const GumboNode* author) {
+  std::vector<const GumboNode*> stack{author};
+  while (!stack.empty()) {
+    const GumboNode* n = stack.back();
+    stack.pop_back();
+    if (!is_element(n)) continue;
+    if (n != author && ascii_lower(trim(attr(n, "itemprop"))) == "name") {
+      const std::string_view content = trim(attr(n, "content"));
+      return normalize_ws(content.empty() ? gumbo_node_text(n) : std::string(content));
+    }
+    const GumboVector& kids = n->v.element.children;
+    for (unsigned k = kids.length; k > 0; --k) {
+      stack.push_back(static_cast<const GumboNode*>(kids.data[k - 1]));
+    }
+  }
+  const std::string text = normalize_ws(gumbo_node_text(author));
+  return count_chars(text) <= 100 ? text : std::string{};
+}
+
 // True when `text` carries its own UTC offset (the zone it is read in does not matter).
 bool has_offset(std::string_view text) {
   const auto a = parse_time(text, "UTC");
@@ -340,15 +363,19 @@ std::string bcp47(std::string_view locale) {
 // Words in class/id that mark page furniture. Long ones match anywhere (camelCase compounds
 // like "shareButtons"); short ones only as a word (split on non-alphanumerics).
 constexpr std::array<std::string_view, 17> kNegativeAnywhere = {
-    "comment", "share",     "social",    "related", "promo",  "advert",    "sidebar",
-    "footer",  "breadcrumb", "subscri",  "newsletter", "cookie", "popup", "sponsor",
-    "outbrain", "taboola",  "disqus"};
-constexpr std::array<std::string_view, 5> kNegativeWordPrefix = {"nav", "menu", "masthead", "banner",
-                                                                  "skip"};
+    "comment", "share",   "social",     "related", "promo",      "advert",
+    "sidebar", "footer",  "breadcrumb", "subscri", "newsletter", "cookie",
+    "popup",   "sponsor", "outbrain",   "taboola", "disqus"};
+constexpr std::array<std::string_view, 5> kNegativeWordPrefix = {"nav", "menu", "masthead",
+                                                                 "banner", "skip"};
 constexpr std::array<std::string_view, 3> kNegativeWords = {"ad", "ads", "adv"};
 constexpr std::array<std::string_view, 12> kPositive = {
     "article", "body",  "content", "entry", "main",   "post",
     "text",    "story", "hentry",  "blog",  "column", "articlebody"};
+// Words that keep an element with a furniture name ("comment-content" may hold the article;
+// "like-post-wrapper" does not).
+constexpr std::array<std::string_view, 6> kKeep = {"article", "body",  "content",
+                                                   "main",    "story", "entry"};
 
 std::vector<std::string> name_words(std::string_view s) {
   std::vector<std::string> words;
@@ -366,10 +393,11 @@ std::vector<std::string> name_words(std::string_view s) {
   return words;
 }
 
-// +1 positive, -1 negative, 0 neither, from class and id.
+// What an element's class and id say about it.
 struct ClassSignal {
   bool negative = false;
-  bool positive = false;
+  bool positive = false;  // weighs a candidate up
+  bool keep = false;      // overrides `negative` when excluding furniture
 };
 
 ClassSignal class_signal(const GumboNode* n) {
@@ -390,6 +418,9 @@ ClassSignal class_signal(const GumboNode* n) {
     }
     for (std::string_view w : kPositive) {
       if (word.starts_with(w)) sig.positive = true;
+    }
+    for (std::string_view w : kKeep) {
+      if (word.starts_with(w)) sig.keep = true;
     }
   }
   return sig;
@@ -449,7 +480,7 @@ bool is_excluded(const GumboNode* n) {
   if (is_hidden(n)) return true;
   if (is_content_root(n)) return false;
   const ClassSignal sig = class_signal(n);
-  return sig.negative && !sig.positive;
+  return sig.negative && !sig.keep;
 }
 
 bool is_blockish(GumboTag t) {
@@ -483,7 +514,7 @@ struct Stats {
   std::size_t chars = 0;       // visible text, in code points
   std::size_t link_chars = 0;  // of which inside <a>
   std::size_t commas = 0;
-  bool block_child = false;    // has a block-level element child
+  bool block_child = false;  // has a block-level element child
   bool excluded = false;
 };
 
@@ -635,8 +666,8 @@ class Extractor {
       if (!is_paragraph(n)) continue;
       const Stats& s = stats(n);
       if (s.chars < 25) continue;
-      const double points = 1.0 + static_cast<double>(s.commas) +
-                            std::min(static_cast<double>(s.chars) / 100.0, 3.0);
+      const double points =
+          1.0 + static_cast<double>(s.commas) + std::min(static_cast<double>(s.chars) / 100.0, 3.0);
       const GumboNode* a = n->parent;
       for (int level = 0; level < 3 && a != nullptr && is_element(a); ++level, a = a->parent) {
         add(a, level == 0 ? points : level == 1 ? points / 2 : points / 6);
@@ -677,9 +708,9 @@ class Extractor {
       if (tag_of(s) == GUMBO_TAG_P) {
         const std::size_t chars = stats(s).chars;
         const double ld = link_density(s);
-        if ((chars > 80 && ld < 0.25) || (chars > 0 && ld == 0 && chars <= 80 &&
-                                          std::string(gumbo_node_text(s)).find(". ") !=
-                                              std::string::npos)) {
+        if ((chars > 80 && ld < 0.25) ||
+            (chars > 0 && ld == 0 && chars <= 80 &&
+             std::string(gumbo_node_text(s)).find(". ") != std::string::npos)) {
           out.push_back(s);
         }
       }
@@ -918,6 +949,7 @@ Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& c
     const std::string v = page.meta_value(key);
     if (!v.empty() && !is_absolute_http(v)) author = normalize_ws(v);  // profile URLs are no name
   }
+  if (author.empty() && page.author) author = microdata_name(page.author);
   if (!author.empty()) post.author = std::move(author);
 
   if (page.html) {

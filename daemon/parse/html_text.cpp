@@ -92,6 +92,8 @@ class TextSink {
     if (!p.empty()) paragraphs_.push_back(std::move(p));
     current_.clear();
   }
+  // The paragraphs joined by '\n', in NFC: the same text always has the same bytes, so the
+  // content digest does not change with how a page happened to compose its accents.
   std::string finish() {
     paragraph_break();
     std::string out;
@@ -99,7 +101,7 @@ class TextSink {
       if (!out.empty()) out.push_back('\n');
       out += p;
     }
-    return out;
+    return to_nfc(out);
   }
 
  private:

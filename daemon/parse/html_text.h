@@ -12,7 +12,8 @@ namespace newsd::parse {
 // The readable text of an HTML fragment or document: entities decoded, no tags, no
 // script/style/template/head content; block elements (p, div, br, li, h1-h6, ...) become
 // paragraph breaks; whitespace inside a paragraph collapses to one space; paragraphs are
-// trimmed, empty ones dropped, and joined by a single '\n'. Any bytes are accepted.
+// trimmed, empty ones dropped, and joined by a single '\n'; the result is NFC. Any bytes
+// are accepted.
 std::string html_to_text(std::string_view html);
 
 // Gumbo's tree construction costs O(tags x open-element depth), so a hostile document of

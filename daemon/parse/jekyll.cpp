@@ -197,7 +197,9 @@ std::optional<std::string> info_code(std::string_view url) {
 
 }  // namespace
 
-std::optional<std::string> take_media_paragraph(std::string& html) { return take_media(html); }
+std::optional<std::string> take_media_paragraph(std::string& html) {
+  return take_media(html);
+}
 
 Expected<std::vector<Parsed>> parse_jekyll(std::string_view input, const Context& ctx) {
   std::string doc(strip_bom(input));

@@ -2,7 +2,6 @@
 // Feed 1.0/1.1. Both are parsed with boost::json under a nesting-depth bound; the document
 // size is bounded by parse() (and by apply_detail() for detail responses).
 #include <boost/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -39,8 +38,14 @@ Expected<json::value> parse_json(std::string_view text, std::string_view what) {
   return v;
 }
 
+// The value at an RFC 6901 pointer; "record" is read as "/record" (a common slip in configs).
 const json::value* at_pointer(const json::value& root, std::string_view pointer) {
   if (pointer.empty()) return &root;
+  std::string p;
+  if (!pointer.starts_with('/')) {
+    p = "/" + std::string(pointer);
+    pointer = p;
+  }
   json::error_code ec;
   const json::value* v = root.find_pointer(json::string_view(pointer.data(), pointer.size()), ec);
   return ec ? nullptr : v;
@@ -165,7 +170,8 @@ void set_body(Post& post, std::string_view body) {
   }
 }
 
-std::optional<std::string> absolute_url(std::string_view ref, const std::optional<std::string>& base) {
+std::optional<std::string> absolute_url(std::string_view ref,
+                                        const std::optional<std::string>& base) {
   const std::string_view r = trim(ref);
   if (r.empty()) return std::nullopt;
   std::string u = base ? resolve_url(*base, r) : std::string(r);
@@ -182,8 +188,8 @@ const json::value* field(const json::value& item, const JsonApiMapping& m, const
 
 // Fills the mapped fields of `post` from `item`. With `only_missing`, fields the post already
 // has are kept (a detail response completes a list item; it does not overwrite it).
-void apply_fields(Post& post, const json::value& item, const JsonApiMapping& m,
-                  const Context& ctx, bool only_missing) {
+void apply_fields(Post& post, const json::value& item, const JsonApiMapping& m, const Context& ctx,
+                  bool only_missing) {
   const auto want = [&](bool has) { return !only_missing || !has; };
   if (want(!post.id.empty())) {
     if (auto id = scalar_text(field(item, m, "id"))) post.id = std::string(trim(*id));
@@ -337,7 +343,8 @@ Expected<std::vector<Parsed>> parse_json_api(std::string_view text, const Contex
   auto doc = parse_json(text, "json_api");
   if (!doc) return doc.error();
   const json::value* items = at_pointer(*doc, m.items);
-  if (items == nullptr) return make_error("json_api: nothing at the items pointer '" + m.items + "'");
+  if (items == nullptr)
+    return make_error("json_api: nothing at the items pointer '" + m.items + "'");
   if (!items->is_array()) {
     return make_error("json_api: the value at '" + m.items + "' is not an array");
   }
@@ -433,8 +440,8 @@ Expected<std::vector<Parsed>> parse_jsonfeed(std::string_view text, const Contex
   return out;
 }
 
-Expected<Post> apply_detail(const Post& post, std::string_view bytes,
-                            const JsonApiMapping& mapping, const Context& ctx) {
+Expected<Post> apply_detail(const Post& post, std::string_view bytes, const JsonApiMapping& mapping,
+                            const Context& ctx) {
   if (bytes.size() > kMaxDetailBytes) {
     return make_error("json_api detail of " + std::to_string(bytes.size()) +
                       " bytes exceeds the 8 MiB limit");

@@ -95,6 +95,17 @@ Format sniff_json(std::string_view s) {
   return Format::json_api;
 }
 
+// An unmistakable JSON document: an object, or an array of objects/arrays/strings, closed.
+bool is_json_document(std::string_view bytes) {
+  const std::string_view t = trim(strip_bom(bytes));
+  if (t.size() < 2) return false;
+  if (t.front() == '{') return t.back() == '}';
+  if (t.front() != '[' || t.back() != ']') return false;
+  const std::string_view inner = trim(t.substr(1));
+  return !inner.empty() && (inner.front() == '{' || inner.front() == '[' || inner.front() == '"' ||
+                            inner.front() == ']');
+}
+
 Format sniff(std::string_view bytes) {
   std::string_view s = strip_bom(bytes);
   // Leading blank lines (front matter may be preceded by them) and spaces.
@@ -151,6 +162,8 @@ Format detect(std::string_view bytes, std::string_view content_type) {
   if (mime == "application/json" || mime.ends_with("+json")) {
     return sniff_json(strip_bom(bytes).substr(0, 64 * 1024));
   }
+  // List APIs are often served as text/plain or text/html: JSON is JSON.
+  if (mime.starts_with("text/") && is_json_document(bytes)) return sniff_json(strip_bom(bytes));
   if (mime == "text/html" || mime == "application/xhtml+xml") {
     // Servers label feeds text/html surprisingly often; trust an unmistakable feed root.
     const Format sniffed = sniff(bytes);

@@ -1,5 +1,9 @@
 #include "parse/text_util.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
 #include <boost/url.hpp>
 
 namespace newsd::parse {
@@ -204,6 +208,24 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
   }
   if (changed) out.set_encoded_path(path);
   return std::string(out.buffer());
+}
+
+std::string to_nfc(std::string_view s) {
+  const bool ascii =
+      std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return std::string(s);
+  const std::string valid = is_valid_utf8(s) ? std::string(s) : sanitize_utf8(s);
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status) || nfc == nullptr) return valid;
+  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(valid));
+  if (nfc->quickCheck(u, status) == UNORM_YES && U_SUCCESS(status)) return valid;
+  status = U_ZERO_ERROR;
+  const icu::UnicodeString normalized = nfc->normalize(u, status);
+  if (U_FAILURE(status)) return valid;
+  std::string out;
+  normalized.toUTF8String(out);
+  return out;
 }
 
 }  // namespace newsd::parse

@@ -126,7 +126,9 @@ bool parse_offset(Cursor& c, Fields& f) {
   return false;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // hh:mm[:ss[.fraction]] (hours one or two digits). False on anything else.
 bool parse_clock(Cursor& c, Fields& f) {
@@ -236,13 +238,13 @@ int month_from_name(std::string_view w) {
 // rejected. Single letters are the military zones.
 std::optional<long> named_zone(std::string_view word) {
   static const std::map<std::string, int, std::less<>> kZones = {
-      {"UT", 0},    {"UTC", 0},  {"GMT", 0},   {"Z", 0},     {"EST", -300}, {"EDT", -240},
-      {"CST", -360}, {"CDT", -300}, {"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
-      {"AST", -240}, {"ADT", -180}, {"AKST", -540}, {"AKDT", -480}, {"HST", -600},
-      {"NST", -210}, {"NDT", -150}, {"CET", 60},  {"CEST", 120}, {"MET", 60},  {"MEST", 120},
-      {"EET", 120}, {"EEST", 180}, {"WET", 0},   {"WEST", 60},  {"MSK", 180}, {"JST", 540},
-      {"KST", 540}, {"HKT", 480},  {"SGT", 480}, {"AWST", 480}, {"ACST", 570}, {"ACDT", 630},
-      {"AEST", 600}, {"AEDT", 660}, {"NZST", 720}, {"NZDT", 780}};
+      {"UT", 0},     {"UTC", 0},    {"GMT", 0},     {"Z", 0},       {"EST", -300}, {"EDT", -240},
+      {"CST", -360}, {"CDT", -300}, {"MST", -420},  {"MDT", -360},  {"PST", -480}, {"PDT", -420},
+      {"AST", -240}, {"ADT", -180}, {"AKST", -540}, {"AKDT", -480}, {"HST", -600}, {"NST", -210},
+      {"NDT", -150}, {"CET", 60},   {"CEST", 120},  {"MET", 60},    {"MEST", 120}, {"EET", 120},
+      {"EEST", 180}, {"WET", 0},    {"WEST", 60},   {"MSK", 180},   {"JST", 540},  {"KST", 540},
+      {"HKT", 480},  {"SGT", 480},  {"AWST", 480},  {"ACST", 570},  {"ACDT", 630}, {"AEST", 600},
+      {"AEDT", 660}, {"NZST", 720}, {"NZDT", 780}};
   std::string w(word);
   for (char& ch : w) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   if (w.size() == 1) {

@@ -34,6 +34,8 @@ struct Engine::SourceState {
   int consecutive_failures = 0;
   bool polling = false;
   bool removed = false;
+  std::set<const void*> tracked;  // metric series created for this source
+  std::vector<std::function<void()>> removers;
 };
 
 // One poll of one source, shared by the callbacks it spawns; it ends when nothing is pending.
@@ -90,6 +92,28 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
 
 Engine::~Engine() = default;
 
+template <typename T, typename... Args>
+T& Engine::series(SourceState& s, prometheus::Family<T>& family, prometheus::Labels labels,
+                  Args&&... args) {
+  labels["source"] = options_.per_source_labels ? s.cfg.name : "_all";
+  T& m = family.Add(labels, std::forward<Args>(args)...);
+  if (options_.per_source_labels && s.tracked.insert(&m).second)
+    s.removers.push_back([&family, &m] { family.Remove(&m); });
+  return m;
+}
+
+void Engine::drop_series(SourceState& s) {
+  for (auto& remove : s.removers) remove();
+  s.removers.clear();
+  s.tracked.clear();
+}
+
+void Engine::count_failing() {
+  std::size_t n = 0;
+  for (const auto& [name, s] : sources_) n += s->consecutive_failures > 0;
+  metrics_.sources_failing.Add({}).Set(double(n));
+}
+
 void Engine::start() {
   for (auto& [name, s] : sources_) {
     if (options_.once) {
@@ -139,9 +163,11 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
   for (auto& [name, s] : sources_) {
     s->removed = true;  // a poll under way ends, then nothing is scheduled
     s->timer.cancel();
+    if (!s->polling) drop_series(*s);  // else when its poll ends
     ++sum.removed;
   }
   sources_ = std::move(next);
+  count_failing();
   metrics_.sources.Add({}).Set(double(sources_.size()));
   return sum;
 }
@@ -195,11 +221,11 @@ void Engine::fetch(const PollPtr& poll, fetch::Request req, fetch::Handler done)
   });
 }
 
-void Engine::record_fetch(const SourceState& s, const fetch::Response& r) {
-  metrics_.fetches.Add({{"source", s.cfg.name}, {"outcome", outcome_of(r)}}).Increment();
-  metrics_.fetch_duration.Add({{"source", s.cfg.name}}, metrics::latency_buckets())
+void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
+  series(s, metrics_.fetches, {{"outcome", outcome_of(r)}}).Increment();
+  series(s, metrics_.fetch_duration, {}, metrics::latency_buckets())
       .Observe(duration<double>(r.elapsed).count());
-  metrics_.fetch_bytes.Add({{"source", s.cfg.name}}).Increment(static_cast<double>(r.body.size()));
+  series(s, metrics_.fetch_bytes, {}).Increment(static_cast<double>(r.body.size()));
   metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight()));
 }
 
@@ -256,14 +282,13 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
     auto parsed = parse::parse(r.body, format, ctx, &info);
     poll->hints.ttl = info.ttl;
     if (!parsed) {
-      metrics_.parse_errors.Add({{"source", s.cfg.name}, {"format", std::string(to_string(format))}})
-          .Increment();
+      series(s, metrics_.parse_errors, {{"format", std::string(to_string(format))}}).Increment();
       log::get("parse")->warn("{}: cannot parse {} as {}: {}", s.cfg.name, ctx.url.value_or(""),
                               to_string(format), parsed.error().message);
       poll->hints.failed = true;
     } else {
       for (auto& entry : *parsed) {
-        metrics_.posts.Add({{"source", s.cfg.name}, {"result", "parsed"}}).Increment();
+        series(s, metrics_.posts, {{"result", "parsed"}}).Increment();
         Post& p = entry.post;
         apply_overrides(s, p);
         if (!poll->ids.insert(p.id).second) continue;
@@ -276,7 +301,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
         // re-fetching every article on each poll would be impolite.
         auto seen = store_.find(s.cfg.name, p.id);
         if (seen && (entry.detail_url || seen->updated_at == p.updated_at)) {
-          metrics_.posts.Add({{"source", s.cfg.name}, {"result", "duplicate"}}).Increment();
+          series(s, metrics_.posts, {{"result", "duplicate"}}).Increment();
           continue;
         }
         if (entry.detail_url) {
@@ -316,8 +341,7 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   const parse::Format format = parse::detect(r.body, r.content_type);
   auto parsed = parse::parse(r.body, format, ctx);
   if (!parsed || parsed->empty()) {
-    metrics_.parse_errors.Add({{"source", s.cfg.name}, {"format", std::string(to_string(format))}})
-        .Increment();
+    series(s, metrics_.parse_errors, {{"format", std::string(to_string(format))}}).Increment();
     log::get("parse")->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
                             parsed ? "no content" : parsed.error().message);
     poll->hints.failed = true;
@@ -349,7 +373,7 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
   ctx.fetched_at = entry.fetched_at;
   auto post = parse::apply_detail(entry, r.body, s.mapping, ctx);
   if (!post) {
-    metrics_.parse_errors.Add({{"source", s.cfg.name}, {"format", "json_api_detail"}}).Increment();
+    series(s, metrics_.parse_errors, {{"format", "json_api_detail"}}).Increment();
     log::get("parse")->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
                             post.error().message);
     poll->hints.failed = true;
@@ -365,7 +389,7 @@ void Engine::consider(const PollPtr& poll, Post post) {
   const std::string& source = poll->source->cfg.name;
   auto seen = store_.find(source, post.id);
   if (seen && seen->content_sha256 == post.content_sha256) {
-    metrics_.posts.Add({{"source", source}, {"result", "duplicate"}}).Increment();
+    series(*poll->source, metrics_.posts, {{"result", "duplicate"}}).Increment();
     return;
   }
   publish(poll, std::move(post), seen.has_value());
@@ -416,9 +440,10 @@ void Engine::drain_backlog(const PollPtr& poll) {
           metrics_.produced.Add({{"topic", topic}}).Increment();
           metrics_.ack_latency.Add({}, metrics::latency_buckets())
               .Observe(duration<double>(d.latency).count());
-          metrics_.posts.Add({{"source", source}, {"result", updated ? "updated" : "new"}})
+          series(*poll->source, metrics_.posts, {{"result", updated ? "updated" : "new"}})
               .Increment();
-          metrics_.last_new_post.Add({{"source", source}}).Set(unix_now());
+          if (options_.per_source_labels)
+            series(*poll->source, metrics_.last_new_post, {}).Set(unix_now());
           const Timestamp now = now_utc();
           if (published && *published <= now)
             metrics_.freshness.Add({}, metrics::freshness_buckets())
@@ -486,9 +511,11 @@ void Engine::finish(const PollPtr& poll) {
     poll->next_state.consecutive_failures = 0;
     if (options_.commit && !store_.save_poll_state(name, poll->next_state))
       metrics_.state_errors.Add({{"operation", "poll_state"}}).Increment();
-    metrics_.last_success.Add({{"source", name}}).Set(unix_now());
+    if (options_.per_source_labels) series(*s, metrics_.last_success, {}).Set(unix_now());
   }
-  metrics_.consecutive_failures.Add({{"source", name}}).Set(s->consecutive_failures);
+  if (options_.per_source_labels)
+    series(*s, metrics_.consecutive_failures, {}).Set(s->consecutive_failures);
+  count_failing();
   s->polling = false;
   --active_polls_;
   std::uniform_real_distribution<double> jitter(0.9, 1.1);
@@ -498,9 +525,9 @@ void Engine::finish(const PollPtr& poll) {
   if (failed)
     log::get("schedule")->info("{}: poll failed ({} in a row); next try in {}s", name,
                                s->consecutive_failures, duration_cast<seconds>(delay).count());
-  if (!s->removed && !stopping_ && !options_.once)
-    metrics_.next_poll.Add({{"source", name}})
-        .Set(unix_now() + duration<double>(delay).count());
+  if (s->removed) drop_series(*s);
+  else if (!stopping_ && !options_.once && options_.per_source_labels)
+    series(*s, metrics_.next_poll, {}).Set(unix_now() + duration<double>(delay).count());
   schedule(s, delay);
   check_idle();
 }

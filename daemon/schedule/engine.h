@@ -38,6 +38,7 @@ struct Options {
   std::size_t max_in_flight = 10000;  // unacknowledged messages before polls pause
   bool once = false;                  // poll every source one time, then report idle
   bool commit = true;  // false for dry runs (--sink stdout): the seen-store is only read
+  bool per_source_labels = true;  // false: source="_all" and no per-source gauges
   std::chrono::milliseconds backpressure_retry{100};
 };
 
@@ -89,10 +90,17 @@ class Engine {
   void set_paused(Poll& poll, bool paused);
   void maybe_finish(const PollPtr& poll);
   void finish(const PollPtr& poll);
-  void record_fetch(const SourceState& s, const fetch::Response& r);
+  void record_fetch(SourceState& s, const fetch::Response& r);
   void apply_overrides(const SourceState& s, Post& p) const;
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
+  // The source's series of `family` with `labels` plus its source label; remembered so that
+  // a removed source's series disappear.
+  template <typename T, typename... Args>
+  T& series(SourceState& s, prometheus::Family<T>& family, prometheus::Labels labels,
+            Args&&... args);
+  void drop_series(SourceState& s);
+  void count_failing();
 
   boost::asio::io_context& io_;
   fetch::HttpClient& http_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "parse/parser.h"
+#include "parse/tests/test_util.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {
@@ -69,6 +71,74 @@ TEST(TextUtil, CutsOnCodePointBoundaries) {
   EXPECT_EQ(file_slug("https://x/y/000_defc41a5a387f797.txt?x=1#f"), "000_defc41a5a387f797");
   EXPECT_EQ(resolve_url("https://e.org/a/b", "../c"), "https://e.org/c");
   EXPECT_EQ(resolve_url("not a url", "c"), "c");
+}
+
+// One fixture per charset, written by python3 `.encode(charset)`: the page's title and
+// paragraph must come out as this UTF-8 text.
+TEST(Charset, DecodesEveryDeclaredLegacyCharsetInHtml) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"html_shift_jis_meta_charset.html", "日本語のニュース記事です。東京で桜が咲きました。"},
+      {"html_euc_kr_meta_charset.html", "한국어 뉴스 기사입니다. 서울에 눈이 내렸습니다."},
+      {"html_windows_1251_http_equiv.html", "Новости дня: в Москве прошёл снег."},
+      {"html_windows_1252_meta_charset.html", "Café “Zürich” – naïve résumé € 5"},
+      {"html_iso_8859_2_meta_charset.html", "Zażółć gęślą jaźń, Łódź"},
+      {"html_iso_8859_7_meta_charset.html", "Ειδήσεις: η Αθήνα σήμερα"},
+      {"html_big5_meta_charset.html", "繁體中文新聞：臺北今天下雨。"},
+      {"html_gb18030_meta_charset.html", "简体中文新闻：北京今天晴。𠀀"},
+      {"html_gbk_labelled_gb2312.html", "新华财经：中再集团召开工作会议。"},
+  };
+  for (const auto& [file, text] : cases) {
+    SCOPED_TRACE(file);
+    const auto items = testing::parse_ok(testing::fixture(file), Format::automatic,
+                                         testing::context_for("https://charset.example/a"));
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].post.title, text);
+    EXPECT_EQ(items[0].post.body_text, text);
+  }
+}
+
+TEST(Charset, HttpHeaderCharsetWinsOverTheDocument) {
+  // Shift_JIS bytes in a page whose meta says EUC-KR; the header is right.
+  const std::string bytes = testing::fixture("html_shift_jis_meta_charset.html");
+  const std::string out = to_utf8(bytes, "text/html; charset=Shift_JIS");
+  EXPECT_NE(out.find("東京で桜が咲きました"), std::string::npos);
+}
+
+TEST(Charset, DecodesUtf16ByItsByteOrderMark) {
+  for (const char* file : {"html_utf16le_bom.html", "html_utf16be_bom.html"}) {
+    SCOPED_TRACE(file);
+    const auto items = testing::parse_ok(testing::fixture(file), Format::automatic,
+                                         testing::context_for("https://charset.example/a"));
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].post.title, "UTF-16 Überschrift");
+    EXPECT_EQ(items[0].post.body_text, "Grüße aus 東京");
+  }
+}
+
+TEST(Charset, Utf8WinsWhenTheDeclaredCharsetCannotReadTheBytes) {
+  const auto items =
+      testing::parse_ok(testing::fixture("html_utf8_mislabelled_shift_jis.html"), Format::automatic,
+                        testing::context_for("https://charset.example/a"));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].post.title, "Ünïcödé 标题");
+  EXPECT_EQ(items[0].post.body_text, "正文 text");
+}
+
+TEST(Charset, InvalidBytesBecomeReplacementCharacters) {
+  const auto items = testing::parse_ok(testing::fixture("text_invalid_utf8_bytes.txt"),
+                                       Format::text, testing::context_for("https://x.example/a"));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].post.title, "标题");
+  EXPECT_TRUE(is_valid_utf8(items[0].post.body_text));
+  EXPECT_NE(items[0].post.body_text.find("\xEF\xBF\xBD"), std::string::npos);
+  EXPECT_NE(items[0].post.body_text.find("结束"), std::string::npos);
+}
+
+TEST(Charset, FindsAMetaCharsetAfterLongHeadScripts) {
+  const std::string page = "<html><head><script>" + std::string(6000, ' ') +
+                           "</script><meta charset=\"windows-1251\"></head><body>\xCD\xEE</body>";
+  EXPECT_EQ(charset_from_document(page), "windows-1251");
+  EXPECT_NE(to_utf8(page, "").find("Но"), std::string::npos);
 }
 
 }  // namespace

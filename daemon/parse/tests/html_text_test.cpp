@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "parse/text_util.h"
+
 namespace newsd::parse {
 namespace {
 
@@ -54,6 +56,20 @@ TEST(HtmlText, StripsTagsOfTooDeepDocumentsWithoutGumbo) {
   deep += "<p>a &amp; b</p><script>s()</script><p>c</p>";
   EXPECT_GT(html_depth_estimate(deep), kMaxHtmlDepth);
   EXPECT_EQ(html_to_text(deep), "a & b\nc");
+}
+
+TEST(HtmlToText, ComposesTextToNfc) {
+  // "e" + COMBINING ACUTE ACCENT, "A" + COMBINING RING ABOVE, Hangul jamo.
+  EXPECT_EQ(html_to_text("<p>Cafe\xCC\x81 A\xCC\x8Angstr\xC3\xB6m</p>"), "Café Ångström");
+  EXPECT_EQ(html_to_text("<p>\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB</p>"), "한");
+  EXPECT_EQ(to_nfc("plain ascii"), "plain ascii");
+}
+
+TEST(HtmlToText, DecodesEntitiesAndDropsScriptsStylesAndTags) {
+  EXPECT_EQ(html_to_text("<div>a &amp; b &lt;c&gt; &#x4E2D;&#25991; &eacute;</div>"
+                         "<script>x()</script><style>p{}</style><noscript>n</noscript>"
+                         "<ul><li>one</li><li>two</li></ul>"),
+            "a & b <c> 中文 é\none\ntwo");
 }
 
 }  // namespace

@@ -79,7 +79,8 @@ TEST(JsonApi, DetailWithoutTheBodyIsAnError) {
 TEST(JsonApi, ReadsEpochSecondsMillisecondsAndDateStrings) {
   JsonApiMapping m;
   m.items = "/data/list";
-  m.fields = {{"id", "/id"}, {"title", "/title"}, {"published_at", "/ts"}, {"updated_at", "/mtime"}};
+  m.fields = {
+      {"id", "/id"}, {"title", "/title"}, {"published_at", "/ts"}, {"updated_at", "/mtime"}};
   const auto items =
       parse_ok(fixture("json_api_epoch_times.json"), Format::json_api, api_context(m));
   ASSERT_EQ(items.size(), 5u);
@@ -94,11 +95,12 @@ TEST(JsonApi, ReadsEpochSecondsMillisecondsAndDateStrings) {
 
 TEST(JsonApi, MapsPlainAndHtmlBodiesCategoriesAndTags) {
   JsonApiMapping m;
-  m.fields = {{"id", "/code"},    {"title", "/headline"},    {"body", "/content"},
-              {"url", "/link"},   {"category", "/section"}, {"tags", "/keywords"}};
+  m.fields = {{"id", "/code"},  {"title", "/headline"},   {"body", "/content"},
+              {"url", "/link"}, {"category", "/section"}, {"tags", "/keywords"}};
   Context ctx = context_for("https://news.example/api/list");
   ctx.json_api = &m;
-  const auto items = parse_ok(fixture("json_api_plain_and_html_bodies.json"), Format::json_api, ctx);
+  const auto items =
+      parse_ok(fixture("json_api_plain_and_html_bodies.json"), Format::json_api, ctx);
   ASSERT_EQ(items.size(), 2u);
   const Post& plain = items[0].post;
   EXPECT_EQ(plain.body_text, "First line.\nSecond line.");
@@ -137,8 +139,7 @@ TEST(JsonApi, UrlEncodesDetailTemplateValues) {
                                   {"id": "no n"}])",
                               Format::json_api, ctx);
   ASSERT_EQ(items.size(), 2u);
-  EXPECT_EQ(items[0].detail_url,
-            "https://api.example/detail?id=a%20b%2F%E4%B8%AD%26~._-&n=7&s=x");
+  EXPECT_EQ(items[0].detail_url, "https://api.example/detail?id=a%20b%2F%E4%B8%AD%26~._-&n=7&s=x");
   EXPECT_FALSE(items[1].detail_url.has_value());  // a missing value renders no request
 }
 
@@ -189,7 +190,7 @@ TEST(JsonFeed, ResolvesRelativeUrlsAndReadsEveryField) {
   EXPECT_EQ(untitled.title, "A microblog post without a title.");
   EXPECT_EQ(untitled.body_text, "A microblog post without a title.\nSecond line.");
   EXPECT_EQ(rfc3339(untitled.published_at), "2022-01-26T12:27:25Z");  // from date_modified
-  EXPECT_EQ(untitled.author, "Desk");                                   // the feed's author
+  EXPECT_EQ(untitled.author, "Desk");                                 // the feed's author
   EXPECT_EQ(untitled.lang, "en-GB");
 }
 
@@ -211,8 +212,8 @@ TEST(JsonFeed, ParsesTheRealFeedsInTheCorpus) {
     if (e.path().extension() != ".json") continue;
     ++files;
     SCOPED_TRACE(e.path().filename().string());
-    const auto items =
-        parse_ok(testing::read_file(e.path()), Format::automatic, context_for("https://x.example/"));
+    const auto items = parse_ok(testing::read_file(e.path()), Format::automatic,
+                                context_for("https://x.example/"));
     ASSERT_GT(items.size(), 0u);
     std::size_t dated = 0;
     for (const Parsed& p : items) {
