@@ -1,0 +1,248 @@
+// The scheduler against stand-ins for HTTP and Kafka (the real ones are exercised by the
+// integration tests): delivery bookkeeping, back-pressure and reload.
+#include <gtest/gtest.h>
+
+#include <boost/asio/post.hpp>
+#include <deque>
+#include <filesystem>
+
+#include "schedule/engine.h"
+
+namespace newsd::schedule {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kFeed = R"(<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><id>a</id><title>A</title><updated>2024-01-01T00:00:00Z</updated><content>one</content></entry>
+<entry><id>b</id><title>B</title><updated>2024-01-01T00:00:00Z</updated><content>two</content></entry>
+<entry><id>c</id><title>C</title><updated>2024-01-01T00:00:00Z</updated><content>three</content></entry>
+</feed>)";
+
+// Serves fixed responses; honours If-None-Match like a server with a strong ETag.
+class FakeHttp : public fetch::HttpClient {
+ public:
+  explicit FakeHttp(boost::asio::io_context& io) : io_(io) {}
+  void get(fetch::Request req, fetch::Handler done) override {
+    ++requests[req.url];
+    fetch::Response r;
+    r.effective_url = req.url;
+    const bool conditional =
+        std::find(req.headers.begin(), req.headers.end(), "If-None-Match: \"v1\"") !=
+        req.headers.end();
+    if (conditional) {
+      r.status = 304;
+    } else {
+      r.status = 200;
+      r.body = kFeed;
+      r.content_type = "application/atom+xml";
+      r.etag = "\"v1\"";
+    }
+    ++in_flight_;
+    boost::asio::post(io_, [this, r = std::move(r), done = std::move(done)]() mutable {
+      --in_flight_;
+      done(std::move(r));
+    });
+  }
+  std::size_t in_flight() const override { return in_flight_; }
+  void shutdown() override {}
+  std::map<std::string, int> requests;
+
+ private:
+  boost::asio::io_context& io_;
+  std::size_t in_flight_ = 0;
+};
+
+// Takes messages until `capacity` are unacknowledged; the test acknowledges them.
+class FakePublisher : public publish::Publisher {
+ public:
+  publish::Enqueue publish(const std::string& topic, const Post& post,
+                           publish::DeliveryHandler done) override {
+    if (pending.size() >= capacity) return publish::Enqueue::queue_full;
+    pending.push_back({topic, post.id, std::move(done)});
+    return publish::Enqueue::queued;
+  }
+  std::size_t in_flight() const override { return pending.size(); }
+  bool reachable() const override { return true; }
+  std::string fatal_error() const override { return {}; }
+
+  // Reports the oldest message as delivered (or failed).
+  std::string ack(bool ok = true) {
+    auto m = std::move(pending.front());
+    pending.pop_front();
+    publish::Delivery d;
+    d.ok = ok;
+    d.topic = m.topic;
+    if (!ok) d.error = "Local: Message timed out";
+    m.done(d);
+    return m.id;
+  }
+
+  struct Message {
+    std::string topic, id;
+    publish::DeliveryHandler done;
+  };
+  std::deque<Message> pending;
+  std::size_t capacity = 1000;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("newsd-engine-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    store_ = dedupe::open_sqlite(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  config::Source source(const std::string& name) {
+    config::Source s;
+    s.name = name;
+    s.url = "http://feeds.test/" + name;
+    s.format = "atom";
+    s.interval = 1h;
+    return s;
+  }
+
+  std::unique_ptr<Engine> engine(std::vector<config::Source> sources, bool once = true) {
+    Options o;
+    o.once = once;
+    o.http.host_spacing = 0ms;
+    o.backpressure_retry = 1ms;
+    auto e = std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_,
+                                      metrics_, o);
+    e->on_idle([this] { idle_ = true; });
+    return e;
+  }
+
+  // Runs the loop until `done` holds (or fails the test after a generous deadline).
+  void run_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!done()) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "condition not reached";
+      io_.restart();
+      io_.run_for(5ms);
+    }
+  }
+
+  double value(const std::string& family, const std::string& needle) {
+    for (const auto& f : metrics_.registry->Collect()) {
+      if (f.name != family) continue;
+      for (const auto& m : f.metric) {
+        std::string labels;
+        for (const auto& l : m.label) labels += l.name + "=" + l.value + ",";
+        if (labels.find(needle) != std::string::npos)
+          return f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+      }
+    }
+    return -1;
+  }
+
+  std::filesystem::path dir_;
+  boost::asio::io_context io_;
+  FakeHttp http_{io_};
+  FakePublisher publisher_;
+  metrics::Metrics metrics_;
+  std::unique_ptr<dedupe::SeenStore> store_;
+  bool idle_ = false;
+};
+
+TEST_F(EngineTest, MarksPostsSeenOnlyWhenKafkaAcknowledges) {
+  auto e = engine({source("s")});
+  e->start();
+  run_until([&] { return publisher_.pending.size() == 3; });
+  EXPECT_FALSE(store_->find("s", "a"));
+  publisher_.ack();
+  run_until([&] { return store_->find("s", "a").has_value(); });
+  EXPECT_FALSE(idle_);  // the poll is not over while deliveries are outstanding
+  publisher_.ack();
+  publisher_.ack();
+  run_until([&] { return idle_; });
+  EXPECT_TRUE(store_->find("s", "c"));
+  EXPECT_EQ(store_->poll_state("s").etag, "\"v1\"");
+  EXPECT_EQ(e->failed_polls(), 0u);
+}
+
+TEST_F(EngineTest, KeepsTheOldEtagWhenADeliveryFailsSoThePostIsOfferedAgain) {
+  {
+    auto e = engine({source("s")});
+    e->start();
+    run_until([&] { return publisher_.pending.size() == 3; });
+    publisher_.ack();
+    publisher_.ack(false);  // "b" times out in the producer
+    publisher_.ack();
+    run_until([&] { return idle_; });
+    EXPECT_EQ(e->failed_polls(), 1u);
+    EXPECT_FALSE(store_->poll_state("s").etag);  // next poll is unconditional
+    EXPECT_EQ(store_->poll_state("s").consecutive_failures, 1);
+  }
+  idle_ = false;
+  auto e = engine({source("s")});
+  e->start();
+  run_until([&] { return publisher_.pending.size() == 1; });
+  EXPECT_EQ(publisher_.ack(), "b");  // only the lost one is published again
+  run_until([&] { return idle_; });
+  EXPECT_EQ(store_->poll_state("s").etag, "\"v1\"");
+  EXPECT_EQ(value("newsd_posts_total", "result=duplicate"), 2);
+}
+
+TEST_F(EngineTest, PausesWhenKafkaIsFullAndResumesWithoutDroppingAnything) {
+  publisher_.capacity = 1;
+  auto e = engine({source("s")});
+  e->start();
+  run_until([&] { return e->paused_sources() == 1; });
+  EXPECT_EQ(value("newsd_sources_paused", ""), 1);
+  std::vector<std::string> delivered;
+  for (int i = 0; i < 3; ++i) {
+    run_until([&] { return publisher_.pending.size() == 1; });
+    delivered.push_back(publisher_.ack());
+  }
+  run_until([&] { return idle_; });
+  EXPECT_EQ(delivered, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(e->paused_sources(), 0u);
+  EXPECT_EQ(value("newsd_sources_paused", ""), 0);
+  EXPECT_GT(value("newsd_kafka_enqueue_failures_total", "reason=queue_full"), 0);
+}
+
+TEST_F(EngineTest, AReloadStartsAddedSourcesAndDropsTheSeriesOfRemovedOnes) {
+  auto e = engine({source("keep"), source("gone")}, /*once=*/false);
+  e->start();
+  run_until([&] { return publisher_.pending.size() == 6; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return e->polls_in_progress() == 0; });
+  EXPECT_GT(value("newsd_fetches_total", "source=gone"), 0);
+
+  Options o;
+  o.http.host_spacing = 0ms;
+  const auto sum = e->reconfigure({source("keep"), source("new")}, o);
+  EXPECT_EQ(sum.added, 1u);
+  EXPECT_EQ(sum.removed, 1u);
+  EXPECT_EQ(sum.unchanged, 1u);
+  EXPECT_EQ(value("newsd_fetches_total", "source=gone"), -1);
+  EXPECT_EQ(e->source_count(), 2u);
+  run_until([&] { return http_.requests["http://feeds.test/new"] == 1; });
+  EXPECT_EQ(http_.requests["http://feeds.test/keep"], 1);  // its schedule is untouched
+  e->stop();
+}
+
+TEST_F(EngineTest, AggregatesSeriesWhenPerSourceLabelsAreOff) {
+  Options o;
+  o.once = true;
+  o.per_source_labels = false;
+  o.http.host_spacing = 0ms;
+  Engine e(io_, {source("x"), source("y")}, http_, *store_, publisher_, metrics_, o);
+  e.on_idle([this] { idle_ = true; });
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 6; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return idle_; });
+  EXPECT_EQ(value("newsd_fetches_total", "source=_all"), 2);
+  EXPECT_EQ(value("newsd_fetches_total", "source=x"), -1);
+  EXPECT_EQ(value("newsd_source_last_success_timestamp_seconds", ""), -1);
+}
+
+}  // namespace
+}  // namespace newsd::schedule
