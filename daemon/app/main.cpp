@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -239,6 +240,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A state file that hits a size limit must fail the write (counted, retried: nothing is
+  // lost), not kill the daemon; likewise a peer closing a socket.
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"newsd: a streaming news-ingest daemon (sources -> normalized JSON -> Kafka)"};
   app.require_subcommand(0, 1);
   std::string config_path;

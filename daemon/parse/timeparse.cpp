@@ -86,7 +86,11 @@ std::optional<Timestamp> to_utc(const Fields& f, std::string_view zone) {
     if (!o) return std::nullopt;
     offset = *o;
   }
-  return Timestamp{local.time_since_epoch() - seconds{offset}};
+  const Timestamp utc{local.time_since_epoch() - seconds{offset}};
+  // RFC 3339 has four-digit years; outside 1000-9999 a "date" is noise, not a time.
+  const int utc_year = static_cast<int>(year_month_day{floor<days>(utc)}.year());
+  if (utc_year < 1000 || utc_year > 9999) return std::nullopt;
+  return utc;
 }
 
 // "+08:00", "+0800", "+08"; with `loose_hours`, also "+8" and "+8:00" (after "GMT").
@@ -400,10 +404,11 @@ std::optional<Timestamp> parse_epoch(std::string_view t) {
       if (!is_digit(ch)) return std::nullopt;
     }
   }
+  if (whole.size() < 9 || whole.size() > 13) return std::nullopt;  // also bounds `v`
   long long v = 0;
   for (char ch : whole) v = v * 10 + (ch - '0');
-  if (whole.size() >= 9 && whole.size() <= 11) return Timestamp{seconds{v}};
-  if (whole.size() >= 12 && whole.size() <= 13 && dot == std::string_view::npos) {
+  if (whole.size() <= 11) return Timestamp{seconds{v}};
+  if (dot == std::string_view::npos) {
     return Timestamp{seconds{v / 1000}};
   }
   return std::nullopt;

@@ -9,11 +9,15 @@ and feedparser on the same bytes, and compares per entry (in document order):
   link    the entry's article link (newsd `url`, feedparser `link`)
   time    UTC, published falling back to updated, to the second
 
+feedparser 6.0.10 cannot read JSON Feed, so JSON Feed documents are compared against a direct
+reading of the JSON Feed 1.0/1.1 spec with Python's json module instead (items, title, url,
+date_published falling back to date_modified).
+
 Every disagreement must be listed in known_differences.json (explained in
 known_differences.md); an unlisted disagreement fails the test, and so does a listed one that
 no longer occurs (the list must stay true).
 
-Usage: NEWSD_BIN=/path/to/newsd feedparser_diff.py [CORPUS_FEEDS_DIR]
+Usage: NEWSD_BIN=/path/to/newsd feedparser_diff.py [--glob PATTERN] [FEEDS_DIR]
 The directory defaults to $NEWSD_CORPUS_FEEDS, else ../shared/corpus/feeds beside the project.
 Exit codes: 0 agree, 1 unexplained disagreements, 77 skipped (corpus or feedparser absent).
 """
@@ -25,6 +29,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 SKIP = 77
@@ -52,19 +57,14 @@ def feedparser_time(entry):
 
 
 def newsd_time(record):
-    from datetime import datetime
-
     for key in ("published_at", "updated_at"):
         v = record.get(key)
         if v:
-            return int(datetime.strptime(v, "%Y-%m-%dT%H:%M:%SZ").replace(
-                tzinfo=__import__("datetime").timezone.utc).timestamp())
+            return calendar.timegm(time.strptime(v, "%Y-%m-%dT%H:%M:%SZ"))
     return None
 
 
 def fmt_time(t):
-    import time
-
     return "null" if t is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
@@ -89,19 +89,58 @@ def run_feedparser(feedparser, path):
     })
 
 
-def compare(name, records, parsed):
-    """Yields (file, entry, field, newsd_value, feedparser_value) for each disagreement."""
-    entries = parsed.entries
-    if len(records) != len(entries):
-        yield (name, "*", "count", len(records), len(entries))
-    for i, (rec, ent) in enumerate(zip(records, entries)):
-        ours, theirs = normalize(rec.get("title")), feedparser_title(ent)
+def feedparser_reference(feedparser, path):
+    parsed = run_feedparser(feedparser, path)
+    return [{"title": feedparser_title(e), "link": e.get("link") or None,
+             "time": feedparser_time(e)} for e in parsed.entries]
+
+
+def json_feed_time(text):
+    from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
+
+    if not text:
+        return None
+    for parse in (lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")),
+                  parsedate_to_datetime):
+        try:
+            dt = parse(text)
+        except (TypeError, ValueError):
+            continue
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return int(dt.timestamp())
+    return None
+
+
+def json_feed_reference(path):
+    """The JSON Feed spec read literally; None when the file is not a JSON Feed."""
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(doc, dict) or "jsonfeed.org/version/" not in str(doc.get("version", "")):
+        return None
+    out = []
+    for item in doc.get("items") or []:
+        out.append({"title": normalize(item.get("title")), "link": item.get("url"),
+                    "time": json_feed_time(item.get("date_published"))
+                    or json_feed_time(item.get("date_modified"))})
+    return out
+
+
+def compare(name, records, reference):
+    """Yields (file, entry, field, newsd_value, reference_value) for each disagreement."""
+    if len(records) != len(reference):
+        yield (name, "*", "count", len(records), len(reference))
+    for i, (rec, ref) in enumerate(zip(records, reference)):
+        ours, theirs = normalize(rec.get("title")), ref["title"]
         if ours != theirs:
             yield (name, i, "title", ours, theirs)
-        ours, theirs = rec.get("url"), ent.get("link") or None
+        ours, theirs = rec.get("url"), ref["link"]
         if ours != theirs:
             yield (name, i, "link", ours, theirs)
-        ours, theirs = newsd_time(rec), feedparser_time(ent)
+        ours, theirs = newsd_time(rec), ref["time"]
         if ours != theirs:
             yield (name, i, "time", fmt_time(ours), fmt_time(theirs))
 
@@ -115,12 +154,19 @@ def load_allowlist():
         if not item.get("reason"):
             raise SystemExit(f"known_differences.json: {key} has no reason")
         allowed[key] = item
-    return allowed, set(data.get("not_compared", {}))
+    return allowed, dict(data.get("not_compared", {}))
 
 
 def main():
-    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dir", nargs="?", default=os.environ.get(
         "NEWSD_CORPUS_FEEDS", HERE.parents[2] / "shared" / "corpus" / "feeds"))
+    ap.add_argument("--glob", action="append", default=[],
+                    help="only files matching (repeatable; default: every file)")
+    args = ap.parse_args()
+    corpus = Path(args.dir)
     if not corpus.is_dir():
         print(f"SKIP: corpus absent: {corpus}")
         return SKIP
@@ -137,34 +183,39 @@ def main():
     allowed, not_compared = load_allowlist()
     seen_allowed = set()
     failures = []
-    files = sorted(p for p in corpus.iterdir() if p.is_file())
+    files = sorted(p for p in corpus.iterdir() if p.is_file() and (
+        not args.glob or any(p.match(g) for g in args.glob)))
     compared = 0
     for path in files:
         name = path.name
         if name in not_compared:
-            print(f"{name}: not compared ({not_compared and 'see known_differences.md'})")
+            print(f"{name}: not compared: {not_compared[name]}")
             continue
         records, error = run_newsd(binary, path)
         if records is None:
             failures.append(f"{name}: newsd failed: {error}")
             continue
-        parsed = run_feedparser(feedparser, path)
+        reference = json_feed_reference(path)
+        against = "JSON Feed spec"
+        if reference is None:
+            reference = feedparser_reference(feedparser, path)
+            against = "feedparser"
         compared += 1
-        diffs = list(compare(name, records, parsed))
+        diffs = list(compare(name, records, reference))
         for d in diffs:
             key = d[:3]
             if key in allowed or (d[0], "*", d[2]) in allowed:
                 seen_allowed.add(key if key in allowed else (d[0], "*", d[2]))
-                print(f"{name}[{d[1]}] {d[2]}: known difference: newsd={d[3]!r} feedparser={d[4]!r}")
+                print(f"{name}[{d[1]}] {d[2]}: known difference: newsd={d[3]!r} {against}={d[4]!r}")
             else:
-                failures.append(f"{name}[{d[1]}] {d[2]}: newsd={d[3]!r} feedparser={d[4]!r}")
-        print(f"{name}: {len(records)} entries, {len(diffs)} difference(s)")
+                failures.append(f"{name}[{d[1]}] {d[2]}: newsd={d[3]!r} {against}={d[4]!r}")
+        print(f"{name}: {len(records)} entries, {len(diffs)} difference(s) against {against}")
 
     for key in sorted(set(allowed) - seen_allowed, key=str):
         if key[0] in {p.name for p in files}:
             failures.append(f"stale entry in known_differences.json (no longer differs): {key}")
 
-    print(f"compared {compared} feeds against feedparser {feedparser.__version__}")
+    print(f"compared {compared} feeds (feedparser {feedparser.__version__})")
     if failures:
         print("\nUNEXPLAINED DISAGREEMENTS:")
         for f in failures:

@@ -2,6 +2,7 @@
 // parser returns keeps the invariants the rest of the pipeline relies on.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -19,19 +20,31 @@ inline parse::Context context(std::string timezone = "Asia/Shanghai") {
   return ctx;
 }
 
-// A broken invariant is a finding: abort so libFuzzer records the input.
-inline void require(bool ok) {
-  if (!ok) std::abort();
+// A broken invariant is a finding: say which, and abort so libFuzzer records the input.
+inline void require(bool ok, const char* what = "invariant") {
+  if (ok) return;
+  std::fprintf(stderr, "fuzz: broken invariant: %s\n", what);
+  std::abort();
 }
 
-// Records must be valid UTF-8 JSON-able posts with an id and a digest (DESIGN.md).
+// What a per-format parser returns (before parse() seals it): valid UTF-8 text.
+inline void check_unsealed(const Expected<std::vector<parse::Parsed>>& result) {
+  if (!result) return;
+  for (const parse::Parsed& p : *result) {
+    require(parse::is_valid_utf8(p.post.id), "id is not UTF-8");
+    require(parse::is_valid_utf8(p.post.title), "title is not UTF-8");
+    require(parse::is_valid_utf8(p.post.body_text), "body_text is not UTF-8");
+  }
+}
+
+// What parse() returns: valid UTF-8 JSON-able posts with an id and a digest (DESIGN.md).
 inline void check(const Expected<std::vector<parse::Parsed>>& result) {
   if (!result) return;
   for (const parse::Parsed& p : *result) {
-    require(!p.post.id.empty());
-    require(p.post.content_sha256.size() == 64);
-    require(parse::is_valid_utf8(p.post.title));
-    require(parse::is_valid_utf8(p.post.body_text));
+    require(!p.post.id.empty(), "record without id");
+    require(p.post.content_sha256.size() == 64, "record without digest");
+    require(parse::is_valid_utf8(p.post.title), "title is not UTF-8");
+    require(parse::is_valid_utf8(p.post.body_text), "body_text is not UTF-8");
     (void)to_json(p.post);
   }
 }

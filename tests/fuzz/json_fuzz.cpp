@@ -10,9 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const parse::JsonApiMapping mapping = [] {
     parse::JsonApiMapping m;
     m.items = "/record";
-    m.fields = {{"id", "/infoCode"},        {"title", "/title"},
-                {"published_at", "/datetime"}, {"media", "/medianame"},
-                {"url", "/url"},             {"tags", "/tags"}};
+    m.fields = {{"id", "/infoCode"},     {"title", "/title"}, {"published_at", "/datetime"},
+                {"media", "/medianame"}, {"url", "/url"},     {"tags", "/tags"}};
     m.detail_url = "http://api.example/GetNewsText.do?id={id}&t={title}";
     m.detail_body = "/text";
     return m;
@@ -22,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::check(parse::parse(bytes, parse::Format::jsonfeed, ctx));
   const auto list = parse::parse(bytes, parse::Format::json_api, ctx);
   fuzz::check(list);
-  parse::Post base;
+  Post base;
   base.id = "NW1";
   base.title = "t";
   if (list && !list->empty()) base = list->front().post;

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto t = parse::parse_time(text, zone)) {
     const std::string back = format_rfc3339(*t);
     const auto again = parse::parse_time(back, "UTC");
-    fuzz::require(again && *again == *t);
+    fuzz::require(again && *again == *t, "formatted time does not parse back");
   }
   return 0;
 }

@@ -5,6 +5,7 @@ with kcat, and every wait is a condition polled against a deadline.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -118,11 +119,20 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(path, state_dir, brokers, sources, topic="it.{category}", metrics_port=None):
+def write_config(path, state_dir, brokers, sources, topic="it.{category}", metrics_port=None,
+                 http=None, kafka_properties=None, max_in_flight=None):
+    """`http`: the config's http section as a dict ({"timeout": "2s", ...});
+    `kafka_properties` are added to (and override) the librdkafka properties."""
+    props = {"message.timeout.ms": "30000", **(kafka_properties or {})}
+    kafka = {"brokers": brokers, "topic": topic, "properties": props}
+    if max_in_flight is not None:
+        kafka["max_in_flight"] = max_in_flight
     lines = [f"state_dir: {state_dir}", "log_level: info",
              f"metrics: {{listen: '127.0.0.1:{metrics_port or free_port()}'}}",
-             f"kafka: {{brokers: '{brokers}', topic: '{topic}', "
-             "properties: {message.timeout.ms: '30000'}}", "sources:"]
+             "kafka: " + json.dumps(kafka)]
+    if http:
+        lines.append("http: " + json.dumps(http))
+    lines.append("sources:")
     for s in sources:
         lines.append("  - " + json.dumps(s, ensure_ascii=False))
     with open(path, "w", encoding="utf-8") as f:
@@ -141,6 +151,31 @@ def http_get(url):
         return e.code, e.read().decode()
     except OSError:
         return None, ""
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(port):
+    """The samples of newsd's /metrics as [(name, {label: value}, float)]; [] if it does not
+    answer."""
+    status, body = http_get(f"http://127.0.0.1:{port}/metrics")
+    if status != 200:
+        return []
+    out = []
+    for line in body.splitlines():
+        m = _SAMPLE.match(line)
+        if m and not line.startswith("#"):
+            out.append((m.group(1), dict(_LABEL.findall(m.group(2) or "")), float(m.group(3))))
+    return out
+
+
+def metric(samples, name, **labels):
+    """The sum of the samples named `name` whose labels include `labels`; None if none."""
+    values = [v for n, l, v in samples
+              if n == name and all(l.get(k) == str(want) for k, want in labels.items())]
+    return sum(values) if values else None
 
 
 class Daemon:

@@ -1,4 +1,5 @@
-"""newsd speaks systemd's notification protocol (Type=notify) the way the unit expects.
+"""newsd speaks systemd's notification protocol (Type=notify) the way the unit expects:
+READY=1, WATCHDOG=1 from the loop, STATUS=, RELOADING=1/READY=1 on SIGHUP, STOPPING=1.
 
 The test plays systemd: it owns the NOTIFY_SOCKET (a Unix datagram socket in a temporary
 directory), asks for a watchdog through WATCHDOG_USEC, runs `newsd run` against the real
@@ -6,6 +7,7 @@ broker, and reads the messages in the order they arrive.
 Run through ctest (label `integration`), which sets NEWSD_BIN; needs scripts/setup done.
 """
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -105,7 +107,7 @@ class SystemdNotifyTest(unittest.TestCase):
         self.log.seek(0)
         return self.log.read()
 
-    def test_ready_watchdog_status_and_stopping_arrive_in_order(self):
+    def test_ready_watchdog_status_reload_and_stopping_arrive_in_order(self):
         self.start(WATCHDOG_USEC=str(WATCHDOG_USEC))
         metrics_at_ready = []
 
@@ -132,6 +134,18 @@ class SystemdNotifyTest(unittest.TestCase):
         self.assertLess(max(gaps), WATCHDOG_USEC / 1e6, "a ping came later than the deadline")
         self.assertGreater(min(gaps), WATCHDOG_USEC / 1e6 / 8, "pings far too often")
 
+        # SIGHUP: RELOADING=1 (with the monotonic time systemd's notify-reload wants), then
+        # READY=1 again once the configuration was read.
+        reload_from = len(self.notify.messages)
+        self.proc.send_signal(signal.SIGHUP)
+        self.notify.wait(lambda m: index_of(m, "READY=1", reload_from) is not None, 30,
+                         "READY=1 after the reload", self.proc)
+        reloading = index_of(self.notify.messages, "RELOADING=1", reload_from)
+        self.assertIsNotNone(reloading)
+        self.assertLess(reloading, index_of(self.notify.messages, "READY=1", reload_from))
+        self.assertTrue(any(re.fullmatch(r"MONOTONIC_USEC=[1-9][0-9]*", a)
+                            for a in self.notify.messages[reloading][1]))
+
         # SIGTERM: STOPPING=1, then a clean exit.
         self.proc.send_signal(signal.SIGTERM)
         self.notify.wait(lambda m: index_of(m, "STOPPING=1") is not None, 30, "STOPPING=1")
@@ -140,13 +154,16 @@ class SystemdNotifyTest(unittest.TestCase):
         msgs = self.notify.messages
         ready, stopping = index_of(msgs, "READY=1"), index_of(msgs, "STOPPING=1")
         self.assertEqual(ready, 0)
-        self.assertEqual(index_of(msgs, "READY=1", ready + 1), None, "READY=1 sent twice")
+        self.assertEqual(index_of(msgs, "READY=1", ready + 1),
+                         index_of(msgs, "READY=1", reloading), "READY=1 only after a reload")
         self.assertLess(ready, index_of(msgs, "WATCHDOG=1"))
         self.assertLess(index_of(msgs, "WATCHDOG=1"), stopping)
         self.assertTrue(any(a.startswith("STATUS=") for a in msgs[stopping][1]))
         for _, lines in msgs:
             for a in lines:
-                self.assertRegex(a, r"^(READY|WATCHDOG|STOPPING)=1$|^STATUS=[^\n]+$")
+                self.assertRegex(
+                    a, r"^(READY|WATCHDOG|STOPPING|RELOADING)=1$|^STATUS=[^\n]+$|"
+                    r"^MONOTONIC_USEC=[0-9]+$")
 
     def test_no_watchdog_pings_when_systemd_did_not_ask_for_them(self):
         # WATCHDOG_PID names another process: the watchdog is not ours (sd_watchdog_enabled).

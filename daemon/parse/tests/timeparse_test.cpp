@@ -124,6 +124,24 @@ TEST(TimeParse, ReadsEpochSecondsAndMilliseconds) {
   EXPECT_EQ(t("1643200045x"), "null");
 }
 
+// Found by tests/fuzz/timeparse_fuzz (corpus/timeparse/regression_epoch_digits_overflow):
+// a long run of digits overflowed the epoch accumulator before its length was checked.
+TEST(TimeParse, RejectsLongDigitRunsWithoutOverflow) {
+  EXPECT_EQ(t("2022222010122201262672"), "null");
+  EXPECT_EQ(t("99999999999999999999999999999999"), "null");
+  EXPECT_EQ(t("9999999999999"), "2286-11-20T17:46:39Z");
+}
+
+// Found by tests/fuzz/timeparse_fuzz (corpus/timeparse/regression_year_zero_in_zone): year
+// 0000 east of UTC became year -1, which no RFC 3339 reader accepts back.
+TEST(TimeParse, RejectsYearsOutsideFourDigits) {
+  EXPECT_EQ(t("0000", "Asia/Shanghai"), "null");
+  EXPECT_EQ(t("0999-01-01T00:00:00Z"), "null");
+  EXPECT_EQ(t("9999-12-31T23:00:00-02:00"), "null");
+  EXPECT_EQ(t("1000-01-01T00:00:00Z"), "1000-01-01T00:00:00Z");
+  EXPECT_EQ(t("9999-12-31T23:59:59Z"), "9999-12-31T23:59:59Z");
+}
+
 TEST(TimeParse, ReturnsNothingRatherThanGuessing) {
   EXPECT_EQ(t(""), "null");
   EXPECT_EQ(t("yesterday"), "null");

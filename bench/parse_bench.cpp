@@ -1,0 +1,139 @@
+// Parse throughput per format over the shared corpus (../shared/corpus) and the seed posts
+// (../shared/seeds): MB/s and records/s on one core, through the public parse() with
+// format detection, charset conversion and sealing included, as the daemon runs it.
+//
+//   parse_bench [--corpus DIR] [--seeds DIR] [benchmark flags]
+//
+// One benchmark per format ("format/rss", "format/html", "format/jekyll", ...) parses every
+// file of that format once per iteration; "file/<name>" benchmarks each file alone.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "parse/parser.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using newsd::parse::Format;
+
+struct Doc {
+  std::string name;
+  std::string bytes;
+  Format format;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+newsd::parse::Context context_for(const Doc& doc) {
+  newsd::parse::Context ctx;
+  ctx.source = "bench";
+  ctx.url = "https://example.com/" + doc.name;
+  ctx.file_name = doc.name;
+  ctx.timezone = "Asia/Shanghai";
+  return ctx;
+}
+
+// Parses every document once per iteration; counts bytes and records.
+void parse_docs(benchmark::State& state, const std::vector<const Doc*>& docs) {
+  std::vector<newsd::parse::Context> contexts;
+  std::size_t bytes = 0;
+  for (const Doc* d : docs) {
+    contexts.push_back(context_for(*d));
+    bytes += d->bytes.size();
+  }
+  std::size_t records = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+      auto result = newsd::parse::parse(docs[i]->bytes, Format::automatic, contexts[i]);
+      if (!result) {
+        state.SkipWithError((docs[i]->name + ": " + result.error().message).c_str());
+        return;
+      }
+      records += result->size();
+      benchmark::DoNotOptimize(result);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.SetItemsProcessed(static_cast<std::int64_t>(records));
+  state.counters["files"] = static_cast<double>(docs.size());
+  state.counters["bytes_per_pass"] = static_cast<double>(bytes);
+}
+
+std::vector<Doc> load(const fs::path& dir, bool seeds) {
+  std::vector<Doc> docs;
+  if (!fs::is_directory(dir)) return docs;
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_regular_file()) paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  for (const fs::path& p : paths) {
+    Doc d{p.filename().string(), read_file(p), Format::automatic};
+    d.format = newsd::parse::detect(d.bytes, "");
+    // The seeds are jekyll posts, and one plain-text speech (DESIGN.md).
+    if (seeds && d.format != Format::jekyll && d.format != Format::text) continue;
+    docs.push_back(std::move(d));
+  }
+  return docs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path corpus = fs::path(NEWSD_SHARED_DIR) / "corpus";
+  fs::path seeds = fs::path(NEWSD_SHARED_DIR) / "seeds";
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
+      corpus = argv[++i];
+    } else if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+      seeds = argv[++i];
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+
+  // Kept alive for the whole run: the benchmarks hold pointers into it.
+  static std::vector<Doc> docs;
+  for (auto* set : {&corpus, &seeds}) {
+    for (const char* sub : {"feeds", "html", ""}) {
+      if (set == &seeds && *sub) continue;
+      if (set == &corpus && !*sub) continue;
+      auto more = load(*set / sub, set == &seeds);
+      std::move(more.begin(), more.end(), std::back_inserter(docs));
+    }
+  }
+  if (docs.empty()) {
+    std::cerr << "parse_bench: no documents under " << corpus << " or " << seeds << "\n";
+    return 77;
+  }
+  std::map<std::string, std::vector<const Doc*>> by_format;
+  for (const Doc& d : docs) by_format[std::string(newsd::parse::to_string(d.format))].push_back(&d);
+  for (const auto& [name, group] : by_format) {
+    benchmark::RegisterBenchmark(("format/" + name).c_str(), [group = group](benchmark::State& s) {
+      parse_docs(s, group);
+    })->Unit(benchmark::kMillisecond);
+  }
+  for (const Doc& d : docs) {
+    benchmark::RegisterBenchmark(
+        ("file/" + std::string(newsd::parse::to_string(d.format)) + "/" + d.name).c_str(),
+        [doc = &d](benchmark::State& s) { parse_docs(s, {doc}); })
+        ->Unit(benchmark::kMicrosecond);
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

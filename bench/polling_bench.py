@@ -1,0 +1,424 @@
+#!/usr/bin/python3
+"""10,000 sources served by nginx on loopback: newsd against wrk and kcat in the same run.
+
+Phases (each bounded in time; see --help):
+  1. Generate N empty Atom feeds and serve them with nginx (one worker, etag on, no access
+     log) on a free loopback port.
+  2. wrk: conditional GETs (If-None-Match = nginx's ETag, so every answer is 304) over the
+     same N URLs, at the connection count newsd uses for one host (4) and at 64.
+  3. newsd run with N sources (interval 1s, host_spacing 0): once the first pass (200s) and
+     a second pass are done, a measurement window of W seconds gives conditional
+     requests/s, the share of 304s, CPU (process_cpu_seconds_total) and RSS.
+  4. Every feed gets P new entries (N*P posts): posts/s from the rewrite to the last Kafka
+     ack (end offset of the topic), and the enqueue-to-ack latency histogram.
+  5. kcat produces the very same records (key + JSON value, read back from newsd's topic)
+     with the same producer settings: posts/s of the reference.
+Prints a JSON summary and a Markdown table. Started by bench/polling_bench.sh.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+KAFKA_SCRIPT = os.path.join(ROOT, "scripts", "kafka", "kafka")
+
+
+def log(*a):
+    print("[bench]", *a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout, what, every=0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
+
+
+# -- feeds and nginx --------------------------------------------------------------------------
+
+def feed(i, entries, version):
+    items = "".join(
+        f"<entry><id>urn:bench:{i}:{version}:{k}</id>"
+        f"<title>Source {i} post {k} of version {version}</title>"
+        f"<link href='http://bench.invalid/{i}/{version}/{k}'/>"
+        f"<updated>2024-05-01T{k % 24:02d}:00:00Z</updated>"
+        f"<summary>Post {k} of source {i}: a short summary of the kind feeds carry, with a "
+        f"few words more so that the record has a realistic size.</summary></entry>"
+        for k in range(entries))
+    return (f"<?xml version='1.0' encoding='utf-8'?>\n<feed xmlns='http://www.w3.org/2005/Atom'>"
+            f"<id>urn:bench:{i}</id><title>Bench source {i}</title>"
+            f"<updated>2024-05-01T00:00:00Z</updated>{items}</feed>\n")
+
+
+def write_feeds(www, n, entries, version):
+    d = os.path.join(www, "f")
+    os.makedirs(d, exist_ok=True)
+    for i in range(n):
+        tmp = os.path.join(d, f".{i:05d}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(feed(i, entries, version))
+        os.replace(tmp, os.path.join(d, f"{i:05d}.xml"))
+
+
+def nginx_etag(path):
+    st = os.stat(path)
+    return '"%x-%x"' % (int(st.st_mtime), st.st_size)
+
+
+def start_nginx(work, www, port):
+    conf = os.path.join(work, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 65s;
+  etag on;
+  client_body_temp_path {work}/tmp;
+  proxy_temp_path {work}/tmp;
+  fastcgi_temp_path {work}/tmp;
+  uwsgi_temp_path {work}/tmp;
+  scgi_temp_path {work}/tmp;
+  types {{ application/atom+xml xml; }}
+  server {{
+    listen 127.0.0.1:{port};
+    root {www};
+    location = /nginx_status {{ stub_status; }}
+  }}
+}}
+""")
+    os.makedirs(os.path.join(work, "tmp"), exist_ok=True)
+    proc = subprocess.Popen(["nginx", "-p", work, "-c", conf, "-e", f"{work}/nginx-error.log"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: http_status(f"http://127.0.0.1:{port}/f/00000.xml") == 200, 20, "nginx")
+    return proc
+
+
+def http_status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+
+
+def nginx_requests(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/nginx_status", timeout=5) as r:
+        text = r.read().decode()
+    return int(text.splitlines()[2].split()[2])
+
+
+# -- wrk --------------------------------------------------------------------------------------
+
+def wrk_script(work, www, n):
+    path = os.path.join(work, "conditional.lua")
+    with open(path, "w") as f:
+        f.write("local reqs = {}\n")
+        for i in range(n):
+            etag = nginx_etag(os.path.join(www, "f", f"{i:05d}.xml"))
+            f.write(f'reqs[{i + 1}] = wrk.format("GET", "/f/{i:05d}.xml", '
+                    f'{{["If-None-Match"] = {json.dumps(etag)}}})\n')
+        f.write("""
+local n, i = #reqs, 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not304 = 0 end
+function request() i = i + 1; if i > n then i = 1 end; return reqs[i] end
+function response(status, headers, body) if status ~= 304 then not304 = not304 + 1 end end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("not304") end
+  io.write(string.format("NOT304 %d\\n", bad))
+end
+""")
+    return path
+
+
+def run_wrk(port, script, threads, conns, seconds):
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s",
+                          "-s", script, f"http://127.0.0.1:{port}/"],
+                         capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = int(re.search(r"NOT304 (\d+)", out).group(1))
+    return {"threads": threads, "connections": conns, "seconds": seconds, "requests": total,
+            "requests_per_s": rps, "share_304": (total - bad) / total if total else 0.0}
+
+
+# -- newsd ------------------------------------------------------------------------------------
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(port):
+    """(samples, bytes, seconds): the parsed /metrics and what the scrape cost."""
+    t = time.monotonic()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60) as r:
+        body = r.read().decode()
+    took = time.monotonic() - t
+    samples = []
+    for line in body.splitlines():
+        if line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if m:
+            samples.append((m.group(1), dict(_LABEL.findall(m.group(2) or "")),
+                            float(m.group(3))))
+    return samples, len(body), took
+
+
+def total(samples, name, **labels):
+    return sum(v for n, l, v in samples
+               if n == name and all(l.get(k) == w for k, w in labels.items()))
+
+
+def histogram(samples, name):
+    """[(upper bound, cumulative count)] of an unlabelled histogram."""
+    out = [(float(l["le"]), v) for n, l, v in samples if n == name + "_bucket"]
+    return sorted(out)
+
+
+def quantile(q, before, after):
+    """histogram_quantile over the increase between two scrapes (linear within a bucket)."""
+    b = dict(before)
+    buckets = [(le, c - b.get(le, 0.0)) for le, c in after]
+    count = buckets[-1][1] if buckets else 0
+    if count <= 0:
+        return None
+    rank = q * count
+    prev_le, prev_c = 0.0, 0.0
+    for le, c in buckets:
+        if c >= rank:
+            if le == float("inf"):
+                return prev_le
+            return prev_le + (le - prev_le) * ((rank - prev_c) / (c - prev_c) if c > prev_c else 0)
+        prev_le, prev_c = le, c
+    return prev_le
+
+
+def write_newsd_config(path, work, port, metrics_port, brokers, n, interval):
+    with open(path, "w") as f:
+        f.write(f"state_dir: {work}/state\nlog_level: warn\n"
+                f"metrics: {{listen: '127.0.0.1:{metrics_port}'}}\n"
+                f"kafka: {{brokers: '{brokers}', topic: 'bench.newsd'}}\n"
+                f"http: {{host_spacing: 0s, timeout: 30s, max_body: 1MiB}}\nsources:\n")
+        for i in range(n):
+            f.write(f"  - {{name: s{i:05d}, url: 'http://127.0.0.1:{port}/f/{i:05d}.xml', "
+                    f"format: atom, interval: {interval}}}\n")
+
+
+def proc_status(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def end_offset(brokers, topic):
+    out = subprocess.run(["kcat", "-b", brokers, "-Q", "-t", f"{topic}:0:-1", "-m", "5"],
+                         capture_output=True, text=True, timeout=30)
+    m = re.search(r"Offset:\s*(-?\d+)", out.stdout)
+    return int(m.group(1)) if m and out.returncode == 0 else 0
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--newsd", required=True)
+    ap.add_argument("--sources", type=int, default=10000)
+    ap.add_argument("--posts", type=int, default=20, help="new posts per source in phase 4")
+    ap.add_argument("--interval", default="1s", help="every source's interval")
+    ap.add_argument("--window", type=int, default=20, help="seconds of the 304 measurement")
+    ap.add_argument("--wrk-seconds", type=int, default=10)
+    ap.add_argument("--publish-timeout", type=int, default=900)
+    ap.add_argument("--workdir", default=None, help="keep files here (default: a temp dir)")
+    ap.add_argument("--json", default=None, help="write the summary here too")
+    args = ap.parse_args()
+
+    work = args.workdir or tempfile.mkdtemp(prefix="newsd-bench-")
+    os.makedirs(work, exist_ok=True)
+    os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
+    www = os.path.join(work, "www")
+    n = args.sources
+    res = {"sources": n, "posts_per_source": args.posts, "interval": args.interval,
+           "nproc": os.cpu_count(),
+           "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                        if l.startswith("model name")), "?")}
+    procs = []
+    kafka_dir = os.path.join(work, "kafka")
+    try:
+        log(f"generating {n} feeds in {www}")
+        write_feeds(www, n, 0, 0)
+        for d in (www, os.path.join(www, "f")):
+            os.chmod(d, 0o755)
+        port = free_port()
+        nginx = start_nginx(work, www, port)
+        procs.append(nginx)
+
+        log("wrk: conditional GETs")
+        script = wrk_script(work, www, n)
+        res["wrk_c4"] = run_wrk(port, script, 1, 4, args.wrk_seconds)
+        res["wrk_c64"] = run_wrk(port, script, 2, 64, args.wrk_seconds)
+        log(f"wrk: {res['wrk_c4']['requests_per_s']:.0f}/s at 4 connections, "
+            f"{res['wrk_c64']['requests_per_s']:.0f}/s at 64")
+
+        log("starting Kafka")
+        brokers = subprocess.run([KAFKA_SCRIPT, "start", kafka_dir], check=True,
+                                 capture_output=True, text=True, timeout=180).stdout.split()[-1]
+
+        metrics_port = free_port()
+        config = os.path.join(work, "newsd.yaml")
+        write_newsd_config(config, work, port, metrics_port, brokers, n, args.interval)
+        nlog = open(os.path.join(work, "newsd.log"), "w")
+        t_start = time.monotonic()
+        newsd = subprocess.Popen([args.newsd, "run", "--config", config], stdout=nlog,
+                                 stderr=subprocess.STDOUT)
+        procs.append(newsd)
+        def healthy():
+            if newsd.poll() is not None:
+                raise RuntimeError(f"newsd exited {newsd.returncode}; see {work}/newsd.log")
+            return http_status(f"http://127.0.0.1:{metrics_port}/healthz") == 200
+        wait_for(healthy, 60, "newsd /healthz")
+        rss_max = 0
+
+        def sample():
+            nonlocal rss_max
+            s, size, took = scrape(metrics_port)
+            rss_max = max(rss_max, total(s, "process_resident_memory_bytes"))
+            return s, size, took
+
+        log("newsd: first pass (200s) and a second one (304s)")
+        # Bounded: at most 300 s, a scrape every 2 s.
+        wait_for(lambda: total(sample()[0], "newsd_fetches_total") >= 2 * n, 300,
+                 "two passes over every source", every=2)
+        res["first_two_passes_s"] = time.monotonic() - t_start
+
+        s0, size, took = sample()
+        c0 = time.monotonic()
+        ng0 = nginx_requests(port)
+        time.sleep(args.window)  # the measurement window
+        ng1 = nginx_requests(port)
+        s1, _, _ = sample()
+        c1 = time.monotonic()
+        dt = c1 - c0
+        fetches = total(s1, "newsd_fetches_total") - total(s0, "newsd_fetches_total")
+        n304 = (total(s1, "newsd_fetches_total", outcome="not_modified")
+                - total(s0, "newsd_fetches_total", outcome="not_modified"))
+        cpu = total(s1, "process_cpu_seconds_total") - total(s0, "process_cpu_seconds_total")
+        res["newsd_conditional"] = {
+            "window_s": dt, "requests": fetches, "requests_per_s": fetches / dt,
+            "nginx_requests_per_s": (ng1 - ng0) / dt, "share_304": n304 / fetches if fetches else 0,
+            "cpu_cores": cpu / dt, "cpu_us_per_request": 1e6 * cpu / fetches if fetches else None,
+            "metrics_bytes": size, "metrics_scrape_s": took,
+            "failures": fetches - n304 - ((total(s1, "newsd_fetches_total", outcome="200"))
+                                          - total(s0, "newsd_fetches_total", outcome="200")),
+        }
+        log(f"newsd: {fetches / dt:.0f} conditional requests/s, {100 * n304 / max(fetches, 1):.2f}% "
+            f"304, {cpu / dt:.2f} cores")
+
+        log(f"publishing: {args.posts} new posts in each of {n} feeds")
+        posts = n * args.posts
+        lat0 = histogram(s1, "newsd_kafka_ack_latency_seconds")
+        cpu_p0 = total(s1, "process_cpu_seconds_total")
+        t_rewrite = time.monotonic()
+        write_feeds(www, n, args.posts, 1)
+        t_written = time.monotonic()
+        # Bounded: --publish-timeout seconds, a cheap offset query every second.
+        wait_for(lambda: end_offset(brokers, "bench.newsd") >= posts, args.publish_timeout,
+                 f"{posts} acknowledged posts", every=1)
+        t_done = time.monotonic()
+        s2, _, _ = sample()
+        lat1 = histogram(s2, "newsd_kafka_ack_latency_seconds")
+        res["newsd_publish"] = {
+            "posts": posts, "rewrite_s": t_written - t_rewrite,
+            "seconds_from_rewrite": t_done - t_rewrite,
+            "seconds_from_rewrite_end": t_done - t_written,
+            "posts_per_s": posts / (t_done - t_rewrite),
+            "produced_total": total(s2, "newsd_kafka_messages_produced_total"),
+            "delivery_errors": total(s2, "newsd_kafka_delivery_errors_total"),
+            "queue_full": total(s2, "newsd_kafka_enqueue_failures_total", reason="queue_full"),
+            "ack_latency_p50_s": quantile(0.5, lat0, lat1),
+            "ack_latency_p99_s": quantile(0.99, lat0, lat1),
+            "cpu_s": total(s2, "process_cpu_seconds_total") - cpu_p0,
+        }
+        res["newsd_rss_peak_bytes"] = proc_status(newsd.pid, "VmHWM")
+        res["newsd_rss_max_scraped_bytes"] = rss_max
+        log(f"newsd: {posts / (t_done - t_rewrite):.0f} posts/s; peak RSS "
+            f"{res['newsd_rss_peak_bytes'] / 2**20:.1f} MiB")
+        newsd.send_signal(signal.SIGTERM)
+        newsd.wait(timeout=60)
+        procs.remove(newsd)
+
+        log("kcat: producing the same records")
+        dump = os.path.join(work, "records.tsv")
+        with open(dump, "w") as f:
+            subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o", "beginning",
+                            "-e", "-q", "-c", str(posts), "-f", "%k\t%s\n"], stdout=f, check=True,
+                           timeout=600)
+        lines = sum(1 for _ in open(dump))
+        t = time.monotonic()
+        subprocess.run(["kcat", "-b", brokers, "-P", "-t", "bench.kcat", "-K", "\t", "-l",
+                        "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5",
+                        dump], check=True, timeout=900)
+        took = time.monotonic() - t
+        res["kcat_publish"] = {"posts": lines, "seconds": took, "posts_per_s": lines / took,
+                               "acked": end_offset(brokers, "bench.kcat")}
+        log(f"kcat: {lines / took:.0f} posts/s")
+
+        w4 = res["wrk_c4"]["requests_per_s"]
+        w64 = res["wrk_c64"]["requests_per_s"]
+        nc = res["newsd_conditional"]["requests_per_s"]
+        res["ratios"] = {"conditional_vs_wrk_c4": nc / w4, "conditional_vs_wrk_c64": nc / w64,
+                         "posts_vs_kcat": res["newsd_publish"]["posts_per_s"]
+                         / res["kcat_publish"]["posts_per_s"]}
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        subprocess.run([KAFKA_SCRIPT, "stop", kafka_dir], timeout=60, check=False)
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+    text = json.dumps(res, indent=2)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
