@@ -86,6 +86,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     std::cerr << e.what() << '\n';
     return kExitConfig;
   }
+  log::configure(log::format_from_string(cfg.log_format).value_or(log::Format::text));
   log::set_level(cfg.log_level);
   auto log = log::get("main");
   boost::asio::io_context io;

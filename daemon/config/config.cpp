@@ -385,6 +385,10 @@ Config load(const std::string& text, const std::string& name) {
     MapReader r(ctx, root, "");
     r.string("state_dir", cfg.state_dir);
     r.string("log_level", cfg.log_level);
+    r.string("log_format", cfg.log_format);
+    if (cfg.log_format != "auto" && cfg.log_format != "text" && cfg.log_format != "json" &&
+        cfg.log_format != "journald")
+      r.fail("log_format", "expected auto, text, json or journald");
     static const std::set<std::string> kLevels = {"trace", "debug", "info",
                                                   "warn",  "error", "critical", "off"};
     if (!kLevels.count(cfg.log_level))

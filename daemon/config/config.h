@@ -96,6 +96,7 @@ struct Http {
 struct Config {
   std::string state_dir = "/var/lib/newsd";
   std::string log_level = "info";
+  std::string log_format = "auto";  // auto (journald under systemd, else text), text, json
   Metrics metrics;
   Kafka kafka;
   Http http;

@@ -11,6 +11,7 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 
 #include "core/log.h"
 #include "parse/feed_info.h"
@@ -135,6 +136,13 @@ std::string plain_lines(std::string_view s) {
   return out;
 }
 
+// Text that may be HTML (RSS description, content:encoded): gumbo only when there is markup
+// or an entity to decode; plain text keeps its lines (NFC, like html_to_text's output).
+// Most feed descriptions are plain, and gumbo is the costliest step of a feed parse.
+std::string html_or_plain(std::string_view s) {
+  return looks_like_html(s) ? html_to_text(s) : to_nfc(plain_lines(s));
+}
+
 // A one-line human string (title, author, category) that may carry markup or entities.
 std::string one_line(std::string_view s) {
   return normalize_ws(looks_like_html(s) ? html_to_text(s) : std::string(s));
@@ -165,12 +173,19 @@ std::optional<std::string> inherited_lang(pugi::xml_node n) {
   return std::nullopt;
 }
 
-void set_categories(Post& post, const std::vector<std::string>& values) {
+// Category slugs of one document: feeds repeat a handful of categories over all their items,
+// and ICU transliteration is the costliest per-item step, so each distinct value is
+// slugified once per document.
+using SlugCache = std::unordered_map<std::string, std::string>;
+
+void set_categories(Post& post, const std::vector<std::string>& values, SlugCache& slugs) {
   for (const std::string& v : values) {
     if (v.empty() || std::find(post.tags.begin(), post.tags.end(), v) != post.tags.end()) continue;
     post.tags.push_back(v);
     if (!post.category) {
-      if (std::string slug = slugify(v); !slug.empty()) post.category = std::move(slug);
+      auto it = slugs.find(v);
+      if (it == slugs.end()) it = slugs.emplace(v, slugify(v)).first;
+      if (!it->second.empty()) post.category = it->second;
     }
   }
 }
@@ -254,7 +269,7 @@ std::optional<Timestamp> time_of(pugi::xml_node n, const Context& ctx) {
 }
 
 Post atom_entry(const std::optional<std::string>& feed_author, pugi::xml_node entry,
-                const Context& ctx) {
+                const Context& ctx, SlugCache& slugs) {
   Post post;
   post.id = text_of(child(entry, kAtomNs, "id"));
   post.url = atom_link(entry, ctx);
@@ -287,7 +302,7 @@ Post atom_entry(const std::optional<std::string>& feed_author, pugi::xml_node en
     if (term.empty()) term = one_line(c.attribute("label").value());
     cats.push_back(std::move(term));
   }
-  set_categories(post, cats);
+  set_categories(post, cats, slugs);
   post.lang = inherited_lang(entry);
   if (post.id.empty() && post.url) post.id = *post.url;
   return post;
@@ -316,7 +331,8 @@ ChannelDefaults channel_defaults(pugi::xml_node channel) {
   return d;
 }
 
-Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context& ctx) {
+Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context& ctx,
+              SlugCache& slugs) {
   Post post;
   if (pugi::xml_node link = child(item, kRssNs, "link")) {
     if (std::string href = resolve_at(item, text_of(link), ctx); !href.empty()) post.url = href;
@@ -348,11 +364,11 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context
   }
   if (!post.author) post.author = channel.author;
   if (pugi::xml_node desc = child(item, kRssNs, "description")) {
-    if (std::string s = html_to_text(raw_content(desc)); !s.empty()) post.summary = std::move(s);
+    if (std::string s = html_or_plain(raw_content(desc)); !s.empty()) post.summary = std::move(s);
   }
   if (pugi::xml_node encoded = child(item, kContentNs, "encoded")) {
     std::string html = raw_content(encoded);
-    post.body_text = html_to_text(html);
+    post.body_text = html_or_plain(html);
     if (!post.body_text.empty()) post.body_html = std::move(html);
   }
   std::vector<std::string> cats;
@@ -360,7 +376,7 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context
     cats.push_back(one_line(raw_content(c)));
   for (pugi::xml_node c : children(item, kDcNs, "subject"))
     cats.push_back(one_line(raw_content(c)));
-  set_categories(post, cats);
+  set_categories(post, cats, slugs);
 
   post.lang = inherited_lang(item);
   if (!post.lang) post.lang = channel.lang;
@@ -457,6 +473,7 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
   const pugi::xml_node root = doc.document_element();
   const std::string_view root_name = local_name(root);
   std::vector<Parsed> out;
+  SlugCache slugs;
   std::size_t dropped = 0;
   // Entries past the cap are counted, not parsed.
   const auto full = [&] {
@@ -468,7 +485,7 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
   if (root_name == "feed") {
     const std::optional<std::string> feed_author = atom_author(root);  // read once
     for (pugi::xml_node entry : children(root, kAtomNs, "entry")) {
-      if (!full()) finish(atom_entry(feed_author, entry, ctx), out);
+      if (!full()) finish(atom_entry(feed_author, entry, ctx, slugs), out);
     }
     if (info) {
       if (auto ttl = feed_ttl({root})) info->ttl = ttl;
@@ -481,7 +498,7 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
     }
     const ChannelDefaults defaults = channel_defaults(channel);
     for (pugi::xml_node item : items) {
-      if (!full()) finish(rss_item(defaults, item, ctx), out);
+      if (!full()) finish(rss_item(defaults, item, ctx, slugs), out);
     }
     if (info) {
       if (auto ttl = feed_ttl({channel, root})) info->ttl = ttl;

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "core/log.h"
 
@@ -63,6 +64,14 @@ bool is_slug(std::string_view s) {
 
 std::string slugify(std::string_view text) {
   if (is_slug(text)) return std::string(text);
+  // Categories repeat (a handful of outlets per source) and transliteration is the costly
+  // part of parsing a feed, so results are remembered; the cache is bounded.
+  static std::mutex cache_mutex;
+  static std::unordered_map<std::string, std::string> cache;
+  {
+    std::lock_guard lock(cache_mutex);
+    if (auto it = cache.find(std::string(text)); it != cache.end()) return it->second;
+  }
   const std::string latin = Transliteration::instance().apply(text);
   std::string out;
   out.reserve(latin.size());
@@ -74,6 +83,9 @@ std::string slugify(std::string_view text) {
     out.push_back(c);
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
+  std::lock_guard lock(cache_mutex);
+  if (cache.size() >= 4096) cache.clear();
+  cache.emplace(std::string(text), out);
   return out;
 }
 

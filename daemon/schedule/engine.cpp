@@ -251,6 +251,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
   --poll->pending_fetches;
   poll->fetched = true;
   SourceState& s = *poll->source;
+  log::Scope scope(s.cfg.name);
   auto log = log::get("fetch");
   record_fetch(s, r);
   poll->hints.status = r.status;
@@ -324,6 +325,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
 void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   --poll->pending_fetches;
   SourceState& s = *poll->source;
+  log::Scope scope(s.cfg.name, entry.id);
   record_fetch(s, r);
   if (!ok_status(r)) {
     log::get("fetch")->warn("{}: following {} failed: {}", s.cfg.name, entry.url.value_or(""),
@@ -357,6 +359,7 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
 void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
   --poll->pending_fetches;
   SourceState& s = *poll->source;
+  log::Scope scope(s.cfg.name, entry.id);
   record_fetch(s, r);
   if (!ok_status(r)) {
     log::get("fetch")->warn("{}: detail request for {} failed: {}", s.cfg.name, entry.id,
@@ -428,6 +431,7 @@ void Engine::drain_backlog(const PollPtr& poll) {
                           entry = dedupe::SeenEntry{post.content_sha256, post.updated_at},
                           published = post.published_at,
                           updated = updated](const publish::Delivery& d) {
+        log::Scope scope(source, id);
         --poll->pending_deliveries;
         metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
         if (!d.ok) {
@@ -499,6 +503,7 @@ void Engine::maybe_finish(const PollPtr& poll) {
 void Engine::finish(const PollPtr& poll) {
   const SourcePtr& s = poll->source;
   const std::string& name = s->cfg.name;
+  log::Scope scope(name);
   const bool failed = poll->hints.failed;
   if (failed) {
     ++failed_polls_;
