@@ -17,6 +17,7 @@
 namespace newsd::log {
 namespace {
 
+constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v";
 std::mutex g_mutex;
 spdlog::level::level_enum g_level = spdlog::level::info;
 thread_local std::string t_source;
@@ -168,6 +169,7 @@ void configure(Format format, std::chrono::seconds window) {
   current_sink() = std::make_shared<RateLimitSink>(std::move(target), window);
   spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) {
     l->sinks().assign(1, current_sink());
+    l->set_pattern(kPattern);  // the pattern lives in the sink's formatter
   });
 }
 
@@ -176,7 +178,7 @@ std::shared_ptr<spdlog::logger> get(const std::string& stage) {
   if (auto existing = spdlog::get(stage)) return existing;
   auto logger = std::make_shared<spdlog::logger>(stage, current_sink());
   logger->set_level(g_level);
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  logger->set_pattern(kPattern);
   spdlog::register_logger(logger);
   return logger;
 }

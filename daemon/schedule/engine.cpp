@@ -527,7 +527,7 @@ void Engine::finish(const PollPtr& poll) {
   const Bounds bounds{s->cfg.interval, options_.http.max_interval, options_.http.max_backoff};
   const auto delay =
       next_delay(poll->hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
-  if (failed)
+  if (failed && !options_.once)
     log::get("schedule")->info("{}: poll failed ({} in a row); next try in {}s", name,
                                s->consecutive_failures, duration_cast<seconds>(delay).count());
   if (s->removed) drop_series(*s);

@@ -28,6 +28,7 @@ Every request is recorded (path, start and end time on the monotonic clock, head
 the number of requests per path, the most requests ever in progress at once per path, and
 the body bytes written per path, so tests can assert on what newsd really did.
 """
+import select
 import socket
 import struct
 import threading
@@ -213,7 +214,14 @@ class _Handler(BaseHTTPRequestHandler):
         while time.monotonic() < deadline and not self.server.owner._closing.is_set():
             self._write(b" ")
             self.wfile.flush()
-            time.sleep(1)
+            # Wait a second, but notice at once when the client hangs up, so that the
+            # request's end time (and `active`) is when the client gave up.
+            if select.select([self.connection], [], [], 1.0)[0]:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        break
+                except OSError:
+                    break
         self.close_connection = True
 
     def b_endless(self, arg):
@@ -280,6 +288,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up (newsd giving up on a body) are what we test
 
 
 class HostileServer:

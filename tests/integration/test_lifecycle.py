@@ -93,7 +93,8 @@ class LifecycleTest(unittest.TestCase):
         self.daemon = Daemon(self.config)
         wait_for(lambda: len(KAFKA.consume("hup.keep")) == 2, 60, "keep's posts")
         self.wait_count("/feed/drop", 2)
-        self.wait_count("/etag/retimed", 1)
+        # Every first poll has ended (its posts acknowledged): a reload finds none under way.
+        self.wait_metric("newsd_source_next_poll_timestamp_seconds", source="retimed")
         keep_due = self.wait_metric("newsd_source_next_poll_timestamp_seconds", source="keep")
 
         # keep: unchanged; retimed: new interval; drop: gone; add: new.
