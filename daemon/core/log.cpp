@@ -127,6 +127,11 @@ class RateLimitSink final : public spdlog::sinks::base_sink<std::mutex> {
     target_->log(copy);
   }
   void flush_() override { target_->flush(); }
+  // The formatting is the target's business.
+  void set_pattern_(const std::string& pattern) override { target_->set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> f) override {
+    target_->set_formatter(std::move(f));
+  }
 
  private:
   static constexpr std::size_t kMaxKeys = 4096;
