@@ -37,6 +37,7 @@ ConfigErrors::ConfigErrors(std::vector<Problem> problems)
     : std::runtime_error(join(problems)), problems_(std::move(problems)) {}
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  if (text == "0") return std::chrono::milliseconds(0);  // zero needs no unit
   double value = 0;
   const char* begin = text.data();
   const char* end = text.data() + text.size();

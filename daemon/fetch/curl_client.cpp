@@ -596,9 +596,14 @@ void CurlClient::finish(CURL* easy, CURLcode code) {
     r.status = status;
     log_->debug("GET {} -> {} ({} bytes)", r.effective_url, status, r.body.size());
   } else {
+    // A reused keep-alive connection reports a connect time of 0, so a response that had
+    // begun (a status line seen) also counts as connected.
     curl_off_t connect_us = 0;
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-    Response failed = failure(classify(code, connect_us > 0, t->body_limit_hit),
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    const bool connected = connect_us > 0 || status > 0;
+    Response failed = failure(classify(code, connected, t->body_limit_hit),
                               t->error[0] != '\0' ? t->error : curl_easy_strerror(code));
     failed.effective_url = std::move(r.effective_url);
     failed.elapsed = r.elapsed;

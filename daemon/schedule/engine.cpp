@@ -108,11 +108,7 @@ void Engine::drop_series(SourceState& s) {
   s.tracked.clear();
 }
 
-void Engine::count_failing() {
-  std::size_t n = 0;
-  for (const auto& [name, s] : sources_) n += s->consecutive_failures > 0;
-  metrics_.sources_failing.Add({}).Set(double(n));
-}
+void Engine::count_failing() { metrics_.sources_failing.Add({}).Set(double(failing_)); }
 
 void Engine::start() {
   for (auto& [name, s] : sources_) {
@@ -161,6 +157,7 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
     next.emplace(s->cfg.name, std::move(s));
   }
   for (auto& [name, s] : sources_) {
+    if (s->consecutive_failures > 0) --failing_;
     s->removed = true;  // a poll under way ends, then nothing is scheduled
     s->timer.cancel();
     if (!s->polling) drop_series(*s);  // else when its poll ends
@@ -200,25 +197,48 @@ fetch::Request Engine::request_for(const std::string& url) const {
 
 void Engine::fetch(const PollPtr& poll, fetch::Request req, fetch::Handler done) {
   ++poll->pending_fetches;
-  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + 1));
-  if (options_.http.host_spacing.count() == 0) {
-    http_.get(std::move(req), std::move(done));
-    return;
+  const std::string host = host_of(req.url);
+  hosts_[host].waiting.emplace_back(std::move(req), std::move(done));
+  ++waiting_;
+  dispatch(host);
+}
+
+// Starts waiting requests of `host` while it has a free slot (and, with host_spacing, once
+// its next slot in time has come). The HTTP client never runs a handler inline, so the map
+// is not changed under our feet here.
+void Engine::dispatch(const std::string& host) {
+  auto it = hosts_.find(host);
+  if (it == hosts_.end()) return;
+  HostSlots& h = it->second;
+  while (h.active < options_.max_per_host && !h.waiting.empty()) {
+    auto [req, done] = std::move(h.waiting.front());
+    h.waiting.pop_front();
+    --waiting_;
+    ++h.active;
+    fetch::Handler finished = [this, host, done = std::move(done)](fetch::Response r) mutable {
+      if (auto f = hosts_.find(host); f != hosts_.end()) --f->second.active;
+      done(std::move(r));
+      dispatch(host);
+    };
+    const auto now = steady_clock::now();
+    const auto start = options_.http.host_spacing.count() == 0 ? now : gate_.reserve(host, now);
+    if (start <= now) {
+      http_.get(std::move(req), std::move(finished));
+    } else {
+      // Another request to this host started less than host_spacing ago: wait for our slot.
+      auto timer = std::make_shared<boost::asio::steady_timer>(io_, start);
+      timer->async_wait([this, timer, req = std::move(req), finished = std::move(finished)](
+                            boost::system::error_code) mutable {
+        http_.get(std::move(req), std::move(finished));
+      });
+    }
   }
-  const auto now = steady_clock::now();
-  static std::size_t calls = 0;
-  if (++calls % 1024 == 0) gate_.forget_idle(now);
-  const auto start = gate_.reserve(host_of(req.url), now);
-  if (start <= now) {
-    http_.get(std::move(req), std::move(done));
-    return;
+  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + waiting_));
+  if (h.active == 0 && h.waiting.empty()) {
+    hosts_.erase(it);
+    static std::size_t erased = 0;
+    if (++erased % 1024 == 0) gate_.forget_idle(steady_clock::now());
   }
-  // Another request to this host started less than host_spacing ago: wait for our slot.
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_, start);
-  timer->async_wait([this, timer, req = std::move(req), done = std::move(done)](
-                        boost::system::error_code) mutable {
-    http_.get(std::move(req), std::move(done));
-  });
 }
 
 void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
@@ -226,7 +246,7 @@ void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
   series(s, metrics_.fetch_duration, {}, metrics::latency_buckets())
       .Observe(duration<double>(r.elapsed).count());
   series(s, metrics_.fetch_bytes, {}).Increment(static_cast<double>(r.body.size()));
-  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight()));
+  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + waiting_));
 }
 
 void Engine::apply_overrides(const SourceState& s, Post& p) const {
@@ -505,6 +525,7 @@ void Engine::finish(const PollPtr& poll) {
   const std::string& name = s->cfg.name;
   log::Scope scope(name);
   const bool failed = poll->hints.failed;
+  const bool was_failing = s->consecutive_failures > 0;
   if (failed) {
     ++failed_polls_;
     ++s->consecutive_failures;
@@ -520,7 +541,11 @@ void Engine::finish(const PollPtr& poll) {
   }
   if (options_.per_source_labels)
     series(*s, metrics_.consecutive_failures, {}).Set(s->consecutive_failures);
-  count_failing();
+  const bool failing = s->consecutive_failures > 0;
+  if (failing != was_failing && !s->removed) {
+    failing ? ++failing_ : --failing_;
+    count_failing();
+  }
   s->polling = false;
   --active_polls_;
   std::uniform_real_distribution<double> jitter(0.9, 1.1);

@@ -17,7 +17,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <deque>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <random>
 #include <string>
@@ -36,6 +38,9 @@ struct Options {
   std::string topic_template = "news.{category}";
   config::Http http;
   std::size_t max_in_flight = 10000;  // unacknowledged messages before polls pause
+  // Requests handed to the HTTP client per host at once (match the client's per-host
+  // connection cap): the rest wait here, so a queued request's timeout does not run.
+  std::size_t max_per_host = 4;
   bool once = false;                  // poll every source one time, then report idle
   bool commit = true;  // false for dry runs (--sink stdout): the seen-store is only read
   bool per_source_labels = true;  // false: source="_all" and no per-source gauges
@@ -101,6 +106,7 @@ class Engine {
             Args&&... args);
   void drop_series(SourceState& s);
   void count_failing();
+  void dispatch(const std::string& host);
 
   boost::asio::io_context& io_;
   fetch::HttpClient& http_;
@@ -109,6 +115,13 @@ class Engine {
   metrics::Metrics& metrics_;
   Options options_;
   std::map<std::string, SourcePtr> sources_;
+  struct HostSlots {
+    std::size_t active = 0;
+    std::deque<std::pair<fetch::Request, fetch::Handler>> waiting;
+  };
+  std::unordered_map<std::string, HostSlots> hosts_;
+  std::size_t waiting_ = 0;  // requests waiting for a host slot
+  std::size_t failing_ = 0;  // sources with consecutive failures
   HostGate gate_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::function<void()> on_idle_;
