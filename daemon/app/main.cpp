@@ -170,10 +170,12 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       notify.reloading();
       try {
         config::Config next = config::load_file(config_path);
-        if (next.kafka.brokers != cfg.kafka.brokers || next.kafka.properties != cfg.kafka.properties ||
-            next.state_dir != cfg.state_dir || next.metrics.listen != cfg.metrics.listen)
-          log->warn("reload: kafka, state_dir and metrics settings take effect at the next "
-                    "restart; sources and http settings apply now");
+        if (next.kafka.brokers != cfg.kafka.brokers ||
+            next.kafka.properties != cfg.kafka.properties || next.state_dir != cfg.state_dir ||
+            next.metrics.listen != cfg.metrics.listen)
+          log->warn(
+              "reload: kafka, state_dir and metrics settings take effect at the next "
+              "restart; sources and http settings apply now");
         log::set_level(next.log_level);
         const auto sum = engine.reconfigure(next.sources, options_for(next));
         log->info("reload: {} sources ({} added, {} removed, {} changed, {} unchanged)",

@@ -45,12 +45,18 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
   if (ec != std::errc() || ptr == begin || value < 0) return std::nullopt;
   const std::string unit(ptr, end);
   double ms = 0;
-  if (unit == "ms") ms = value;
-  else if (unit == "s") ms = value * 1e3;
-  else if (unit == "m") ms = value * 60e3;
-  else if (unit == "h") ms = value * 3600e3;
-  else if (unit == "d") ms = value * 86400e3;
-  else return std::nullopt;
+  if (unit == "ms")
+    ms = value;
+  else if (unit == "s")
+    ms = value * 1e3;
+  else if (unit == "m")
+    ms = value * 60e3;
+  else if (unit == "h")
+    ms = value * 3600e3;
+  else if (unit == "d")
+    ms = value * 86400e3;
+  else
+    return std::nullopt;
   if (ms > 1e15) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
@@ -62,8 +68,8 @@ std::optional<std::size_t> parse_size(const std::string& text) {
   auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ec != std::errc() || ptr == begin || value < 0) return std::nullopt;
   static const std::pair<const char*, double> kUnits[] = {
-      {"", 1},          {"B", 1},           {"KB", 1e3},       {"MB", 1e6},
-      {"GB", 1e9},      {"KiB", 1024.0},    {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+      {"", 1},     {"B", 1},        {"KB", 1e3},        {"MB", 1e6},
+      {"GB", 1e9}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
   const std::string unit(ptr, end);
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) {
@@ -181,9 +187,12 @@ class MapReader {
 
   void boolean(const std::string& key, bool& out) {
     if (auto s = scalar(key)) {
-      if (*s == "true" || *s == "yes" || *s == "on") out = true;
-      else if (*s == "false" || *s == "no" || *s == "off") out = false;
-      else fail(key, "expected true or false, got '" + *s + "'");
+      if (*s == "true" || *s == "yes" || *s == "on")
+        out = true;
+      else if (*s == "false" || *s == "no" || *s == "off")
+        out = false;
+      else
+        fail(key, "expected true or false, got '" + *s + "'");
     }
   }
 
@@ -191,17 +200,22 @@ class MapReader {
                 std::chrono::milliseconds min) {
     if (auto s = scalar(key)) {
       auto d = parse_duration(*s);
-      if (!d) fail(key, "expected a duration such as 500ms, 30s, 5m, 2h or 1d, got '" + *s + "'");
-      else if (*d < min) fail(key, "must be at least " + std::to_string(min.count()) + "ms");
-      else out = *d;
+      if (!d)
+        fail(key, "expected a duration such as 500ms, 30s, 5m, 2h or 1d, got '" + *s + "'");
+      else if (*d < min)
+        fail(key, "must be at least " + std::to_string(min.count()) + "ms");
+      else
+        out = *d;
     }
   }
 
   void size(const std::string& key, std::size_t& out) {
     if (auto s = scalar(key)) {
       auto n = parse_size(*s);
-      if (!n || *n == 0) fail(key, "expected a size such as 512KiB or 8MiB, got '" + *s + "'");
-      else out = *n;
+      if (!n || *n == 0)
+        fail(key, "expected a size such as 512KiB or 8MiB, got '" + *s + "'");
+      else
+        out = *n;
     }
   }
 
@@ -252,7 +266,7 @@ class MapReader {
   bool valid_ = true;
 };
 
-const std::set<std::string> kFormats = {"auto",    "rss",    "rdf",  "atom", "jsonfeed",
+const std::set<std::string> kFormats = {"auto",     "rss",    "rdf",  "atom", "jsonfeed",
                                         "json_api", "jekyll", "html", "text"};
 
 bool valid_source_name(const std::string& n) {
@@ -271,7 +285,9 @@ bool http_url(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
 
-bool json_pointer(const std::string& p) { return p.empty() || p[0] == '/'; }
+bool json_pointer(const std::string& p) {
+  return p.empty() || p[0] == '/';
+}
 
 void read_json_api(MapReader& s, Source& out) {
   const bool has = s.get("items", false).IsDefined() || s.get("fields", false).IsDefined() ||
@@ -283,13 +299,14 @@ void read_json_api(MapReader& s, Source& out) {
     api.items = *items;
   }
   s.string_map("fields", api.fields);
-  static const std::set<std::string> kFields = {"id",     "title",     "url",     "origin_url",
-                                                "published_at", "updated_at", "category",
-                                                "tags",   "media",     "author",  "summary",
-                                                "body",   "body_html", "lang"};
+  static const std::set<std::string> kFields = {
+      "id",   "title", "url",    "origin_url", "published_at", "updated_at", "category",
+      "tags", "media", "author", "summary",    "body",         "body_html",  "lang"};
   for (const auto& [k, v] : api.fields) {
-    if (!kFields.count(k)) s.fail("fields", "unknown record field '" + k + "'");
-    else if (!json_pointer(v)) s.fail("fields", "field '" + k + "' needs a JSON pointer");
+    if (!kFields.count(k))
+      s.fail("fields", "unknown record field '" + k + "'");
+    else if (!json_pointer(v))
+      s.fail("fields", "field '" + k + "' needs a JSON pointer");
   }
   const YAML::Node detail = s.get("detail", false);
   if (detail.IsDefined()) {
@@ -390,8 +407,8 @@ Config load(const std::string& text, const std::string& name) {
     if (cfg.log_format != "auto" && cfg.log_format != "text" && cfg.log_format != "json" &&
         cfg.log_format != "journald")
       r.fail("log_format", "expected auto, text, json or journald");
-    static const std::set<std::string> kLevels = {"trace", "debug", "info",
-                                                  "warn",  "error", "critical", "off"};
+    static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
     if (!kLevels.count(cfg.log_level))
       r.fail("log_level", "expected one of trace, debug, info, warn, error, critical, off");
     std::chrono::milliseconds retention = cfg.retention;
@@ -477,7 +494,9 @@ Config load(const std::string& text, const std::string& name) {
 
 }  // namespace
 
-Config load_string(const std::string& yaml, const std::string& name) { return load(yaml, name); }
+Config load_string(const std::string& yaml, const std::string& name) {
+  return load(yaml, name);
+}
 
 Config load_file(const std::string& path) {
   auto text = read_text(path);

@@ -9,8 +9,8 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <mutex>
 #include <unordered_map>
 

@@ -32,7 +32,9 @@ std::string content_digest(const std::string& title, const std::string& body_tex
   return out;
 }
 
-void seal(Post& post) { post.content_sha256 = content_digest(post.title, post.body_text); }
+void seal(Post& post) {
+  post.content_sha256 = content_digest(post.title, post.body_text);
+}
 
 std::string format_rfc3339(Timestamp t) {
   using namespace std::chrono;

@@ -56,8 +56,10 @@ void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 void bind_opt(sqlite3_stmt* s, int i, const std::optional<std::string>& v) {
-  if (v) bind_text(s, i, *v);
-  else sqlite3_bind_null(s, i);
+  if (v)
+    bind_text(s, i, *v);
+  else
+    sqlite3_bind_null(s, i);
 }
 std::optional<std::string> column_opt(sqlite3_stmt* s, int i) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
@@ -72,8 +74,8 @@ class SqliteStore final : public SeenStore {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw StoreError("cannot create state directory " + dir.string() + ": " + ec.message());
     path_ = (dir / "newsd.sqlite3").string();
-    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       throw StoreError("cannot open state database " + path_ + ": " + msg);
@@ -94,8 +96,7 @@ class SqliteStore final : public SeenStore {
       prune_ = std::make_unique<Stmt>(db_, "DELETE FROM seen WHERE acked_at < ?1");
       count_ = std::make_unique<Stmt>(db_, "SELECT count(*) FROM seen");
       get_poll_ = std::make_unique<Stmt>(
-          db_,
-          "SELECT etag, last_modified, consecutive_failures FROM poll_state WHERE source=?1");
+          db_, "SELECT etag, last_modified, consecutive_failures FROM poll_state WHERE source=?1");
       put_poll_ = std::make_unique<Stmt>(
           db_,
           "INSERT INTO poll_state(source,etag,last_modified,consecutive_failures) "
@@ -132,8 +133,10 @@ class SqliteStore final : public SeenStore {
     bind_text(u.s, 1, source);
     bind_text(u.s, 2, id);
     bind_text(u.s, 3, entry.content_sha256);
-    if (entry.updated_at) sqlite3_bind_int64(u.s, 4, entry.updated_at->time_since_epoch().count());
-    else sqlite3_bind_null(u.s, 4);
+    if (entry.updated_at)
+      sqlite3_bind_int64(u.s, 4, entry.updated_at->time_since_epoch().count());
+    else
+      sqlite3_bind_null(u.s, 4);
     sqlite3_bind_int64(u.s, 5, acked_at.time_since_epoch().count());
     return done(sqlite3_step(u.s), "commit");
   }

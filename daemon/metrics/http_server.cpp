@@ -106,9 +106,13 @@ HttpServer::HttpServer(asio::io_context& io, const std::string& listen, const Me
   impl_->accept();
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
-unsigned short HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short HttpServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void HttpServer::stop() {
   beast::error_code ignored;

@@ -1,12 +1,12 @@
 #include "metrics/metrics.h"
 
 #include <dirent.h>
+#include <prometheus/collectable.h>
+#include <prometheus/text_serializer.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
-#include <prometheus/collectable.h>
-#include <prometheus/text_serializer.h>
 #include <sstream>
 
 namespace newsd::metrics {
@@ -38,14 +38,13 @@ class ProcessCollector final : public Collectable {
         add(out, "process_start_time_seconds",
             "Start time of the process since unix epoch in seconds.", MetricType::Gauge,
             boot_time() + std::stod(f[19]) / ticks);
-        add(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
-            MetricType::Gauge, std::stod(f[20]));
+        add(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge,
+            std::stod(f[20]));
         add(out, "process_resident_memory_bytes", "Resident memory size in bytes.",
             MetricType::Gauge, std::stod(f[21]) * page);
       }
     }
-    add(out, "process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
-        open_fds());
+    add(out, "process_open_fds", "Number of open file descriptors.", MetricType::Gauge, open_fds());
     rlimit rl{};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
       add(out, "process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge,
@@ -61,8 +60,10 @@ class ProcessCollector final : public Collectable {
     f.help = help;
     f.type = type;
     ClientMetric m;
-    if (type == MetricType::Counter) m.counter.value = value;
-    else m.gauge.value = value;
+    if (type == MetricType::Counter)
+      m.counter.value = value;
+    else
+      m.gauge.value = value;
     f.metric.push_back(m);
     out.push_back(std::move(f));
   }
@@ -105,9 +106,8 @@ const Histogram::BucketBoundaries& latency_buckets() {
 }
 
 const Histogram::BucketBoundaries& freshness_buckets() {
-  static const Histogram::BucketBoundaries b = {1,    5,    15,    30,    60,   120,
-                                                300,  600,  1800,  3600,  7200, 21600,
-                                                43200, 86400};
+  static const Histogram::BucketBoundaries b = {1,   5,    15,   30,   60,    120,   300,
+                                                600, 1800, 3600, 7200, 21600, 43200, 86400};
   return b;
 }
 

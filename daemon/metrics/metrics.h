@@ -39,10 +39,10 @@ struct Metrics {
   prometheus::Family<prometheus::Gauge>& queue_depth;         // {queue}
   prometheus::Family<prometheus::Gauge>& sources_paused;      // back-pressure
   // librdkafka statistics (statistics.interval.ms)
-  prometheus::Family<prometheus::Gauge>& kafka_broker_state;        // {broker}: 1 = UP
-  prometheus::Family<prometheus::Gauge>& kafka_broker_rtt;          // {broker}, seconds
-  prometheus::Family<prometheus::Gauge>& kafka_producer_queue;      // {unit}: messages|bytes
-  prometheus::Family<prometheus::Gauge>& kafka_broker_errors;       // {broker, kind}
+  prometheus::Family<prometheus::Gauge>& kafka_broker_state;    // {broker}: 1 = UP
+  prometheus::Family<prometheus::Gauge>& kafka_broker_rtt;      // {broker}, seconds
+  prometheus::Family<prometheus::Gauge>& kafka_producer_queue;  // {unit}: messages|bytes
+  prometheus::Family<prometheus::Gauge>& kafka_broker_errors;   // {broker, kind}
   // sources and state
   prometheus::Family<prometheus::Gauge>& last_success;          // {source}
   prometheus::Family<prometheus::Gauge>& consecutive_failures;  // {source}

@@ -35,12 +35,12 @@ struct JsonApiMapping {
 };
 
 struct Context {
-  std::string source;                    // the source's configured name -> Post::source
-  std::optional<std::string> url;        // where the document came from (or --url)
-  std::optional<std::string> file_name;  // local file (newsd parse): its slug can be the id
-  std::string timezone = "UTC";          // IANA zone for times written without an offset
-  std::string content_type;              // HTTP Content-Type, may be empty
-  Timestamp fetched_at{};                // -> Post::fetched_at
+  std::string source;                        // the source's configured name -> Post::source
+  std::optional<std::string> url;            // where the document came from (or --url)
+  std::optional<std::string> file_name;      // local file (newsd parse): its slug can be the id
+  std::string timezone = "UTC";              // IANA zone for times written without an offset
+  std::string content_type;                  // HTTP Content-Type, may be empty
+  Timestamp fetched_at{};                    // -> Post::fetched_at
   const JsonApiMapping* json_api = nullptr;  // required for Format::json_api
 };
 
@@ -67,8 +67,8 @@ Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const
 
 // json_api: completes `post` from its detail response (body at mapping.detail_body: HTML
 // becomes body_html + body_text; other mapped fields fill what the list lacked). Resealed.
-Expected<Post> apply_detail(const Post& post, std::string_view bytes,
-                            const JsonApiMapping& mapping, const Context& ctx);
+Expected<Post> apply_detail(const Post& post, std::string_view bytes, const JsonApiMapping& mapping,
+                            const Context& ctx);
 
 // Merges an article fetched by following a feed entry's link into that entry: the entry keeps
 // its id, url and (non-empty) title and times; the article supplies body, media, origin, ...

@@ -64,9 +64,10 @@ class KafkaPublisher final : public Publisher {
     rd_kafka_flush(rk_, 10'000);
     const int left = rd_kafka_outq_len(rk_);
     if (left > 0)
-      log_->warn("{} message(s) were still queued at shutdown; they are not marked seen and "
-                 "will be published again",
-                 left);
+      log_->warn(
+          "{} message(s) were still queued at shutdown; they are not marked seen and "
+          "will be published again",
+          left);
     rd_kafka_destroy(rk_);
   }
 
@@ -78,12 +79,12 @@ class KafkaPublisher final : public Publisher {
       rd_kafka_header_add(headers, name.c_str(), static_cast<ssize_t>(name.size()), v.data(),
                           static_cast<ssize_t>(v.size()));
     auto* pending = new Pending{std::move(done), Clock::now()};
-    const rd_kafka_resp_err_t rc = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_KEY(const_cast<char*>(post.id.data()), post.id.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+    const rd_kafka_resp_err_t rc =
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
+                          RD_KAFKA_V_KEY(const_cast<char*>(post.id.data()), post.id.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                          RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
     if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++in_flight_;
       return Enqueue::queued;  // librdkafka owns the headers now

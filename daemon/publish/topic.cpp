@@ -9,10 +9,14 @@ std::string render_topic(const std::string& tmpl, const Post& post) {
       const auto close = tmpl.find('}', i);
       if (close != std::string::npos) {
         const std::string name = tmpl.substr(i + 1, close - i - 1);
-        if (name == "source") out += post.source;
-        else if (name == "category") out += post.category.value_or("uncategorized");
-        else if (name == "lang") out += post.lang.value_or("und");
-        else out += tmpl.substr(i, close - i + 1);
+        if (name == "source")
+          out += post.source;
+        else if (name == "category")
+          out += post.category.value_or("uncategorized");
+        else if (name == "lang")
+          out += post.lang.value_or("und");
+        else
+          out += tmpl.substr(i, close - i + 1);
         i = close;
         continue;
       }

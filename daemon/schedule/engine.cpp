@@ -13,7 +13,9 @@ namespace newsd::schedule {
 using namespace std::chrono;
 
 struct Engine::SourceState {
-  SourceState(boost::asio::io_context& io, config::Source c) : timer(io) { configure(std::move(c)); }
+  SourceState(boost::asio::io_context& io, config::Source c) : timer(io) {
+    configure(std::move(c));
+  }
 
   void configure(config::Source c) {
     cfg = std::move(c);
@@ -67,9 +69,13 @@ bool ok_status(const fetch::Response& r) {
   return r.error == fetch::ErrorClass::none && r.status >= 200 && r.status < 300;
 }
 
-Timestamp now_utc() { return floor<seconds>(system_clock::now()); }
+Timestamp now_utc() {
+  return floor<seconds>(system_clock::now());
+}
 
-double unix_now() { return duration<double>(system_clock::now().time_since_epoch()).count(); }
+double unix_now() {
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace
 
@@ -108,7 +114,9 @@ void Engine::drop_series(SourceState& s) {
   s.tracked.clear();
 }
 
-void Engine::count_failing() { metrics_.sources_failing.Add({}).Set(double(failing_)); }
+void Engine::count_failing() {
+  metrics_.sources_failing.Add({}).Set(double(failing_));
+}
 
 void Engine::start() {
   for (auto& [name, s] : sources_) {
@@ -227,8 +235,8 @@ void Engine::dispatch(const std::string& host) {
     } else {
       // Another request to this host started less than host_spacing ago: wait for our slot.
       auto timer = std::make_shared<boost::asio::steady_timer>(io_, start);
-      timer->async_wait([this, timer, req = std::move(req), finished = std::move(finished)](
-                            boost::system::error_code) mutable {
+      timer->async_wait([this, timer, req = std::move(req),
+                         finished = std::move(finished)](boost::system::error_code) mutable {
         http_.get(std::move(req), std::move(finished));
       });
     }
@@ -553,9 +561,11 @@ void Engine::finish(const PollPtr& poll) {
   const auto delay =
       next_delay(poll->hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
   if (failed && !options_.once)
-    log::get("schedule")->info("{}: poll failed ({} in a row); next try in {}s", name,
-                               s->consecutive_failures, duration_cast<seconds>(delay).count());
-  if (s->removed) drop_series(*s);
+    log::get("schedule")
+        ->info("{}: poll failed ({} in a row); next try in {}s", name, s->consecutive_failures,
+               duration_cast<seconds>(delay).count());
+  if (s->removed)
+    drop_series(*s);
   else if (!stopping_ && !options_.once && options_.per_source_labels)
     series(*s, metrics_.next_poll, {}).Set(unix_now() + duration<double>(delay).count());
   schedule(s, delay);

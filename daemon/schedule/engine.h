@@ -16,13 +16,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
-#include <unordered_map>
 #include <memory>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -41,8 +41,8 @@ struct Options {
   // Requests handed to the HTTP client per host at once (match the client's per-host
   // connection cap): the rest wait here, so a queued request's timeout does not run.
   std::size_t max_per_host = 4;
-  bool once = false;                  // poll every source one time, then report idle
-  bool commit = true;  // false for dry runs (--sink stdout): the seen-store is only read
+  bool once = false;              // poll every source one time, then report idle
+  bool commit = true;             // false for dry runs (--sink stdout): the seen-store is only read
   bool per_source_labels = true;  // false: source="_all" and no per-source gauges
   std::chrono::milliseconds backpressure_retry{100};
 };
@@ -53,9 +53,9 @@ struct ReloadSummary {
 
 class Engine {
  public:
-  Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
-         fetch::HttpClient& http, dedupe::SeenStore& store, publish::Publisher& publisher,
-         metrics::Metrics& metrics, Options options);
+  Engine(boost::asio::io_context& io, std::vector<config::Source> sources, fetch::HttpClient& http,
+         dedupe::SeenStore& store, publish::Publisher& publisher, metrics::Metrics& metrics,
+         Options options);
   ~Engine();
 
   // Schedules every source (in once mode, polls each now).

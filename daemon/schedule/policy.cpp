@@ -106,7 +106,8 @@ milliseconds next_delay(const PollHints& h, const Bounds& b, int failures, SysTi
     if (h.ttl) delay = std::max<milliseconds>(delay, duration_cast<milliseconds>(*h.ttl));
     delay = std::min(delay, std::max(b.interval, b.max_interval));
   }
-  delay = milliseconds(static_cast<long long>(double(delay.count()) * std::clamp(jitter, 0.5, 1.5)));
+  delay =
+      milliseconds(static_cast<long long>(double(delay.count()) * std::clamp(jitter, 0.5, 1.5)));
   // Retry-After is the server's explicit word: honoured even beyond the caps (to a day).
   if (retry_after) delay = std::max(delay, std::min<milliseconds>(*retry_after, hours(24)));
   return std::max<milliseconds>(delay, seconds(1));

@@ -25,7 +25,7 @@ struct PollHints {
 };
 
 struct Bounds {
-  milliseconds interval;                            // configured interval
+  milliseconds interval;                             // configured interval
   milliseconds max_interval{std::chrono::hours(6)};  // no hint may push the next poll further
   milliseconds max_backoff{std::chrono::hours(1)};   // cap of exponential backoff
 };

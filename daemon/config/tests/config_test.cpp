@@ -1,8 +1,8 @@
+#include "config/config.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-
-#include "config/config.h"
 
 namespace newsd::config {
 namespace {
@@ -58,8 +58,8 @@ sources:
 }
 
 TEST(Config, ReportsEveryErrorWithFileLineColumnAndKey) {
-  const std::string path = std::string(NEWSD_SOURCE_DIR) +
-                           "/daemon/config/tests/data/every_error_at_once.yaml";
+  const std::string path =
+      std::string(NEWSD_SOURCE_DIR) + "/daemon/config/tests/data/every_error_at_once.yaml";
   try {
     load_file(path);
     FAIL() << "expected errors";
@@ -67,8 +67,7 @@ TEST(Config, ReportsEveryErrorWithFileLineColumnAndKey) {
     const std::string all = e.what();
     EXPECT_NE(all.find(path + ":4:3: kafka.colour: unknown key"), std::string::npos) << all;
     EXPECT_NE(all.find("sources[1].name: use letters"), std::string::npos) << all;
-    EXPECT_NE(all.find(path + ":10:10: sources[1].url: must be an http"), std::string::npos)
-        << all;
+    EXPECT_NE(all.find(path + ":10:10: sources[1].url: must be an http"), std::string::npos) << all;
     EXPECT_NE(all.find("sources[1].format: unknown format 'yaml'"), std::string::npos) << all;
     EXPECT_NE(all.find("sources[1].interval: expected a duration"), std::string::npos) << all;
     EXPECT_NE(all.find("sources[1].timezone: unknown time zone"), std::string::npos) << all;

@@ -1,9 +1,9 @@
+#include "core/log.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <sstream>
-
-#include "core/log.h"
 
 namespace newsd::log {
 namespace {

@@ -1,8 +1,8 @@
+#include "core/post.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
-#include "core/post.h"
 
 namespace newsd {
 namespace {

@@ -1,3 +1,5 @@
+#include "metrics/http_server.h"
+
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
@@ -5,8 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <future>
 #include <thread>
-
-#include "metrics/http_server.h"
 
 namespace newsd::metrics {
 namespace {

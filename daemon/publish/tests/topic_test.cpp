@@ -30,9 +30,10 @@ TEST(Topic, UsesPlaceholdersForMissingFields) {
 TEST(Topic, ReducesNamesToKafkaLegalCharacters) {
   Post p = sample();
   p.category = "财经 news/today";
-  EXPECT_EQ(render_topic("news.{category}", p).find_first_not_of(
-                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"),
-            std::string::npos);
+  EXPECT_EQ(
+      render_topic("news.{category}", p)
+          .find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"),
+      std::string::npos);
   p.category = std::string(400, 'x');
   EXPECT_EQ(render_topic("{category}", p).size(), 249u);
 }

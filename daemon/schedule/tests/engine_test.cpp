@@ -1,12 +1,12 @@
 // The scheduler against stand-ins for HTTP and Kafka (the real ones are exercised by the
 // integration tests): delivery bookkeeping, back-pressure and reload.
+#include "schedule/engine.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
 #include <deque>
 #include <filesystem>
-
-#include "schedule/engine.h"
 
 namespace newsd::schedule {
 namespace {
@@ -28,9 +28,8 @@ class FakeHttp : public fetch::HttpClient {
     ++requests[req.url];
     fetch::Response r;
     r.effective_url = req.url;
-    const bool conditional =
-        std::find(req.headers.begin(), req.headers.end(), "If-None-Match: \"v1\"") !=
-        req.headers.end();
+    const bool conditional = std::find(req.headers.begin(), req.headers.end(),
+                                       "If-None-Match: \"v1\"") != req.headers.end();
     if (conditional) {
       r.status = 304;
     } else {
@@ -112,8 +111,8 @@ class EngineTest : public ::testing::Test {
     o.once = once;
     o.http.host_spacing = 0ms;
     o.backpressure_retry = 1ms;
-    auto e = std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_,
-                                      metrics_, o);
+    auto e =
+        std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_, metrics_, o);
     e->on_idle([this] { idle_ = true; });
     return e;
   }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "schedule/policy.h"
+
+#include <gtest/gtest.h>
 
 namespace newsd::schedule {
 namespace {
@@ -9,7 +9,9 @@ using namespace std::chrono;
 
 const SysTime kNow = sys_days{2024y / January / 1} + 12h;
 
-Bounds bounds(milliseconds interval) { return Bounds{interval}; }
+Bounds bounds(milliseconds interval) {
+  return Bounds{interval};
+}
 
 TEST(NextDelay, UsesTheIntervalWhenTheResponseSaysNothing) {
   EXPECT_EQ(next_delay({}, bounds(60s), 0, kNow, 1.0), 60s);
