@@ -77,6 +77,18 @@ double unix_now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
+// What the parser needs to know about a response of `cfg`'s source.
+parse::Context context_for(const config::Source& cfg, const fetch::Response& r,
+                           const std::string& requested_url, Timestamp fetched_at) {
+  parse::Context ctx;
+  ctx.source = cfg.name;
+  ctx.url = r.effective_url.empty() ? requested_url : r.effective_url;
+  ctx.timezone = cfg.timezone;
+  ctx.content_type = r.content_type;
+  ctx.fetched_at = fetched_at;
+  return ctx;
+}
+
 }  // namespace
 
 Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
@@ -298,12 +310,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
   } else {
     poll->next_state.etag = r.etag;
     poll->next_state.last_modified = r.last_modified;
-    parse::Context ctx;
-    ctx.source = s.cfg.name;
-    ctx.url = r.effective_url.empty() ? s.cfg.url : r.effective_url;
-    ctx.timezone = s.cfg.timezone;
-    ctx.content_type = r.content_type;
-    ctx.fetched_at = now_utc();
+    parse::Context ctx = context_for(s.cfg, r, s.cfg.url, now_utc());
     ctx.json_api = s.cfg.json_api ? &s.mapping : nullptr;
     const parse::Format format =
         s.format == parse::Format::automatic ? parse::detect(r.body, r.content_type) : s.format;
@@ -362,12 +369,7 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
     maybe_finish(poll);
     return;
   }
-  parse::Context ctx;
-  ctx.source = s.cfg.name;
-  ctx.url = r.effective_url;
-  ctx.timezone = s.cfg.timezone;
-  ctx.content_type = r.content_type;
-  ctx.fetched_at = entry.fetched_at;
+  const parse::Context ctx = context_for(s.cfg, r, entry.url.value_or(""), entry.fetched_at);
   const parse::Format format = parse::detect(r.body, r.content_type);
   auto parsed = parse::parse(r.body, format, ctx);
   if (!parsed || parsed->empty()) {
@@ -396,12 +398,7 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
     maybe_finish(poll);
     return;
   }
-  parse::Context ctx;
-  ctx.source = s.cfg.name;
-  ctx.url = r.effective_url;
-  ctx.timezone = s.cfg.timezone;
-  ctx.content_type = r.content_type;
-  ctx.fetched_at = entry.fetched_at;
+  const parse::Context ctx = context_for(s.cfg, r, entry.url.value_or(""), entry.fetched_at);
   auto post = parse::apply_detail(entry, r.body, s.mapping, ctx);
   if (!post) {
     series(s, metrics_.parse_errors, {{"format", "json_api_detail"}}).Increment();
