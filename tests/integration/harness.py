@@ -107,6 +107,22 @@ class Site:
     def url(self, path):
         return f"http://127.0.0.1:{self.port}/{path}"
 
+    def change_post_2(self):
+        """Edits sample post 0002 (32家 -> 35家) and says so in the feed: a new <updated>
+        and a Last-Modified newer than the one newsd keeps."""
+        post = os.path.join(self.root, "posts", "2024-0002.md")
+        with open(post, encoding="utf-8") as f:
+            text = f.read()
+        with open(post, "w", encoding="utf-8") as f:
+            f.write(text.replace("32家", "35家"))
+        feed = os.path.join(self.root, "feed.xml")
+        with open(feed, encoding="utf-8") as f:
+            text = f.read()
+        with open(feed, "w", encoding="utf-8") as f:
+            f.write(text.replace("<updated>2024-03-02T08:05:12Z</updated>",
+                                 "<updated>2024-03-03T00:00:00Z</updated>"))
+        os.utime(feed, (1e10, 1e10))
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
