@@ -1,14 +1,19 @@
 #include "config/config.h"
 
+#include <fcntl.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -81,7 +86,76 @@ std::optional<std::size_t> parse_size(const std::string& text) {
   return std::nullopt;
 }
 
-std::optional<std::string> interpolate_env(const std::string& text, std::string* missing) {
+namespace {
+
+// Secrets are small; the bound keeps a mistyped path (a log, a device) from filling memory.
+constexpr std::size_t kMaxSecretFile = 64 * 1024;
+
+// Reads a secret file; a single trailing newline (as editors and `echo` leave) is dropped.
+std::optional<std::string> read_secret_file(const std::string& path, std::string* error) {
+  auto fail = [&](const std::string& why) -> std::optional<std::string> {
+    if (error) *error = "cannot read '" + path + "': " + why;
+    return std::nullopt;
+  };
+  if (path.empty() || path.front() != '/') return fail("the path must be absolute");
+  // O_NONBLOCK: a FIFO named by mistake must not hang start-up.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return fail(std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail("not a regular file");
+  }
+  if (static_cast<std::size_t>(st.st_size) > kMaxSecretFile) {
+    ::close(fd);
+    return fail("larger than 64 KiB");
+  }
+  std::string out(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  if (!out.empty() && out.back() == '\r') out.pop_back();
+  return out;
+}
+
+std::optional<std::string> expand(const std::string& ref, std::string* error) {
+  static constexpr std::string_view kFile = "file:";
+  static constexpr std::string_view kCredential = "credential:";
+  if (ref.starts_with(kFile)) return read_secret_file(ref.substr(kFile.size()), error);
+  if (ref.starts_with(kCredential)) {
+    const std::string name = ref.substr(kCredential.size());
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+      if (error) *error = "${" + ref + "}: a credential name is a plain file name";
+      return std::nullopt;
+    }
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || *dir == '\0') {
+      if (error)
+        *error = "${" + ref +
+                 "}: $CREDENTIALS_DIRECTORY is not set (the unit needs LoadCredential=" + name +
+                 ":...)";
+      return std::nullopt;
+    }
+    return read_secret_file(std::string(dir) + "/" + name, error);
+  }
+  const char* value = std::getenv(ref.c_str());
+  if (value == nullptr) {
+    if (error) *error = "environment variable ${" + ref + "} is not set";
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+}  // namespace
+
+std::optional<std::string> interpolate(const std::string& text, std::string* error) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -91,13 +165,9 @@ std::optional<std::string> interpolate_env(const std::string& text, std::string*
         out.append(text, i, std::string::npos);
         break;
       }
-      const std::string name = text.substr(i + 2, close - i - 2);
-      const char* value = std::getenv(name.c_str());
-      if (value == nullptr) {
-        if (missing) *missing = name;
-        return std::nullopt;
-      }
-      out += value;
+      auto value = expand(text.substr(i + 2, close - i - 2), error);
+      if (!value) return std::nullopt;
+      out += *value;
       i = close;
     } else {
       out += text[i];
@@ -154,7 +224,7 @@ class MapReader {
     return YAML::Node(YAML::NodeType::Undefined);
   }
 
-  // A scalar string with ${ENV} interpolation; nullopt when absent or invalid.
+  // A scalar string with ${...} interpolation; nullopt when absent or invalid.
   std::optional<std::string> scalar(const std::string& key, bool required = false) {
     const YAML::Node v = get(key, required);
     if (!v.IsDefined()) return std::nullopt;
@@ -162,10 +232,10 @@ class MapReader {
       ctx_.fail(v, key_path(key), "expected a single value");
       return std::nullopt;
     }
-    std::string missing;
-    auto text = interpolate_env(v.Scalar(), &missing);
+    std::string error;
+    auto text = interpolate(v.Scalar(), &error);
     if (!text) {
-      ctx_.fail(v, key_path(key), "environment variable ${" + missing + "} is not set");
+      ctx_.fail(v, key_path(key), error);
       return std::nullopt;
     }
     return text;
@@ -232,11 +302,10 @@ class MapReader {
         ctx_.fail(it->second, key_path(key) + "." + k, "expected a single value");
         continue;
       }
-      std::string missing;
-      auto text = interpolate_env(it->second.Scalar(), &missing);
+      std::string error;
+      auto text = interpolate(it->second.Scalar(), &error);
       if (!text) {
-        ctx_.fail(it->second, key_path(key) + "." + k,
-                  "environment variable ${" + missing + "} is not set");
+        ctx_.fail(it->second, key_path(key) + "." + k, error);
         continue;
       }
       out[k] = *text;

@@ -114,7 +114,9 @@ Config load_string(const std::string& yaml, const std::string& name);
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 // "8MiB", "512KiB", "1GB", "100" (bytes) -> bytes; nullopt if malformed.
 std::optional<std::size_t> parse_size(const std::string& text);
-// Replaces ${NAME} from the environment; nullopt + the missing name when unset.
-std::optional<std::string> interpolate_env(const std::string& text, std::string* missing);
+// Replaces ${NAME} with the environment variable, ${file:/path} with the file's content and
+// ${credential:NAME} with $CREDENTIALS_DIRECTORY/NAME (systemd's LoadCredential=), one trailing
+// newline dropped. nullopt + a message naming the reference when one cannot be resolved.
+std::optional<std::string> interpolate(const std::string& text, std::string* error);
 
 }  // namespace newsd::config

@@ -1,8 +1,11 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 namespace newsd::config {
 namespace {
@@ -102,6 +105,71 @@ TEST(Config, ReplacesEnvironmentVariables) {
   const auto errs = errors_of("kafka: {brokers: '${NEWSD_TEST_UNSET_VAR}'}\n");
   ASSERT_EQ(errs.size(), 1u);
   EXPECT_NE(errs[0].find("${NEWSD_TEST_UNSET_VAR} is not set"), std::string::npos);
+}
+
+// A scratch directory standing in for systemd's $CREDENTIALS_DIRECTORY.
+class SecretFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("newsd-config-secrets-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    std::filesystem::remove_all(dir_);
+  }
+  std::string write(const std::string& name, const std::string& content) {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(SecretFiles, FileReferenceReadsTheFileWithoutItsTrailingNewline) {
+  const auto path = write("password", "s3cret\n");
+  const auto cfg = load_string(
+      "kafka: {brokers: x:1, properties: {sasl.password: '${file:" + path + "}'}}\n", "t.yaml");
+  EXPECT_EQ(cfg.kafka.properties.at("sasl.password"), "s3cret");
+}
+
+TEST_F(SecretFiles, CredentialReferenceReadsFromTheCredentialsDirectory) {
+  write("kafka-sasl-password", "p@ss word\r\n");
+  ::setenv("CREDENTIALS_DIRECTORY", dir_.c_str(), 1);
+  const auto cfg = load_string(
+      "kafka: {brokers: x:1, properties: {sasl.password: '${credential:kafka-sasl-password}'}}\n",
+      "t.yaml");
+  EXPECT_EQ(cfg.kafka.properties.at("sasl.password"), "p@ss word");
+}
+
+TEST_F(SecretFiles, UnresolvableReferencesSayWhy) {
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  auto errs = errors_of("kafka: {brokers: '${credential:pw}'}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("$CREDENTIALS_DIRECTORY is not set"), std::string::npos) << errs[0];
+
+  ::setenv("CREDENTIALS_DIRECTORY", dir_.c_str(), 1);
+  errs = errors_of("kafka: {brokers: '${credential:../etc/passwd}'}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("plain file name"), std::string::npos) << errs[0];
+
+  errs = errors_of("kafka: {brokers: '${file:" + (dir_ / "absent").string() + "}'}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("No such file or directory"), std::string::npos) << errs[0];
+
+  errs = errors_of("kafka: {brokers: '${file:relative/pw}'}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("must be absolute"), std::string::npos) << errs[0];
+
+  errs = errors_of("kafka: {brokers: '${file:" + dir_.string() + "}'}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("not a regular file"), std::string::npos) << errs[0];
+
+  write("huge", std::string(64 * 1024 + 1, 'x'));
+  errs = errors_of("kafka: {brokers: '${file:" + (dir_ / "huge").string() + "}'}\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("larger than 64 KiB"), std::string::npos) << errs[0];
 }
 
 TEST(Config, RefusesToWeakenDeliveryGuarantees) {
