@@ -403,6 +403,16 @@ Source read_source(Ctx& ctx, const YAML::Node& node, const std::string& path) {
     r.fail("format", "unknown format '" + s.format +
                          "' (auto, rss, rdf, atom, jsonfeed, json_api, jekyll, html, text)");
   r.duration("interval", s.interval, std::chrono::seconds(1));
+  const YAML::Node adapt = r.get("adapt", false);
+  if (adapt.IsDefined() && !adapt.IsNull()) {
+    Adapt a;
+    MapReader ar(r.ctx(), adapt, r.key_path("adapt"));
+    ar.duration("min", a.min, std::chrono::seconds(1));
+    ar.duration("max", a.max, std::chrono::seconds(1));
+    if (a.min > a.max) ar.fail("min", "must not exceed adapt.max");
+    ar.finish();
+    s.adapt = a;
+  }
   r.boolean("follow", s.follow);
   r.string("timezone", s.timezone);
   if (!valid_timezone(s.timezone)) r.fail("timezone", "unknown time zone '" + s.timezone + "'");

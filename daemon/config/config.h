@@ -45,11 +45,21 @@ struct JsonApi {
   bool operator==(const JsonApi&) const = default;
 };
 
+// Bounds for an interval learned from how often the source publishes.
+struct Adapt {
+  std::chrono::milliseconds min{std::chrono::minutes(1)};
+  std::chrono::milliseconds max{std::chrono::hours(1)};
+  bool operator==(const Adapt&) const = default;
+};
+
 struct Source {
   std::string name;
   std::string url;
   std::string format = "auto";
   std::chrono::milliseconds interval{std::chrono::minutes(5)};
+  // When set, the interval follows the source's publishing rhythm within these bounds;
+  // `interval` applies until the documents show a rhythm.
+  std::optional<Adapt> adapt;
   bool follow = false;
   std::string timezone = "UTC";
   std::optional<std::string> category;  // overrides what the document says
@@ -61,8 +71,8 @@ struct Source {
   // source's state and schedule.
   bool same_settings(const Source& o) const {
     return name == o.name && url == o.url && format == o.format && interval == o.interval &&
-           follow == o.follow && timezone == o.timezone && category == o.category &&
-           media == o.media && json_api == o.json_api;
+           adapt == o.adapt && follow == o.follow && timezone == o.timezone &&
+           category == o.category && media == o.media && json_api == o.json_api;
   }
 };
 

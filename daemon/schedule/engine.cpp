@@ -34,6 +34,8 @@ struct Engine::SourceState {
   parse::JsonApiMapping mapping;
   boost::asio::steady_timer timer;
   int consecutive_failures = 0;
+  // From the source's publishing rhythm (cfg.adapt); replaces cfg.interval once known.
+  std::optional<milliseconds> learned_interval;
   bool polling = false;
   bool removed = false;
   std::set<const void*> tracked;  // metric series created for this source
@@ -58,6 +60,16 @@ struct Engine::Poll {
 };
 
 namespace {
+
+std::vector<SysTime> publish_times(const std::vector<parse::Parsed>& parsed) {
+  std::vector<SysTime> out;
+  out.reserve(parsed.size());
+  for (const auto& entry : parsed) {
+    if (const auto& t = entry.post.published_at ? entry.post.published_at : entry.post.updated_at)
+      out.push_back(*t);
+  }
+  return out;
+}
 
 std::string outcome_of(const fetch::Response& r) {
   if (r.error != fetch::ErrorClass::none) return std::string(fetch::to_string(r.error));
@@ -323,6 +335,15 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
                               to_string(format), parsed.error().message);
       poll->hints.failed = true;
     } else {
+      if (s.cfg.adapt) {
+        const auto learned = adaptive_interval(publish_times(*parsed), system_clock::now(),
+                                               s.cfg.adapt->min, s.cfg.adapt->max);
+        if (learned && learned != s.learned_interval)
+          log::get("schedule")
+              ->debug("{}: publishes about every {}s; polling at that pace", s.cfg.name,
+                      duration_cast<seconds>(*learned).count());
+        if (learned) s.learned_interval = learned;
+      }
       for (auto& entry : *parsed) {
         series(s, metrics_.posts, {{"result", "parsed"}}).Increment();
         Post& p = entry.post;
@@ -554,7 +575,8 @@ void Engine::finish(const PollPtr& poll) {
   s->polling = false;
   --active_polls_;
   std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  const Bounds bounds{s->cfg.interval, options_.http.max_interval, options_.http.max_backoff};
+  const Bounds bounds{s->learned_interval.value_or(s->cfg.interval), options_.http.max_interval,
+                      options_.http.max_backoff};
   const auto delay =
       next_delay(poll->hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
   if (failed && !options_.once)

@@ -113,6 +113,31 @@ milliseconds next_delay(const PollHints& h, const Bounds& b, int failures, SysTi
   return std::max<milliseconds>(delay, seconds(1));
 }
 
+std::optional<milliseconds> adaptive_interval(const std::vector<SysTime>& published, SysTime now,
+                                              milliseconds min, milliseconds max) {
+  constexpr auto kWindow = hours(24 * 7);
+  // Posts dated a little ahead are clock skew; far ahead, a wrong time zone: not evidence.
+  constexpr auto kSkew = hours(1);
+  std::size_t recent = 0;
+  std::optional<SysTime> oldest;
+  for (const SysTime t : published) {
+    if (t > now + kSkew) continue;
+    if (!oldest || t < *oldest) oldest = t;
+    if (t >= now - kWindow) ++recent;
+  }
+  if (!oldest) return std::nullopt;
+  const bool covers_window = *oldest < now - kWindow;
+  milliseconds gap;
+  if (covers_window) {
+    if (recent == 0) return max;
+    gap = duration_cast<milliseconds>(kWindow) / static_cast<long long>(recent);
+  } else {
+    if (recent < 3) return std::nullopt;
+    gap = duration_cast<milliseconds>(now - *oldest) / static_cast<long long>(recent - 1);
+  }
+  return std::clamp(gap, min, max);
+}
+
 SteadyTime HostGate::reserve(const std::string& host, SteadyTime now) {
   auto [it, inserted] = next_free_.try_emplace(host, now);
   const SteadyTime start = inserted ? now : std::max(now, it->second);

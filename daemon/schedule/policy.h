@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace newsd::schedule {
 
@@ -37,6 +38,13 @@ struct Bounds {
 // spreads sources apart; the result is never below one second.
 milliseconds next_delay(const PollHints& hints, const Bounds& bounds, int consecutive_failures,
                         SysTime now, double jitter);
+
+// The interval a source's own rhythm suggests: the mean gap between its dated posts of the
+// last week (the time from the oldest to now, over the gaps), within [min, max]. A document that
+// covers the whole week with no post in it suggests `max`. nullopt while it shows no rhythm:
+// no dates, or fewer than 3 posts and less than a week of history.
+std::optional<milliseconds> adaptive_interval(const std::vector<SysTime>& published, SysTime now,
+                                              milliseconds min, milliseconds max);
 
 // "120" or an HTTP date -> how long from `now`; nullopt if malformed.
 std::optional<milliseconds> parse_retry_after(std::string_view value, SysTime now);

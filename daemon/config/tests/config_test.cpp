@@ -172,6 +172,23 @@ TEST_F(SecretFiles, UnresolvableReferencesSayWhy) {
   EXPECT_NE(errs[0].find("larger than 64 KiB"), std::string::npos) << errs[0];
 }
 
+TEST(Config, ReadsAdaptiveIntervalBounds) {
+  const auto cfg = load_string(
+      "kafka: {brokers: x:1}\nsources:\n  - {name: a, url: 'http://h/f', adapt: {min: 30s, "
+      "max: 2h}}\n  - {name: b, url: 'http://h/g'}\n",
+      "t.yaml");
+  ASSERT_TRUE(cfg.sources[0].adapt);
+  EXPECT_EQ(cfg.sources[0].adapt->min, 30s);
+  EXPECT_EQ(cfg.sources[0].adapt->max, 2h);
+  EXPECT_FALSE(cfg.sources[1].adapt);
+  const auto errs = errors_of(
+      "kafka: {brokers: x:1}\nsources:\n  - {name: a, url: 'http://h/f', adapt: {min: 2h, "
+      "max: 1m, every: 3}}\n");
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_NE(errs[0].find("adapt.min: must not exceed adapt.max"), std::string::npos) << errs[0];
+  EXPECT_NE(errs[1].find("adapt.every"), std::string::npos) << errs[1];
+}
+
 TEST(Config, RefusesToWeakenDeliveryGuarantees) {
   const auto errs = errors_of("kafka: {brokers: x:1, properties: {acks: '1'}}\n");
   ASSERT_EQ(errs.size(), 1u);

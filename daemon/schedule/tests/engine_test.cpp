@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 
@@ -34,7 +35,7 @@ class FakeHttp : public fetch::HttpClient {
       r.status = 304;
     } else {
       r.status = 200;
-      r.body = kFeed;
+      r.body = body;
       r.content_type = "application/atom+xml";
       r.etag = "\"v1\"";
     }
@@ -47,6 +48,7 @@ class FakeHttp : public fetch::HttpClient {
   std::size_t in_flight() const override { return in_flight_; }
   void shutdown() override {}
   std::map<std::string, int> requests;
+  std::string body = kFeed;
 
  private:
   boost::asio::io_context& io_;
@@ -224,6 +226,34 @@ TEST_F(EngineTest, AReloadStartsAddedSourcesAndDropsTheSeriesOfRemovedOnes) {
   EXPECT_EQ(e->source_count(), 2u);
   run_until([&] { return http_.requests["http://feeds.test/new"] == 1; });
   EXPECT_EQ(http_.requests["http://feeds.test/keep"], 1);  // its schedule is untouched
+  e->stop();
+}
+
+TEST_F(EngineTest, AdaptsTheIntervalToHowOftenTheSourcePublishes) {
+  // 12 entries, one every 10 minutes up to now.
+  std::string feed = R"(<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>)";
+  const std::time_t now = std::time(nullptr);
+  for (int i = 0; i < 12; ++i) {
+    const std::time_t t = now - i * 600;
+    std::tm tm{};
+    char when[32];
+    std::strftime(when, sizeof when, "%FT%TZ", gmtime_r(&t, &tm));
+    feed += "<entry><id>e" + std::to_string(i) + "</id><title>T</title><updated>" + when +
+            "</updated></entry>";
+  }
+  http_.body = feed + "</feed>";
+  auto src = source("x");
+  src.adapt = config::Adapt{1min, 2h};  // the configured interval is 1h
+  auto e = engine({src}, /*once=*/false);
+  e->start();
+  run_until([&] { return publisher_.pending.size() == 12; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return value("newsd_source_next_poll_timestamp_seconds", "source=x") > 0; });
+  const double unix_now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double delay = value("newsd_source_next_poll_timestamp_seconds", "source=x") - unix_now;
+  EXPECT_GT(delay, 0.85 * 600);  // 10 minutes with jitter, not the hour configured
+  EXPECT_LT(delay, 1.15 * 600);
   e->stop();
 }
 

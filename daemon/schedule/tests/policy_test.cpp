@@ -102,6 +102,40 @@ TEST(HostGate, SpacesRequestsToOneHost) {
   EXPECT_EQ(gate.reserve("a", t0 + 10s), t0 + 10s);
 }
 
+std::vector<SysTime> every(milliseconds gap, int count) {
+  std::vector<SysTime> out;
+  for (int i = 0; i < count; ++i) out.push_back(kNow - gap * i);
+  return out;
+}
+
+TEST(AdaptiveInterval, FollowsTheMeanGapBetweenRecentPosts) {
+  // 20 posts, one every 10 minutes: the last 200 minutes hold 20 posts.
+  EXPECT_EQ(adaptive_interval(every(10min, 20), kNow, 1min, 1h), 10min);
+}
+
+TEST(AdaptiveInterval, StaysWithinTheBounds) {
+  EXPECT_EQ(adaptive_interval(every(10s, 20), kNow, 1min, 1h), 1min);
+  // A feed covering more than a week, with 4 posts in it: one every 42 hours.
+  auto sparse = every(48h, 10);
+  EXPECT_EQ(adaptive_interval(sparse, kNow, 1min, 1h), 1h);
+}
+
+TEST(AdaptiveInterval, AQuietWeekSuggestsTheUpperBound) {
+  EXPECT_EQ(adaptive_interval({kNow - 24h * 30, kNow - 24h * 40}, kNow, 1min, 2h), 2h);
+}
+
+TEST(AdaptiveInterval, NoRhythmWithoutDatesOrWithTooFewPosts) {
+  EXPECT_EQ(adaptive_interval({}, kNow, 1min, 1h), std::nullopt);
+  EXPECT_EQ(adaptive_interval({kNow - 5min, kNow - 10min}, kNow, 1min, 1h), std::nullopt);
+}
+
+TEST(AdaptiveInterval, IgnoresPostsDatedFarAhead) {
+  // A wrong time zone puts posts hours ahead; they say nothing about the rhythm.
+  auto posts = every(10min, 20);
+  for (int i = 0; i < 50; ++i) posts.push_back(kNow + 8h);
+  EXPECT_EQ(adaptive_interval(posts, kNow, 1min, 1h), 10min);
+}
+
 TEST(HostGate, ForgetsIdleHosts) {
   HostGate gate(1s);
   gate.reserve("a", SteadyTime{});
