@@ -24,10 +24,12 @@ std::string_view trim(std::string_view s);
 
 // Runs of whitespace (as in trim) become one ASCII space; the ends are trimmed.
 std::string normalize_ws(std::string_view s);
+// The same, appended to `out` (whose existing content does not count as leading text).
+void append_normalized_ws(std::string& out, std::string_view s);
 
 // `s` in Unicode Normalization Form C (composed: "e\u0301" -> "é"). Invalid UTF-8 is
 // repaired first. Cheap for ASCII and for text that is already NFC.
-std::string to_nfc(std::string_view s);
+std::string to_nfc(std::string s);
 
 // At most `max_chars` code points of `s`, cut on a code point boundary.
 std::string cut_chars(std::string_view s, std::size_t max_chars);
