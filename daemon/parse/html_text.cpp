@@ -83,18 +83,23 @@ bool is_void_or_implied(std::string_view name) {
       "dt",    "dd",    "option",   "optgroup", "tr",    "td",  "th",      "tbody",
       "thead", "tfoot", "colgroup", "rb",       "rt",    "rp",  "!doctype"};
   for (std::string_view n : kNames) {
-    if (name == n) return true;
+    if (equals_icase(name, n)) return true;
   }
   return false;
 }
 
-std::string tag_name_at(std::string_view s, std::size_t i) {
+// The tag name starting at s[i], as written.
+std::string_view raw_tag_name_at(std::string_view s, std::size_t i) {
   std::size_t end = i;
   while (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) || s[end] == '!' ||
                             s[end] == '-' || s[end] == ':')) {
     ++end;
   }
-  return ascii_lower(s.substr(i, end - i));
+  return s.substr(i, end - i);
+}
+
+std::string tag_name_at(std::string_view s, std::size_t i) {
+  return ascii_lower(raw_tag_name_at(s, i));
 }
 
 // An upper bound of the element nesting depth, without parsing: every open tag that is neither
@@ -116,7 +121,7 @@ std::size_t estimated_depth(std::string_view s) {
     if (!std::isalpha(static_cast<unsigned char>(s[i + 1]))) continue;
     const std::size_t gt = s.find('>', i);
     if (gt == std::string_view::npos) break;
-    const bool counts = s[gt - 1] != '/' && !is_void_or_implied(tag_name_at(s, i + 1));
+    const bool counts = s[gt - 1] != '/' && !is_void_or_implied(raw_tag_name_at(s, i + 1));
     i = gt;  // resume after the tag: every byte is looked at once
     if (counts) max_depth = std::max(max_depth, ++depth);
   }

@@ -64,9 +64,18 @@ constexpr std::array<bool, 256> kMaySpace = [] {
   return t;
 }();
 
-// Length of the run of bytes from s[i] on that are not whitespace candidates.
+// Length of the run of bytes from s[i] on that are not whitespace candidates. Words of
+// eight ASCII bytes above ' ' are skipped at once.
 std::size_t plain_run(std::string_view s, std::size_t i) {
   const std::size_t start = i;
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    // A byte >= 0x80, or a byte < 0x21 (the ASCII spaces are all below '!').
+    if (((w | ((w - kOnes * 0x21) & ~w)) & kHigh) != 0) break;
+  }
   while (i < s.size() && !kMaySpace[static_cast<unsigned char>(s[i])]) ++i;
   return i - start;
 }
@@ -195,8 +204,34 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-bool starts_with_icase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && ascii_lower(s.substr(0, prefix.size())) == prefix;
+namespace {
+char lower_ascii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
+
+bool equals_icase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (lower_ascii(s[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
+bool starts_with_icase(std::string_view s, std::string_view lower) {
+  return s.size() >= lower.size() && equals_icase(s.substr(0, lower.size()), lower);
+}
+
+std::size_t find_icase(std::string_view s, std::string_view lower, std::size_t from) {
+  if (lower.empty()) return from <= s.size() ? from : std::string_view::npos;
+  const char first = lower[0];
+  const char first_upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
+  for (std::size_t i = from; i + lower.size() <= s.size(); ++i) {
+    if ((s[i] == first || s[i] == first_upper) && equals_icase(s.substr(i, lower.size()), lower)) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
 }
 
 std::string derive_title(const std::optional<std::string>& summary, std::string_view body,

@@ -40,7 +40,12 @@ std::vector<std::string_view> split_lines(std::string_view s);
 // ASCII lower-case copy.
 std::string ascii_lower(std::string_view s);
 
-bool starts_with_icase(std::string_view s, std::string_view prefix);
+// ASCII case-insensitive comparisons; `lower` must be lower case. No copies: these run over
+// whole documents.
+bool starts_with_icase(std::string_view s, std::string_view lower);
+bool equals_icase(std::string_view s, std::string_view lower);
+// Position of `lower` in `s` at or after `from` ignoring ASCII case, or npos.
+std::size_t find_icase(std::string_view s, std::string_view lower, std::size_t from = 0);
 
 // The title rule of DESIGN.md: the first non-empty line of `summary`, else of `body`, cut at
 // 100 characters; failing that `url`; failing that empty.
