@@ -6,7 +6,7 @@
 // breaks (block elements' starts and ends), so a fragment whose markup cannot make the HTML5
 // tree builder reorder text or move a block boundary gives the same text from its token
 // stream alone. This file recognizes such fragments and answers nullopt for everything else
-// (tables, pre, scripts, head or foreign elements, misnested formatting, rare entities,
+// (tables, scripts, head or foreign elements, misnested formatting, rare entities,
 // unusual comments, ...), which then takes the gumbo path. "Same text as gumbo" is what the
 // tests hold it to (html_text_test.cpp compares both paths on generated fragments).
 #include <array>
@@ -101,6 +101,7 @@ TagClass classify(GumboTag t) {
     case GUMBO_TAG_P:
     case GUMBO_TAG_SECTION:
     case GUMBO_TAG_SUMMARY:
+    case GUMBO_TAG_PRE:
     case GUMBO_TAG_UL:
       return TagClass::block;
     case GUMBO_TAG_H1:
@@ -508,6 +509,23 @@ std::size_t next_markup(std::string_view s, std::size_t i) {
   return i;
 }
 
+// Character data between markup. Inside <pre> every line ends a paragraph, as in gumbo's
+// tree walk; there a CR (which the tokenizer would turn into a line feed) goes to gumbo.
+bool text(std::string_view chunk, bool in_pre, TextSink& sink) {
+  if (!in_pre) {
+    sink.text(chunk);
+    return true;
+  }
+  if (chunk.find('\r') != std::string_view::npos) return false;
+  for (std::size_t nl; (nl = chunk.find('\n')) != std::string_view::npos;) {
+    sink.text(chunk.substr(0, nl));
+    sink.paragraph_break();
+    chunk.remove_prefix(nl + 1);
+  }
+  sink.text(chunk);
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> simple_html_to_text(std::string_view html) {
@@ -519,11 +537,15 @@ std::optional<std::string> simple_html_to_text(std::string_view html) {
   std::size_t i = 0;
   while (i < html.size()) {
     const std::size_t m = next_markup(html, i);
-    sink.text(html.substr(i, m - i));
+    const bool in_pre = open.contains(GUMBO_TAG_PRE);
+    if (!text(html.substr(i, m - i), in_pre, sink)) return std::nullopt;
     if (m == html.size()) break;
     if (html[m] == '&') {
       const auto next = read_reference(html, m, sink);
-      if (!next) return std::nullopt;
+      // A reference to a line break would end a line of preformatted text.
+      if (!next || (in_pre && m + 1 < html.size() && html[m + 1] == '#')) {
+        return std::nullopt;
+      }
       i = *next;
       continue;
     }
@@ -537,6 +559,11 @@ std::optional<std::string> simple_html_to_text(std::string_view html) {
         return std::nullopt;
       }
       i = tag->next;
+      if (tag->tag == GUMBO_TAG_PRE && !end && i < html.size()) {
+        // The tree builder drops a line feed right after <pre>.
+        if (html[i] == '\n') ++i;
+        if (i < html.size() && (html[i] == '\r' || html[i] == '&')) return std::nullopt;
+      }
     } else if (html.substr(m).starts_with("<!--")) {
       const auto next = skip_comment(html, m);
       if (!next) return std::nullopt;

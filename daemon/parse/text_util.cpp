@@ -64,19 +64,21 @@ constexpr std::array<bool, 256> kMaySpace = [] {
   return t;
 }();
 
-// Length of the run of bytes from s[i] on that are not whitespace candidates. Words of
-// eight ASCII bytes above ' ' are skipped at once.
+// Length of the run from s[i] (not a whitespace candidate) that normalize_ws() copies as it
+// is: bytes that are not whitespace candidates, and single ' ' between two of them. Most text
+// is words separated by one space, so this covers whole paragraphs.
 std::size_t plain_run(std::string_view s, std::size_t i) {
   const std::size_t start = i;
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    // A byte >= 0x80, or a byte < 0x21 (the ASCII spaces are all below '!').
-    if (((w | ((w - kOnes * 0x21) & ~w)) & kHigh) != 0) break;
+  const auto plain = [&](std::size_t k) { return !kMaySpace[static_cast<unsigned char>(s[k])]; };
+  while (i < s.size()) {
+    if (plain(i)) {
+      ++i;
+    } else if (s[i] == ' ' && i > start && i + 1 < s.size() && plain(i + 1)) {
+      i += 2;
+    } else {
+      break;
+    }
   }
-  while (i < s.size() && !kMaySpace[static_cast<unsigned char>(s[i])]) ++i;
   return i - start;
 }
 

@@ -133,6 +133,7 @@ TEST(HtmlToText, FastPathAgreesWithGumboOnGeneratedFragments) {
                                                    "&#233;",
                                                    "&#x4E2D;",
                                                    "&#128;",
+                                                   "&#10;",
                                                    "&#0;",
                                                    "&copy",
                                                    "&T",
@@ -191,6 +192,7 @@ TEST(HtmlToText, FastPathTakesTypicalFeedMarkup) {
   EXPECT_EQ(simple_html_to_text("<p>One &amp; <b>two</b></p>\n <p>Three&nbsp;four</p>"),
             "One & two\nThree four");
   EXPECT_EQ(simple_html_to_text("<div><h2>Head</h2><ul><li>x<li>y</ul></div>"), "Head\nx\ny");
+  EXPECT_EQ(simple_html_to_text("<pre>\nline 1\n  line 2</pre>after"), "line 1\nline 2\nafter");
   EXPECT_EQ(simple_html_to_text("<table><tr><td>x</td></tr></table>"), std::nullopt);
 }
 
