@@ -279,6 +279,29 @@ constexpr std::array<NamedEntity, 60> kEntities = {{
     {"iacute", U'\u00ED'}, {"uacute", U'\u00FA'}, {"ntilde", U'\u00F1'}, {"prime", U'\u2032'},
 }};
 
+// Names HTML5 decodes even without the ';' ("&copy 2024"). After '&', text that starts with
+// one of them goes to gumbo; any other name without ';' ("R&D") is literal text.
+constexpr std::string_view kLegacyEntities[] = {
+    "AElig",  "AMP",    "Aacute", "Acirc",  "Agrave", "Aring",  "Atilde", "Auml",   "COPY",
+    "Ccedil", "ETH",    "Eacute", "Ecirc",  "Egrave", "Euml",   "GT",     "Iacute", "Icirc",
+    "Igrave", "Iuml",   "LT",     "Ntilde", "Oacute", "Ocirc",  "Ograve", "Oslash", "Otilde",
+    "Ouml",   "QUOT",   "REG",    "THORN",  "Uacute", "Ucirc",  "Ugrave", "Uuml",   "Yacute",
+    "aacute", "acirc",  "acute",  "aelig",  "agrave", "amp",    "aring",  "atilde", "auml",
+    "brvbar", "ccedil", "cedil",  "cent",   "copy",   "curren", "deg",    "divide", "eacute",
+    "ecirc",  "egrave", "eth",    "euml",   "frac12", "frac14", "frac34", "gt",     "iacute",
+    "icirc",  "iexcl",  "igrave", "iquest", "iuml",   "laquo",  "lt",     "macr",   "micro",
+    "middot", "nbsp",   "not",    "ntilde", "oacute", "ocirc",  "ograve", "ordf",   "ordm",
+    "oslash", "otilde", "ouml",   "para",   "plusmn", "pound",  "quot",   "raquo",  "reg",
+    "sect",   "shy",    "sup1",   "sup2",   "sup3",   "szlig",  "thorn",  "times",  "uacute",
+    "ucirc",  "ugrave", "uml",    "uuml",   "yacute", "yen",    "yuml"};
+
+bool starts_with_legacy_entity(std::string_view s) {
+  for (std::string_view name : kLegacyEntities) {
+    if (s.starts_with(name)) return true;
+  }
+  return false;
+}
+
 std::optional<char32_t> named_entity(std::string_view name) {
   for (const NamedEntity& e : kEntities) {
     if (e.name == name) return e.code_point;
@@ -322,8 +345,13 @@ std::optional<std::size_t> read_reference(std::string_view s, std::size_t i, Tex
          (is_ascii_alpha(s[end]) || is_ascii_digit(s[end]))) {
     ++end;
   }
-  if (end >= s.size() || s[end] != ';') return std::nullopt;
   const std::string_view body = s.substr(start, end - start);
+  if (end >= s.size() || s[end] != ';') {
+    // No ';': only a legacy name could be a reference here.
+    if (body[0] == '#' || end - start > 10 || starts_with_legacy_entity(body)) return std::nullopt;
+    sink.text('&');
+    return start;
+  }
   const std::optional<char32_t> cp = body[0] == '#' ? numeric_entity(body) : named_entity(body);
   if (!cp) return std::nullopt;
   char utf8[4];
