@@ -297,7 +297,8 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
 }
 
 bool is_nfc_inert(char32_t cp) {
-  return cp < 0x300 || (cp >= 0x3001 && cp <= 0x3029) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+  return cp < 0x300 || (cp >= 0x2010 && cp <= 0x2027) || (cp >= 0x2030 && cp <= 0x205E) ||
+         (cp >= 0x3000 && cp <= 0x3029) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
          (cp >= 0xFF01 && cp <= 0xFF5E);
 }
 
