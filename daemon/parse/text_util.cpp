@@ -278,6 +278,9 @@ bool is_absolute_http(std::string_view url) {
 std::string resolve_url(std::string_view base, std::string_view ref) {
   const std::string_view r = trim(ref);
   if (r.empty()) return std::string(base);
+  // Most links in feeds are absolute already, and a reference with a scheme comes back as it
+  // is whether or not it parses: no need to parse it (or the base).
+  if (is_absolute_http(r)) return std::string(r);
   auto ref_url = boost::urls::parse_uri_reference(r);
   if (!ref_url) return std::string(r);
   if (ref_url->has_scheme()) return std::string(r);
