@@ -299,43 +299,9 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
   return std::string(out.buffer());
 }
 
-bool is_nfc_inert(char32_t cp) {
-  return cp < 0x300 || (cp >= 0x2010 && cp <= 0x2027) || (cp >= 0x2030 && cp <= 0x205E) ||
-         (cp >= 0x3000 && cp <= 0x3029) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
-         (cp >= 0xFF01 && cp <= 0xFF5E);
-}
-
-namespace {
-
-// True when valid UTF-8 `s` holds only is_nfc_inert() code points.
-bool only_nfc_inert(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    i += ascii_run(s, i);
-    if (i == s.size()) break;
-    const auto b = [&](std::size_t k) {
-      return static_cast<char32_t>(static_cast<unsigned char>(s[k]));
-    };
-    const std::size_t n = seq_len(s, i);
-    char32_t cp;
-    if (n == 2) {
-      cp = ((b(i) & 0x1F) << 6) | (b(i + 1) & 0x3F);
-    } else if (n == 3) {
-      cp = ((b(i) & 0x0F) << 12) | ((b(i + 1) & 0x3F) << 6) | (b(i + 2) & 0x3F);
-    } else {
-      return false;
-    }
-    if (!is_nfc_inert(cp)) return false;
-    i += n;
-  }
-  return true;
-}
-
-}  // namespace
-
 std::string to_nfc(std::string s) {
   if (ascii_run(s, 0) == s.size()) return s;
   std::string valid = is_valid_utf8(s) ? std::move(s) : sanitize_utf8(s);
-  if (only_nfc_inert(valid)) return valid;
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   if (U_FAILURE(status) || nfc == nullptr) return valid;

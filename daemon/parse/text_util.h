@@ -31,11 +31,6 @@ void append_normalized_ws(std::string& out, std::string_view s);
 // repaired first. Cheap for ASCII and for text that is already NFC.
 std::string to_nfc(std::string s);
 
-// True for code points that are NFC on their own and never compose with what precedes them
-// (Latin below U+0300, general punctuation, CJK ideographs and punctuation, full-width forms): a
-// valid UTF-8 string of only these is NFC without asking ICU, which is most Chinese news text.
-bool is_nfc_inert(char32_t cp);
-
 // At most `max_chars` code points of `s`, cut on a code point boundary.
 std::string cut_chars(std::string_view s, std::size_t max_chars);
 

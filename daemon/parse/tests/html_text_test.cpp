@@ -1,8 +1,6 @@
 #include "parse/html_text.h"
 
 #include <gtest/gtest.h>
-#include <unicode/normalizer2.h>
-#include <unicode/unistr.h>
 
 #include <chrono>
 #include <random>
@@ -67,26 +65,6 @@ TEST(HtmlToText, ComposesTextToNfc) {
   EXPECT_EQ(html_to_text("<p>Cafe\xCC\x81 A\xCC\x8Angstr\xC3\xB6m</p>"), "Café Ångström");
   EXPECT_EQ(html_to_text("<p>\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB</p>"), "한");
   EXPECT_EQ(to_nfc("plain ascii"), "plain ascii");
-}
-
-// to_nfc() skips ICU for text made only of these code points; ICU must agree that each one
-// is NFC by itself and has a composition boundary before it (nothing composes with what
-// precedes it).
-TEST(HtmlToText, CodePointsTakenAsNfcWithoutIcuAreInertForIcu) {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-  ASSERT_TRUE(U_SUCCESS(status));
-  int checked = 0;
-  for (char32_t cp = 0; cp < 0x10000; ++cp) {
-    if (!is_nfc_inert(cp)) continue;
-    ++checked;
-    const icu::UnicodeString s(static_cast<UChar32>(cp));
-    EXPECT_TRUE(nfc->hasBoundaryBefore(static_cast<UChar32>(cp)))
-        << std::hex << static_cast<std::uint32_t>(cp);
-    EXPECT_EQ(nfc->quickCheck(s, status), UNORM_YES) << std::hex << static_cast<std::uint32_t>(cp);
-  }
-  EXPECT_GT(checked, 20000);
-  EXPECT_EQ(to_nfc("新华财经（文章来源）e\xCC\x81"), "新华财经（文章来源）é");
 }
 
 TEST(HtmlToText, DecodesEntitiesAndDropsScriptsStylesAndTags) {
