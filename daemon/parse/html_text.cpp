@@ -7,107 +7,15 @@
 #include <memory>
 #include <vector>
 
+#include "parse/html_text_internal.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {
 namespace {
 
-bool is_block(GumboTag tag) {
-  switch (tag) {
-    case GUMBO_TAG_P:
-    case GUMBO_TAG_DIV:
-    case GUMBO_TAG_BR:
-    case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4:
-    case GUMBO_TAG_H5:
-    case GUMBO_TAG_H6:
-    case GUMBO_TAG_LI:
-    case GUMBO_TAG_UL:
-    case GUMBO_TAG_OL:
-    case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT:
-    case GUMBO_TAG_DD:
-    case GUMBO_TAG_BLOCKQUOTE:
-    case GUMBO_TAG_PRE:
-    case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_TR:
-    case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TBODY:
-    case GUMBO_TAG_TFOOT:
-    case GUMBO_TAG_CAPTION:
-    case GUMBO_TAG_SECTION:
-    case GUMBO_TAG_ARTICLE:
-    case GUMBO_TAG_ASIDE:
-    case GUMBO_TAG_HEADER:
-    case GUMBO_TAG_FOOTER:
-    case GUMBO_TAG_NAV:
-    case GUMBO_TAG_MAIN:
-    case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FIGCAPTION:
-    case GUMBO_TAG_HR:
-    case GUMBO_TAG_ADDRESS:
-    case GUMBO_TAG_FORM:
-    case GUMBO_TAG_FIELDSET:
-    case GUMBO_TAG_DETAILS:
-    case GUMBO_TAG_SUMMARY:
-    case GUMBO_TAG_CENTER:
-    case GUMBO_TAG_BODY:
-    case GUMBO_TAG_HTML:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_hidden(GumboTag tag) {
-  switch (tag) {
-    case GUMBO_TAG_SCRIPT:
-    case GUMBO_TAG_STYLE:
-    case GUMBO_TAG_NOSCRIPT:
-    case GUMBO_TAG_TEMPLATE:
-    case GUMBO_TAG_HEAD:
-    case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_OBJECT:
-    case GUMBO_TAG_SVG:
-    case GUMBO_TAG_MATH:
-    case GUMBO_TAG_SELECT:
-    case GUMBO_TAG_BUTTON:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Accumulates paragraphs; text within one paragraph is concatenated and normalized later.
-class TextSink {
- public:
-  void text(std::string_view t) { current_.append(t); }
-  void cell_gap() {
-    if (!current_.empty()) current_.push_back(' ');
-  }
-  void paragraph_break() {
-    std::string p = normalize_ws(current_);
-    if (!p.empty()) paragraphs_.push_back(std::move(p));
-    current_.clear();
-  }
-  // The paragraphs joined by '\n', in NFC: the same text always has the same bytes, so the
-  // content digest does not change with how a page happened to compose its accents.
-  std::string finish() {
-    paragraph_break();
-    std::string out;
-    for (const auto& p : paragraphs_) {
-      if (!out.empty()) out.push_back('\n');
-      out += p;
-    }
-    return to_nfc(out);
-  }
-
- private:
-  std::string current_;
-  std::vector<std::string> paragraphs_;
-};
+using detail::is_block;
+using detail::is_hidden;
+using detail::TextSink;
 
 // Iterative walk (explicit stack): deeply nested markup cannot exhaust the call stack.
 void walk(const GumboNode* root, TextSink& sink) {
@@ -175,18 +83,23 @@ bool is_void_or_implied(std::string_view name) {
       "dt",    "dd",    "option",   "optgroup", "tr",    "td",  "th",      "tbody",
       "thead", "tfoot", "colgroup", "rb",       "rt",    "rp",  "!doctype"};
   for (std::string_view n : kNames) {
-    if (name == n) return true;
+    if (equals_icase(name, n)) return true;
   }
   return false;
 }
 
-std::string tag_name_at(std::string_view s, std::size_t i) {
+// The tag name starting at s[i], as written.
+std::string_view raw_tag_name_at(std::string_view s, std::size_t i) {
   std::size_t end = i;
   while (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) || s[end] == '!' ||
                             s[end] == '-' || s[end] == ':')) {
     ++end;
   }
-  return ascii_lower(s.substr(i, end - i));
+  return s.substr(i, end - i);
+}
+
+std::string tag_name_at(std::string_view s, std::size_t i) {
+  return ascii_lower(raw_tag_name_at(s, i));
 }
 
 // An upper bound of the element nesting depth, without parsing: every open tag that is neither
@@ -208,7 +121,7 @@ std::size_t estimated_depth(std::string_view s) {
     if (!std::isalpha(static_cast<unsigned char>(s[i + 1]))) continue;
     const std::size_t gt = s.find('>', i);
     if (gt == std::string_view::npos) break;
-    const bool counts = s[gt - 1] != '/' && !is_void_or_implied(tag_name_at(s, i + 1));
+    const bool counts = s[gt - 1] != '/' && !is_void_or_implied(raw_tag_name_at(s, i + 1));
     i = gt;  // resume after the tag: every byte is looked at once
     if (counts) max_depth = std::max(max_depth, ++depth);
   }
@@ -275,15 +188,22 @@ std::size_t html_depth_estimate(std::string_view html) {
 std::string html_to_text(std::string_view html) {
   if (html.empty()) return {};
   if (estimated_depth(html) > kMaxHtmlDepth) return strip_tags(sanitize_utf8(html));
-  // Gumbo expects UTF-8; it would replace bad bytes itself, but sanitizing keeps the
+  // Both paths expect UTF-8; gumbo would replace bad bytes itself, but sanitizing keeps the
   // contract obvious.
-  const std::string input = is_valid_utf8(html) ? std::string(html) : sanitize_utf8(html);
+  std::string repaired;
+  if (!is_valid_utf8(html)) repaired = sanitize_utf8(html);
+  const std::string_view input = repaired.empty() ? html : std::string_view(repaired);
+  if (std::optional<std::string> text = simple_html_to_text(input)) return std::move(*text);
+  return gumbo_html_to_text(input);
+}
+
+std::string gumbo_html_to_text(std::string_view html) {
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // errors are not needed; skip recording them
   std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> output(
-      gumbo_parse_with_options(&options, input.data(), input.size()),
+      gumbo_parse_with_options(&options, html.data(), html.size()),
       [](GumboOutput* o) { gumbo_destroy_output(&kGumboDefaultOptions, o); });
-  if (!output) return normalize_ws(input);
+  if (!output) return normalize_ws(html);
   TextSink sink;
   walk(output->document, sink);
   return sink.finish();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,12 @@ std::string html_to_text(std::string_view html);
 // parsing, see html_depth_estimate) get a linear tag stripper instead of gumbo.
 inline constexpr std::size_t kMaxHtmlDepth = 512;
 std::size_t html_depth_estimate(std::string_view html);
+
+// The two ways html_to_text() goes, apart so that tests can hold them to the same answers:
+// one pass over a simple fragment (html_fast_text.cpp; nullopt when the fragment needs a full
+// HTML5 parse), and gumbo's tree. Both take valid UTF-8 no deeper than kMaxHtmlDepth.
+std::optional<std::string> simple_html_to_text(std::string_view html);
+std::string gumbo_html_to_text(std::string_view html);
 
 // The same extraction for one node of a document gumbo has already parsed.
 std::string gumbo_node_text(const GumboInternalNode* node);

@@ -130,11 +130,12 @@ std::optional<std::string> media_from_text(std::string_view text) {
   return std::string(t);
 }
 
-// Start of the last "<p>" / "<p attr…>" open tag in `lower` (ASCII-lowercased HTML), or npos.
-std::size_t last_paragraph_open(std::string_view lower) {
-  for (std::size_t pos = lower.rfind("<p"); pos != std::string_view::npos;
-       pos = pos == 0 ? std::string_view::npos : lower.rfind("<p", pos - 1)) {
-    const char next = pos + 2 < lower.size() ? lower[pos + 2] : '\0';
+// Start of the last "<p>" / "<p attr…>" open tag in `html` (any case), or npos.
+std::size_t last_paragraph_open(std::string_view html) {
+  for (std::size_t pos = html.rfind('<'); pos != std::string_view::npos;
+       pos = pos == 0 ? std::string_view::npos : html.rfind('<', pos - 1)) {
+    if (pos + 1 >= html.size() || (html[pos + 1] != 'p' && html[pos + 1] != 'P')) continue;
+    const char next = pos + 2 < html.size() ? html[pos + 2] : '\0';
     if (next == '>' || next == ' ' || next == '\t' || next == '\n' || next == '/') return pos;
   }
   return std::string_view::npos;
@@ -144,14 +145,13 @@ std::size_t last_paragraph_open(std::string_view lower) {
 // `<p class="em_media">` paragraph, or any last paragraph reading （文章来源：X）.
 std::optional<std::string> take_media(std::string& html) {
   const std::string_view trimmed = rtrim_ascii(html);
-  const std::string lower = ascii_lower(trimmed);
-  if (std::string_view(lower).ends_with("</p>")) {
-    const std::size_t open = last_paragraph_open(lower);
+  if (trimmed.size() >= 4 && equals_icase(trimmed.substr(trimmed.size() - 4), "</p>")) {
+    const std::size_t open = last_paragraph_open(trimmed);
     if (open == std::string::npos) return std::nullopt;
-    const std::size_t open_end = lower.find('>', open);
-    const std::size_t close = lower.size() - 4;
+    const std::size_t open_end = trimmed.find('>', open);
+    const std::size_t close = trimmed.size() - 4;
     if (open_end == std::string::npos || open_end >= close) return std::nullopt;
-    const std::string_view tag = std::string_view(lower).substr(open, open_end - open);
+    const std::string tag = ascii_lower(trimmed.substr(open, open_end - open));
     const std::string text =
         html_to_text(std::string_view(trimmed).substr(open_end + 1, close - open_end - 1));
     std::optional<std::string> media = media_from_text(text);
@@ -170,11 +170,13 @@ std::optional<std::string> take_media(std::string& html) {
 }
 
 bool has_block_html(std::string_view body) {
-  const std::string lower = ascii_lower(body);
-  for (const char* tag :
-       {"<p>", "<p ", "<div", "<br", "<h1", "<h2", "<h3", "<h4", "<h5", "<h6", "<ul", "<ol", "<li",
-        "<table", "<blockquote", "<section", "<article", "<pre"}) {
-    if (lower.find(tag) != std::string::npos) return true;
+  static constexpr std::string_view kTags[] = {
+      "<p>", "<p ", "<div", "<br", "<h1",    "<h2",         "<h3",      "<h4",      "<h5",
+      "<h6", "<ul", "<ol",  "<li", "<table", "<blockquote", "<section", "<article", "<pre"};
+  for (std::size_t lt = body.find('<'); lt != std::string_view::npos; lt = body.find('<', lt + 1)) {
+    for (std::string_view tag : kTags) {
+      if (starts_with_icase(body.substr(lt), tag)) return true;
+    }
   }
   return false;
 }

@@ -3,6 +3,7 @@
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -62,17 +63,10 @@ bool is_slug(std::string_view s) {
   return true;
 }
 
-std::string slugify(std::string_view text) {
-  if (is_slug(text)) return std::string(text);
-  // Categories repeat (a handful of outlets per source) and transliteration is the costly
-  // part of parsing a feed, so results are remembered; the cache is bounded.
-  static std::mutex cache_mutex;
-  static std::unordered_map<std::string, std::string> cache;
-  {
-    std::lock_guard lock(cache_mutex);
-    if (auto it = cache.find(std::string(text)); it != cache.end()) return it->second;
-  }
-  const std::string latin = Transliteration::instance().apply(text);
+namespace {
+
+// Lower case, [a-z0-9-] kept, runs of '-' collapsed, no '-' at either end.
+std::string clean_slug(std::string_view latin) {
   std::string out;
   out.reserve(latin.size());
   for (char c : latin) {
@@ -83,6 +77,30 @@ std::string slugify(std::string_view text) {
     out.push_back(c);
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+}  // namespace
+
+std::string slugify(std::string_view text) {
+  if (is_slug(text)) return std::string(text);
+  // The transliterator leaves ASCII as it is (but for case, which clean_slug handles): no
+  // lock, no cache, no ICU.
+  if (is_ascii(text)) return clean_slug(text);
+  // Categories repeat (a handful of outlets per source) and transliteration is the costly
+  // part of parsing a feed, so results are remembered; the cache is bounded.
+  static std::mutex cache_mutex;
+  static std::unordered_map<std::string, std::string> cache;
+  {
+    std::lock_guard lock(cache_mutex);
+    if (auto it = cache.find(std::string(text)); it != cache.end()) return it->second;
+  }
+  std::string out = clean_slug(Transliteration::instance().apply(text));
   std::lock_guard lock(cache_mutex);
   if (cache.size() >= 4096) cache.clear();
   cache.emplace(std::string(text), out);

@@ -1,10 +1,14 @@
 #include "parse/text_util.h"
 
+#include <simdjson.h>
 #include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/url.hpp>
+#include <cstdint>
+#include <cstring>
 
 namespace newsd::parse {
 namespace {
@@ -51,21 +55,60 @@ std::size_t space_len(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// Bytes at which space_len() can be non-zero: ASCII whitespace and the lead bytes of the
+// Unicode spaces it knows. Every other byte is copied as is by normalize_ws().
+constexpr std::array<bool, 256> kMaySpace = [] {
+  std::array<bool, 256> t{};
+  for (const unsigned char c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] = true;
+  for (const unsigned char c : {0xC2, 0xE2, 0xE3, 0xEF}) t[c] = true;
+  return t;
+}();
+
+// Length of the run from s[i] (not a whitespace candidate) that normalize_ws() copies as it
+// is: bytes that are not whitespace candidates, and single ' ' between two of them. Most text
+// is words separated by one space, so this covers whole paragraphs.
+std::size_t plain_run(std::string_view s, std::size_t i) {
+  const std::size_t start = i;
+  const auto plain = [&](std::size_t k) { return !kMaySpace[static_cast<unsigned char>(s[k])]; };
+  while (i < s.size()) {
+    if (plain(i)) {
+      ++i;
+    } else if (s[i] == ' ' && i > start && i + 1 < s.size() && plain(i + 1)) {
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  return i - start;
+}
+
+// Length of the ASCII run from s[i] on, eight bytes at a time.
+std::size_t ascii_run(std::string_view s, std::size_t i) {
+  const std::size_t start = i;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if ((word & 0x8080808080808080ULL) != 0) break;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i - start;
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = seq_len(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
+  return simdjson::validate_utf8(s.data(), s.size());
 }
 
 std::string sanitize_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
+    if (const std::size_t ascii = ascii_run(s, i); ascii > 0) {
+      out.append(s.substr(i, ascii));
+      i += ascii;
+      continue;
+    }
     const std::size_t n = seq_len(s, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";
@@ -106,21 +149,30 @@ std::string_view trim(std::string_view s) {
 
 std::string normalize_ws(std::string_view s) {
   std::string out;
-  out.reserve(s.size());
+  append_normalized_ws(out, s);
+  return out;
+}
+
+void append_normalized_ws(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size());
+  const std::size_t start = out.size();
   bool pending_space = false;
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = space_len(s, i);
-    if (n > 0) {
-      pending_space = !out.empty();
-      i += n;
-      continue;
+    std::size_t n = plain_run(s, i);
+    if (n == 0) {
+      n = space_len(s, i);
+      if (n > 0) {
+        pending_space = out.size() > start;
+        i += n;
+        continue;
+      }
+      n = 1;  // a lead byte that does not start a space
     }
     if (pending_space) out.push_back(' ');
     pending_space = false;
-    out.push_back(s[i]);
-    ++i;
+    out.append(s.substr(i, n));
+    i += n;
   }
-  return out;
 }
 
 std::string cut_chars(std::string_view s, std::size_t max_chars) {
@@ -154,8 +206,42 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-bool starts_with_icase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && ascii_lower(s.substr(0, prefix.size())) == prefix;
+namespace {
+char lower_ascii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
+
+bool equals_icase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (lower_ascii(s[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
+bool starts_with_icase(std::string_view s, std::string_view lower) {
+  return s.size() >= lower.size() && equals_icase(s.substr(0, lower.size()), lower);
+}
+
+std::size_t find_icase(std::string_view s, std::string_view lower, std::size_t from) {
+  if (lower.empty()) return from <= s.size() ? from : std::string_view::npos;
+  const char first = lower[0];
+  const char first_upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
+  if (first == first_upper) {  // "<meta", "<?xml": let memchr find the candidates
+    for (std::size_t i = s.find(first, from); i != std::string_view::npos;
+         i = s.find(first, i + 1)) {
+      if (i + lower.size() > s.size()) break;
+      if (equals_icase(s.substr(i, lower.size()), lower)) return i;
+    }
+    return std::string_view::npos;
+  }
+  for (std::size_t i = from; i + lower.size() <= s.size(); ++i) {
+    if ((s[i] == first || s[i] == first_upper) && equals_icase(s.substr(i, lower.size()), lower)) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
 }
 
 std::string derive_title(const std::optional<std::string>& summary, std::string_view body,
@@ -192,6 +278,9 @@ bool is_absolute_http(std::string_view url) {
 std::string resolve_url(std::string_view base, std::string_view ref) {
   const std::string_view r = trim(ref);
   if (r.empty()) return std::string(base);
+  // Most links in feeds are absolute already, and a reference with a scheme comes back as it
+  // is whether or not it parses: no need to parse it (or the base).
+  if (is_absolute_http(r)) return std::string(r);
   auto ref_url = boost::urls::parse_uri_reference(r);
   if (!ref_url) return std::string(r);
   if (ref_url->has_scheme()) return std::string(r);
@@ -210,17 +299,17 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
   return std::string(out.buffer());
 }
 
-std::string to_nfc(std::string_view s) {
-  const bool ascii =
-      std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return std::string(s);
-  const std::string valid = is_valid_utf8(s) ? std::string(s) : sanitize_utf8(s);
+std::string to_nfc(std::string s) {
+  if (ascii_run(s, 0) == s.size()) return s;
+  std::string valid = is_valid_utf8(s) ? std::move(s) : sanitize_utf8(s);
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   if (U_FAILURE(status) || nfc == nullptr) return valid;
-  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(valid));
-  if (nfc->quickCheck(u, status) == UNORM_YES && U_SUCCESS(status)) return valid;
+  // Checked on the UTF-8 itself: most text is already NFC, and converting it to UTF-16 just
+  // to find that out was the costly part.
+  if (nfc->isNormalizedUTF8(icu::StringPiece(valid), status) && U_SUCCESS(status)) return valid;
   status = U_ZERO_ERROR;
+  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(valid));
   const icu::UnicodeString normalized = nfc->normalize(u, status);
   if (U_FAILURE(status)) return valid;
   std::string out;

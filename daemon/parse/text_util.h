@@ -24,10 +24,12 @@ std::string_view trim(std::string_view s);
 
 // Runs of whitespace (as in trim) become one ASCII space; the ends are trimmed.
 std::string normalize_ws(std::string_view s);
+// The same, appended to `out` (whose existing content does not count as leading text).
+void append_normalized_ws(std::string& out, std::string_view s);
 
 // `s` in Unicode Normalization Form C (composed: "e\u0301" -> "é"). Invalid UTF-8 is
 // repaired first. Cheap for ASCII and for text that is already NFC.
-std::string to_nfc(std::string_view s);
+std::string to_nfc(std::string s);
 
 // At most `max_chars` code points of `s`, cut on a code point boundary.
 std::string cut_chars(std::string_view s, std::size_t max_chars);
@@ -38,7 +40,12 @@ std::vector<std::string_view> split_lines(std::string_view s);
 // ASCII lower-case copy.
 std::string ascii_lower(std::string_view s);
 
-bool starts_with_icase(std::string_view s, std::string_view prefix);
+// ASCII case-insensitive comparisons; `lower` must be lower case. No copies: these run over
+// whole documents.
+bool starts_with_icase(std::string_view s, std::string_view lower);
+bool equals_icase(std::string_view s, std::string_view lower);
+// Position of `lower` in `s` at or after `from` ignoring ASCII case, or npos.
+std::size_t find_icase(std::string_view s, std::string_view lower, std::size_t from = 0);
 
 // The title rule of DESIGN.md: the first non-empty line of `summary`, else of `body`, cut at
 // 100 characters; failing that `url`; failing that empty.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
+#include <vector>
 
 #include "parse/text_util.h"
 
@@ -70,6 +72,135 @@ TEST(HtmlToText, DecodesEntitiesAndDropsScriptsStylesAndTags) {
                          "<script>x()</script><style>p{}</style><noscript>n</noscript>"
                          "<ul><li>one</li><li>two</li></ul>"),
             "a & b <c> 中文 é\none\ntwo");
+}
+
+// The single-pass path must give gumbo's text for every fragment it accepts. Fragments are
+// generated from the markup feeds use, misnested and unclosed on purpose.
+TEST(HtmlToText, FastPathAgreesWithGumboOnGeneratedFragments) {
+  static const std::vector<std::string> kPieces = {"<p>",
+                                                   "</p>",
+                                                   "<div>",
+                                                   "</div>",
+                                                   "<b>",
+                                                   "</b>",
+                                                   "<i>",
+                                                   "</i>",
+                                                   "<a href=\"x>y\">",
+                                                   "</a>",
+                                                   "<span class=s>",
+                                                   "</span>",
+                                                   "<br>",
+                                                   "<br/>",
+                                                   "<hr>",
+                                                   "<ul>",
+                                                   "</ul>",
+                                                   "<ol>",
+                                                   "</ol>",
+                                                   "<li>",
+                                                   "</li>",
+                                                   "<dl>",
+                                                   "<dt>",
+                                                   "<dd>",
+                                                   "</dd>",
+                                                   "<h1>",
+                                                   "</h1>",
+                                                   "<h2>",
+                                                   "</h2>",
+                                                   "<blockquote>",
+                                                   "</blockquote>",
+                                                   "<img src='a.png' alt=\"<p>\">",
+                                                   "<em>",
+                                                   "</em>",
+                                                   "<strong>",
+                                                   "</strong>",
+                                                   "<section>",
+                                                   "</section>",
+                                                   "<o:p>",
+                                                   "</o:p>",
+                                                   "<table>",
+                                                   "<td>",
+                                                   "</td>",
+                                                   "<pre>",
+                                                   "</pre>",
+                                                   "<script>x<p>y</script>",
+                                                   "<!-- c -->",
+                                                   "<!---->",
+                                                   "<!-->",
+                                                   "&amp;",
+                                                   "&lt;",
+                                                   "&nbsp;",
+                                                   "&eacute;",
+                                                   "&#233;",
+                                                   "&#x4E2D;",
+                                                   "&#128;",
+                                                   "&#10;",
+                                                   "&D",
+                                                   "&notit;",
+                                                   "&amp",
+                                                   "&ampx",
+                                                   "&Amp;",
+                                                   ";",
+                                                   "&sup2x",
+                                                   "&#0;",
+                                                   "&copy",
+                                                   "&T",
+                                                   "AT&T",
+                                                   "& ",
+                                                   "a < b",
+                                                   "<",
+                                                   ">",
+                                                   "</>",
+                                                   "<?x?>",
+                                                   "<!doctype html>",
+                                                   "text",
+                                                   " more text, ",
+                                                   "\n",
+                                                   "\t",
+                                                   "\r\n",
+                                                   "\xC2\xA0",
+                                                   "\xE3\x80\x80",
+                                                   "中文",
+                                                   "e\xCC\x81",
+                                                   "<P CLASS=\"a\">",
+                                                   "</DIV >",
+                                                   "<div\n id=x/>",
+                                                   "<a/=\"x>\">",
+                                                   "<title>t</title>",
+                                                   "<body>",
+                                                   "<center>",
+                                                   "</center>",
+                                                   "<figure>",
+                                                   "<figcaption>",
+                                                   "</figure>",
+                                                   "<font>",
+                                                   "</font>",
+                                                   "<main>",
+                                                   "</main>",
+                                                   "<h3>",
+                                                   "<sup>",
+                                                   "</sup>",
+                                                   "<noscript>n</noscript>"};
+  std::mt19937 rng(20261122);
+  std::uniform_int_distribution<std::size_t> pick(0, kPieces.size() - 1);
+  std::uniform_int_distribution<int> length(1, 24);
+  int accepted = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string html;
+    for (int k = length(rng); k > 0; --k) html += kPieces[pick(rng)];
+    const std::optional<std::string> fast = simple_html_to_text(html);
+    if (!fast) continue;
+    ++accepted;
+    ASSERT_EQ(*fast, gumbo_html_to_text(html)) << "fragment: " << html;
+  }
+  EXPECT_GT(accepted, 2000);  // the comparison means something only if many are accepted
+}
+
+TEST(HtmlToText, FastPathTakesTypicalFeedMarkup) {
+  EXPECT_EQ(simple_html_to_text("<p>One &amp; <b>two</b></p>\n <p>Three&nbsp;four</p>"),
+            "One & two\nThree four");
+  EXPECT_EQ(simple_html_to_text("<div><h2>Head</h2><ul><li>x<li>y</ul></div>"), "Head\nx\ny");
+  EXPECT_EQ(simple_html_to_text("<pre>\nline 1\n  line 2</pre>after"), "line 1\nline 2\nafter");
+  EXPECT_EQ(simple_html_to_text("<table><tr><td>x</td></tr></table>"), std::nullopt);
 }
 
 }  // namespace

@@ -27,6 +27,19 @@ TEST(Slug, KeepsExistingSlugsAndCleansOtherText) {
   EXPECT_FALSE(is_slug(""));
 }
 
+// ASCII skips ICU (whose Han-Latin; Latin-ASCII rules leave ASCII alone); these held with
+// ICU before that shortcut existed.
+TEST(Slug, SlugsAsciiTextLikeTheTransliterator) {
+  EXPECT_EQ(slugify("Hello, World! 2024"), "helloworld2024");
+  EXPECT_EQ(slugify("Sci/Tech\tand\nMore"), "scitechandmore");
+  EXPECT_EQ(slugify("A - B"), "a-b");
+  EXPECT_EQ(slugify("  -Lead-- "), "lead");
+  EXPECT_EQ(slugify("C++ & C#"), "cc");
+  std::string all;
+  for (char c = 0x20; c < 0x7F; ++c) all.push_back(c);
+  EXPECT_EQ(slugify(all), "0123456789abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+}
+
 TEST(Slug, IsSafeToCallFromManyThreads) {
   std::vector<std::thread> threads;
   std::vector<std::string> results(8);
