@@ -230,10 +230,11 @@ def quantile(q, before, after):
     return prev_le
 
 
-def write_newsd_config(path, work, port, metrics_port, brokers, n, interval):
+def write_newsd_config(path, work, port, metrics_port, brokers, n, interval, labels):
     with open(path, "w") as f:
         f.write(f"state_dir: {work}/state\nlog_level: warn\n"
-                f"metrics: {{listen: '127.0.0.1:{metrics_port}'}}\n"
+                f"metrics: {{listen: '127.0.0.1:{metrics_port}', "
+                f"per_source_labels: {'true' if labels else 'false'}}}\n"
                 f"kafka: {{brokers: '{brokers}', topic: 'bench.newsd'}}\n"
                 f"http: {{host_spacing: 0s, timeout: 30s, max_body: 1MiB}}\nsources:\n")
         for i in range(n):
@@ -270,6 +271,31 @@ def end_offset(brokers, topic):
     return int(m.group(1)) if m and out.returncode == 0 else 0
 
 
+def start_perf(perf_dir, phase, pid, seconds):
+    """perf record of newsd for one phase (stopped by stop_perf), or None."""
+    if not perf_dir:
+        return None
+    os.makedirs(perf_dir, exist_ok=True)
+    out = os.path.join(perf_dir, f"perf-{phase}.data")
+    # 199 Hz: dwarf call graphs copy 8 KiB of stack per sample; keep the files and the
+    # disturbance small.
+    p = subprocess.Popen(["perf", "record", "-F", "199", "-g", "--call-graph", "dwarf,16384",
+                          "-o", out, "-p", str(pid), "--", "sleep", str(seconds + 60)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # perf attaches before the phase starts
+    return p
+
+
+def stop_perf(p):
+    if p is None:
+        return
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 def main():
@@ -283,6 +309,11 @@ def main():
     ap.add_argument("--publish-timeout", type=int, default=900)
     ap.add_argument("--workdir", default=None, help="keep files here (default: a temp dir)")
     ap.add_argument("--json", default=None, help="write the summary here too")
+    ap.add_argument("--per-source-labels", choices=["true", "false"], default="true",
+                    help="newsd's metrics.per_source_labels")
+    ap.add_argument("--perf-dir", default=None,
+                    help="record `perf record -g --call-graph dwarf` of newsd during the "
+                         "measurement window and the publishing phase into this directory")
     args = ap.parse_args()
     # A SIGTERM (e.g. from `timeout`) still runs the clean-up below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -322,7 +353,8 @@ def main():
         ensure_topic(brokers, "bench.kcat")
         metrics_port = free_port()
         config = os.path.join(work, "newsd.yaml")
-        write_newsd_config(config, work, port, metrics_port, brokers, n, args.interval)
+        write_newsd_config(config, work, port, metrics_port, brokers, n, args.interval,
+                           args.per_source_labels == "true")
         nlog = open(os.path.join(work, "newsd.log"), "w")
         t_start = time.monotonic()
         newsd = subprocess.Popen([args.newsd, "run", "--config", config], stdout=nlog,
@@ -348,12 +380,14 @@ def main():
         res["first_two_passes_s"] = time.monotonic() - t_start
 
         s0, size, took = sample()
+        perf = start_perf(args.perf_dir, "window", newsd.pid, args.window)
         c0 = time.monotonic()
         ng0 = nginx_requests(port)
         time.sleep(args.window)  # the measurement window
         ng1 = nginx_requests(port)
-        s1, _, _ = sample()
         c1 = time.monotonic()
+        stop_perf(perf)
+        s1, _, _ = sample()
         dt = c1 - c0
         fetches = total(s1, "newsd_fetches_total") - total(s0, "newsd_fetches_total")
         n304 = (total(s1, "newsd_fetches_total", outcome="not_modified")
@@ -374,6 +408,7 @@ def main():
         posts = n * args.posts
         lat0 = histogram(s1, "newsd_kafka_ack_latency_seconds")
         cpu_p0 = total(s1, "process_cpu_seconds_total")
+        perf = start_perf(args.perf_dir, "publish", newsd.pid, args.publish_timeout)
         t_rewrite = time.monotonic()
         write_feeds(www, n, args.posts, 1)
         t_written = time.monotonic()
@@ -381,6 +416,7 @@ def main():
         wait_for(lambda: end_offset(brokers, "bench.newsd") >= posts, args.publish_timeout,
                  f"{posts} acknowledged posts", every=1)
         t_done = time.monotonic()
+        stop_perf(perf)
         s2, _, _ = sample()
         lat1 = histogram(s2, "newsd_kafka_ack_latency_seconds")
         res["newsd_publish"] = {

@@ -202,6 +202,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
           shutdown();
         } else {
           log->warn("second signal: exiting now");
+          store->flush();  // what was acknowledged stays seen; a quick local commit
           std::_Exit(0);
         }
         wait_signal();

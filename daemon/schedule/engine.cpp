@@ -36,8 +36,17 @@ struct Engine::SourceState {
   int consecutive_failures = 0;
   bool polling = false;
   bool removed = false;
-  std::set<const void*> tracked;  // metric series created for this source
-  std::vector<std::function<void()>> removers;
+  // The conditional-GET state as it is in the store (read at the first poll): polls compare
+  // against it instead of reading the store, and write only what changed.
+  std::optional<dedupe::PollState> saved;
+  // Metric series resolved for this source (a handful, so a vector beats a map).
+  struct CachedSeries {
+    void* family;
+    std::string value;  // the extra label's value, "" when none
+    void* metric;
+    void (*remove)(void* family, void* metric);  // null for series shared by every source
+  };
+  std::vector<CachedSeries> series;
 };
 
 // One poll of one source, shared by the callbacks it spawns; it ends when nothing is pending.
@@ -100,7 +109,19 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
       publisher_(publisher),
       metrics_(metrics),
       options_(std::move(options)),
-      gate_(options_.http.host_spacing) {
+      gate_(options_.http.host_spacing),
+      queue_fetch_(&metrics_.queue_depth.Add({{"queue", "fetch"}})),
+      queue_kafka_(&metrics_.queue_depth.Add({{"queue", "kafka"}})),
+      queue_backlog_(&metrics_.queue_depth.Add({{"queue", "backlog"}})),
+      sources_paused_(&metrics_.sources_paused.Add({})),
+      sources_failing_(&metrics_.sources_failing.Add({})),
+      ack_latency_(&metrics_.ack_latency.Add({}, metrics::latency_buckets())),
+      freshness_(&metrics_.freshness.Add({}, metrics::freshness_buckets())),
+      log_fetch_(log::get("fetch")),
+      log_parse_(log::get("parse")),
+      log_publish_(log::get("publish")),
+      log_schedule_(log::get("schedule")),
+      flush_timer_(io) {
   for (auto& s : sources) {
     auto name = s.name;
     sources_.emplace(std::move(name), std::make_shared<SourceState>(io_, std::move(s)));
@@ -108,26 +129,71 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
   metrics_.sources.Add({}).Set(double(sources_.size()));
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  flush_timer_.cancel();
+  flush_state();
+}
+
+template <typename T>
+static void remove_series(void* family, void* metric) {
+  static_cast<prometheus::Family<T>*>(family)->Remove(static_cast<T*>(metric));
+}
 
 template <typename T, typename... Args>
-T& Engine::series(SourceState& s, prometheus::Family<T>& family, prometheus::Labels labels,
-                  Args&&... args) {
-  labels["source"] = options_.per_source_labels ? s.cfg.name : "_all";
+T& Engine::series(SourceState& s, prometheus::Family<T>& family, Label label, Args&&... args) {
+  for (const auto& c : s.series)
+    if (c.family == &family && c.value == label.value) return *static_cast<T*>(c.metric);
+  prometheus::Labels labels{{"source", options_.per_source_labels ? s.cfg.name : "_all"}};
+  if (!label.name.empty()) labels.emplace(label.name, label.value);
   T& m = family.Add(labels, std::forward<Args>(args)...);
-  if (options_.per_source_labels && s.tracked.insert(&m).second)
-    s.removers.push_back([&family, &m] { family.Remove(&m); });
+  s.series.push_back({&family, std::string(label.value), &m,
+                      options_.per_source_labels ? &remove_series<T> : nullptr});
   return m;
 }
 
 void Engine::drop_series(SourceState& s) {
-  for (auto& remove : s.removers) remove();
-  s.removers.clear();
-  s.tracked.clear();
+  for (const auto& c : s.series)
+    if (c.remove != nullptr) c.remove(c.family, c.metric);
+  s.series.clear();
+}
+
+Engine::TopicSeries& Engine::topic_series(const std::string& topic) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) {
+    TopicSeries t{&metrics_.produced.Add({{"topic", topic}}),
+                  &metrics_.delivery_errors.Add({{"topic", topic}})};
+    it = topics_.emplace(topic, t).first;
+  }
+  return it->second;
 }
 
 void Engine::count_failing() {
-  metrics_.sources_failing.Add({}).Set(double(failing_));
+  sources_failing_->Set(double(failing_));
+}
+
+void Engine::wrote_state() {
+  if (++unflushed_writes_ >= 4096) {
+    // Bounded transactions: a burst of acknowledgements does not grow one without end.
+    flush_state();
+    return;
+  }
+  if (flush_armed_) return;
+  flush_armed_ = true;
+  flush_timer_.expires_after(options_.state_flush_delay);
+  flush_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: the engine is going away and flushes itself
+    flush_armed_ = false;
+    flush_state();
+  });
+}
+
+void Engine::flush_state() {
+  unflushed_writes_ = 0;
+  if (store_.flush()) return;
+  // The grouped writes were rolled back: posts they marked seen will be published again
+  // (duplicates, not loss), and the cached poll states no longer say what the store has.
+  metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
+  for (auto& [name, s] : sources_) s->saved.reset();
 }
 
 void Engine::start() {
@@ -152,6 +218,10 @@ void Engine::stop() {
 
 ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options options) {
   ReloadSummary sum;
+  if (options.per_source_labels != options_.per_source_labels) {
+    // Cached series carry the old labelling: drop them; they are resolved again as needed.
+    for (auto& [name, s] : sources_) drop_series(*s);
+  }
   options_ = std::move(options);
   std::map<std::string, SourcePtr> next;
   for (auto& c : sources) {
@@ -191,6 +261,9 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
 
 void Engine::check_idle() {
   if ((stopping_ || options_.once) && active_polls_ == 0 && on_idle_) {
+    // Nothing more will be written: make what was acknowledged durable before the owner
+    // tears things down.
+    flush_state();
     auto f = on_idle_;
     boost::asio::post(io_, f);
   }
@@ -253,7 +326,7 @@ void Engine::dispatch(const std::string& host) {
       });
     }
   }
-  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + waiting_));
+  queue_fetch_->Set(double(http_.in_flight() + waiting_));
   if (h.active == 0 && h.waiting.empty()) {
     hosts_.erase(it);
     static std::size_t erased = 0;
@@ -262,11 +335,11 @@ void Engine::dispatch(const std::string& host) {
 }
 
 void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
-  series(s, metrics_.fetches, {{"outcome", outcome_of(r)}}).Increment();
+  series(s, metrics_.fetches, {"outcome", outcome_of(r)}).Increment();
   series(s, metrics_.fetch_duration, {}, metrics::latency_buckets())
       .Observe(duration<double>(r.elapsed).count());
   series(s, metrics_.fetch_bytes, {}).Increment(static_cast<double>(r.body.size()));
-  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + waiting_));
+  queue_fetch_->Set(double(http_.in_flight() + waiting_));
 }
 
 void Engine::apply_overrides(const SourceState& s, Post& p) const {
@@ -279,7 +352,8 @@ void Engine::begin_poll(const SourcePtr& s) {
   s->polling = true;
   ++active_polls_;
   auto poll = std::make_shared<Poll>(s, io_);
-  const dedupe::PollState saved = store_.poll_state(s->cfg.name);
+  if (!s->saved) s->saved = store_.poll_state(s->cfg.name);
+  const dedupe::PollState& saved = *s->saved;
   poll->next_state = saved;
   fetch::Request req = request_for(s->cfg.url);
   if (saved.etag) req.headers.push_back("If-None-Match: " + *saved.etag);
@@ -292,7 +366,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
   poll->fetched = true;
   SourceState& s = *poll->source;
   log::Scope scope(s.cfg.name);
-  auto log = log::get("fetch");
+  const auto& log = log_fetch_;
   record_fetch(s, r);
   poll->hints.status = r.status;
   poll->hints.cache_control = r.cache_control;
@@ -318,13 +392,13 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
     auto parsed = parse::parse(r.body, format, ctx, &info);
     poll->hints.ttl = info.ttl;
     if (!parsed) {
-      series(s, metrics_.parse_errors, {{"format", std::string(to_string(format))}}).Increment();
-      log::get("parse")->warn("{}: cannot parse {} as {}: {}", s.cfg.name, ctx.url.value_or(""),
-                              to_string(format), parsed.error().message);
+      series(s, metrics_.parse_errors, {"format", to_string(format)}).Increment();
+      log_parse_->warn("{}: cannot parse {} as {}: {}", s.cfg.name, ctx.url.value_or(""),
+                       to_string(format), parsed.error().message);
       poll->hints.failed = true;
     } else {
       for (auto& entry : *parsed) {
-        series(s, metrics_.posts, {{"result", "parsed"}}).Increment();
+        series(s, metrics_.posts, {"result", "parsed"}).Increment();
         Post& p = entry.post;
         apply_overrides(s, p);
         if (!poll->ids.insert(p.id).second) continue;
@@ -337,7 +411,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
         // re-fetching every article on each poll would be impolite.
         auto seen = store_.find(s.cfg.name, p.id);
         if (seen && (entry.detail_url || seen->updated_at == p.updated_at)) {
-          series(s, metrics_.posts, {{"result", "duplicate"}}).Increment();
+          series(s, metrics_.posts, {"result", "duplicate"}).Increment();
           continue;
         }
         if (entry.detail_url) {
@@ -363,8 +437,8 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   log::Scope scope(s.cfg.name, entry.id);
   record_fetch(s, r);
   if (!ok_status(r)) {
-    log::get("fetch")->warn("{}: following {} failed: {}", s.cfg.name, entry.url.value_or(""),
-                            outcome_of(r));
+    log_fetch_->warn("{}: following {} failed: {}", s.cfg.name, entry.url.value_or(""),
+                     outcome_of(r));
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -373,9 +447,9 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   const parse::Format format = parse::detect(r.body, r.content_type);
   auto parsed = parse::parse(r.body, format, ctx);
   if (!parsed || parsed->empty()) {
-    series(s, metrics_.parse_errors, {{"format", std::string(to_string(format))}}).Increment();
-    log::get("parse")->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
-                            parsed ? "no content" : parsed.error().message);
+    series(s, metrics_.parse_errors, {"format", to_string(format)}).Increment();
+    log_parse_->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
+                     parsed ? "no content" : parsed.error().message);
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -392,8 +466,7 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
   log::Scope scope(s.cfg.name, entry.id);
   record_fetch(s, r);
   if (!ok_status(r)) {
-    log::get("fetch")->warn("{}: detail request for {} failed: {}", s.cfg.name, entry.id,
-                            outcome_of(r));
+    log_fetch_->warn("{}: detail request for {} failed: {}", s.cfg.name, entry.id, outcome_of(r));
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -401,9 +474,9 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
   const parse::Context ctx = context_for(s.cfg, r, entry.url.value_or(""), entry.fetched_at);
   auto post = parse::apply_detail(entry, r.body, s.mapping, ctx);
   if (!post) {
-    series(s, metrics_.parse_errors, {{"format", "json_api_detail"}}).Increment();
-    log::get("parse")->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
-                            post.error().message);
+    series(s, metrics_.parse_errors, {"format", "json_api_detail"}).Increment();
+    log_parse_->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
+                     post.error().message);
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -417,7 +490,7 @@ void Engine::consider(const PollPtr& poll, Post post) {
   const std::string& source = poll->source->cfg.name;
   auto seen = store_.find(source, post.id);
   if (seen && seen->content_sha256 == post.content_sha256) {
-    series(*poll->source, metrics_.posts, {{"result", "duplicate"}}).Increment();
+    series(*poll->source, metrics_.posts, {"result", "duplicate"}).Increment();
     return;
   }
   publish(poll, std::move(post), seen.has_value());
@@ -427,12 +500,12 @@ void Engine::set_paused(Poll& poll, bool paused) {
   if (poll.paused == paused) return;
   poll.paused = paused;
   paused ? ++paused_ : --paused_;
-  metrics_.sources_paused.Add({}).Set(double(paused_));
+  sources_paused_->Set(double(paused_));
   if (paused)
-    log::get("publish")->warn("{}: Kafka cannot take more messages; polling paused",
-                              poll.source->cfg.name);
+    log_publish_->warn("{}: Kafka cannot take more messages; polling paused",
+                       poll.source->cfg.name);
   else
-    log::get("publish")->info("{}: polling resumed", poll.source->cfg.name);
+    log_publish_->info("{}: polling resumed", poll.source->cfg.name);
 }
 
 void Engine::publish(const PollPtr& poll, Post post, bool updated) {
@@ -458,28 +531,29 @@ void Engine::drain_backlog(const PollPtr& poll) {
                           updated = updated](const publish::Delivery& d) {
         log::Scope scope(source, id);
         --poll->pending_deliveries;
-        metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
+        queue_kafka_->Set(double(publisher_.in_flight()));
         if (!d.ok) {
-          metrics_.delivery_errors.Add({{"topic", topic}}).Increment();
-          log::get("publish")->error("{}: post {} was not delivered to {}: {}", source, id, topic,
-                                     d.error);
+          topic_series(topic).delivery_errors->Increment();
+          log_publish_->error("{}: post {} was not delivered to {}: {}", source, id, topic,
+                              d.error);
           poll->hints.failed = true;  // the post stays unseen and is offered again
         } else {
           ++delivered_;
-          metrics_.produced.Add({{"topic", topic}}).Increment();
-          metrics_.ack_latency.Add({}, metrics::latency_buckets())
-              .Observe(duration<double>(d.latency).count());
-          series(*poll->source, metrics_.posts, {{"result", updated ? "updated" : "new"}})
+          topic_series(topic).produced->Increment();
+          ack_latency_->Observe(duration<double>(d.latency).count());
+          series(*poll->source, metrics_.posts, {"result", updated ? "updated" : "new"})
               .Increment();
           if (options_.per_source_labels)
             series(*poll->source, metrics_.last_new_post, {}).Set(unix_now());
           const Timestamp now = now_utc();
           if (published && *published <= now)
-            metrics_.freshness.Add({}, metrics::freshness_buckets())
-                .Observe(duration<double>(now - *published).count());
-          if (options_.commit && !store_.commit(source, id, entry, now)) {
-            metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
-            poll->hints.failed = true;  // keeps the old ETag, so the post is offered again
+            freshness_->Observe(duration<double>(now - *published).count());
+          if (options_.commit) {
+            if (!store_.commit(source, id, entry, now)) {
+              metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
+              poll->hints.failed = true;  // keeps the old ETag, so the post is offered again
+            }
+            wrote_state();
           }
         }
         maybe_finish(poll);
@@ -490,7 +564,7 @@ void Engine::drain_backlog(const PollPtr& poll) {
       case publish::Enqueue::queued:
         ++poll->pending_deliveries;
         poll->backlog.pop_front();
-        metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
+        queue_kafka_->Set(double(publisher_.in_flight()));
         continue;
       case publish::Enqueue::failed:
         metrics_.enqueue_failures.Add({{"reason", "failed"}}).Increment();
@@ -510,7 +584,7 @@ void Engine::drain_backlog(const PollPtr& poll) {
             maybe_finish(poll);
           });
         }
-        metrics_.queue_depth.Add({{"queue", "backlog"}}).Set(double(poll->backlog.size()));
+        queue_backlog_->Set(double(poll->backlog.size()));
         return;
     }
   }
@@ -531,18 +605,30 @@ void Engine::finish(const PollPtr& poll) {
   log::Scope scope(name);
   const bool failed = poll->hints.failed;
   const bool was_failing = s->consecutive_failures > 0;
+  // What the store should hold now: on failure the old validators (so nothing the failed
+  // poll missed hides behind a 304) with the failure count, else the response's validators.
+  dedupe::PollState next;
   if (failed) {
     ++failed_polls_;
     ++s->consecutive_failures;
-    dedupe::PollState st = store_.poll_state(name);
-    st.consecutive_failures = s->consecutive_failures;
-    if (options_.commit) store_.save_poll_state(name, st);
+    if (!s->saved) s->saved = store_.poll_state(name);
+    next = *s->saved;
+    next.consecutive_failures = s->consecutive_failures;
   } else {
     s->consecutive_failures = 0;
     poll->next_state.consecutive_failures = 0;
-    if (options_.commit && !store_.save_poll_state(name, poll->next_state))
-      metrics_.state_errors.Add({{"operation", "poll_state"}}).Increment();
+    next = std::move(poll->next_state);
     if (options_.per_source_labels) series(*s, metrics_.last_success, {}).Set(unix_now());
+  }
+  // An unchanged state (every 304 of a healthy source) costs no write.
+  if (options_.commit && (!s->saved || next != *s->saved)) {
+    if (store_.save_poll_state(name, next)) {
+      s->saved = std::move(next);
+    } else {
+      if (!failed) metrics_.state_errors.Add({{"operation", "poll_state"}}).Increment();
+      s->saved.reset();  // read it back at the next poll
+    }
+    wrote_state();
   }
   if (options_.per_source_labels)
     series(*s, metrics_.consecutive_failures, {}).Set(s->consecutive_failures);
@@ -558,9 +644,8 @@ void Engine::finish(const PollPtr& poll) {
   const auto delay =
       next_delay(poll->hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
   if (failed && !options_.once)
-    log::get("schedule")
-        ->info("{}: poll failed ({} in a row); next try in {}s", name, s->consecutive_failures,
-               duration_cast<seconds>(delay).count());
+    log_schedule_->info("{}: poll failed ({} in a row); next try in {}s", name,
+                        s->consecutive_failures, duration_cast<seconds>(delay).count());
   if (s->removed)
     drop_series(*s);
   else if (!stopping_ && !options_.once && options_.per_source_labels)

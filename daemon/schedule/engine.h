@@ -11,6 +11,13 @@
 // once there is room; nothing is dropped, and the source's next poll waits for its current
 // one. paused_sources() and the newsd_sources_paused gauge show it.
 //
+// Costs per request are kept off the hot path: each source's metric series are resolved
+// once and cached, its conditional-GET state is kept in memory (read from the store once,
+// written only when it changes), and store writes are grouped into one transaction per
+// `state_flush_delay` (a crash loses at most that window of seen marks: posts are then
+// published again, never lost, because a source's new ETag is written in the same or a later
+// transaction than the seen marks of its posts).
+//
 // Thread-safety: everything runs on the io_context's thread.
 #pragma once
 
@@ -22,10 +29,12 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
+#include "core/log.h"
 #include "dedupe/seen_store.h"
 #include "fetch/http_client.h"
 #include "metrics/metrics.h"
@@ -45,6 +54,8 @@ struct Options {
   bool commit = true;             // false for dry runs (--sink stdout): the seen-store is only read
   bool per_source_labels = true;  // false: source="_all" and no per-source gauges
   std::chrono::milliseconds backpressure_retry{100};
+  // How long store writes may wait to be committed together (0: after each loop turn).
+  std::chrono::milliseconds state_flush_delay{20};
 };
 
 struct ReloadSummary {
@@ -96,14 +107,27 @@ class Engine {
   void maybe_finish(const PollPtr& poll);
   void finish(const PollPtr& poll);
   void record_fetch(SourceState& s, const fetch::Response& r);
+  // A store write happened: make sure the open transaction is committed soon.
+  void wrote_state();
+  void flush_state();
   void apply_overrides(const SourceState& s, Post& p) const;
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
-  // The source's series of `family` with `labels` plus its source label; remembered so that
-  // a removed source's series disappear.
+  // One extra label of a series besides `source` (none when `name` is empty).
+  struct Label {
+    std::string_view name, value;
+  };
+  // The source's series of `family` with `label` plus its source label. Resolved once per
+  // source and cached (a lookup in the family hashes the labels and, for histograms,
+  // builds a throw-away histogram); remembered so that a removed source's series disappear.
   template <typename T, typename... Args>
-  T& series(SourceState& s, prometheus::Family<T>& family, prometheus::Labels labels,
-            Args&&... args);
+  T& series(SourceState& s, prometheus::Family<T>& family, Label label, Args&&... args);
+  // Counters of `topic` in `produced` and `delivery_errors`, resolved once per topic.
+  struct TopicSeries {
+    prometheus::Counter* produced;
+    prometheus::Counter* delivery_errors;
+  };
+  TopicSeries& topic_series(const std::string& topic);
   void drop_series(SourceState& s);
   void count_failing();
   void dispatch(const std::string& host);
@@ -130,6 +154,19 @@ class Engine {
   std::size_t paused_ = 0;
   std::size_t failed_polls_ = 0;
   std::size_t delivered_ = 0;
+  // Series without a source label, resolved once.
+  prometheus::Gauge* queue_fetch_;
+  prometheus::Gauge* queue_kafka_;
+  prometheus::Gauge* queue_backlog_;
+  prometheus::Gauge* sources_paused_;
+  prometheus::Gauge* sources_failing_;
+  prometheus::Histogram* ack_latency_;
+  prometheus::Histogram* freshness_;
+  std::unordered_map<std::string, TopicSeries> topics_;
+  std::shared_ptr<spdlog::logger> log_fetch_, log_parse_, log_publish_, log_schedule_;
+  boost::asio::steady_timer flush_timer_;
+  bool flush_armed_ = false;
+  std::size_t unflushed_writes_ = 0;
 };
 
 }  // namespace newsd::schedule
