@@ -1,5 +1,6 @@
 // newsd: wires the stages together and implements the command line (DESIGN.md, Interfaces).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "app/notify.h"
 #include "config/config.h"
@@ -124,6 +126,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       opts.once = once;
       opts.commit = sink != "stdout";
       opts.per_source_labels = c.metrics.per_source_labels;
+      // Feed parsing off the loop, one thread per core (at most 4): the loop keeps fetching
+      // and acknowledging meanwhile.
+      opts.parse_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
       return opts;
     };
     schedule::Engine engine(io, cfg.sources, *http, *store, *publisher, metrics, options_for(cfg));

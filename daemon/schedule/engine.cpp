@@ -86,6 +86,34 @@ double unix_now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
+}  // namespace
+
+// A parsed feed document, handed back to the loop.
+struct Engine::ParseResult {
+  Expected<std::vector<parse::Parsed>> posts;
+  parse::DocumentInfo info;
+  parse::Format format;
+  std::optional<std::string> url;
+};
+
+// A feed document to parse, self-contained so that a pool thread can parse it.
+struct Engine::ParseJob {
+  std::string body;
+  parse::Context ctx;
+  std::shared_ptr<const parse::JsonApiMapping> mapping;  // a copy: reloads may change it
+  parse::Format format = parse::Format::automatic;
+
+  Engine::ParseResult run() {
+    log::Scope scope(ctx.source);
+    ctx.json_api = mapping.get();
+    parse::DocumentInfo info;
+    auto posts = parse::parse(body, format, ctx, &info);
+    return {std::move(posts), info, format, ctx.url};
+  }
+};
+
+namespace {
+
 // What the parser needs to know about a response of `cfg`'s source.
 parse::Context context_for(const config::Source& cfg, const fetch::Response& r,
                            const std::string& requested_url, Timestamp fetched_at) {
@@ -122,6 +150,8 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
       log_publish_(log::get("publish")),
       log_schedule_(log::get("schedule")),
       flush_timer_(io) {
+  if (options_.parse_threads > 0)
+    pool_ = std::make_unique<boost::asio::thread_pool>(options_.parse_threads);
   for (auto& s : sources) {
     auto name = s.name;
     sources_.emplace(std::move(name), std::make_shared<SourceState>(io_, std::move(s)));
@@ -130,6 +160,12 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
 }
 
 Engine::~Engine() {
+  if (pool_) {
+    // A parse under way ends; what waits is dropped. Results posted back find alive_ gone.
+    pool_->stop();
+    pool_->join();
+  }
+  alive_.reset();
   flush_timer_.cancel();
   flush_state();
 }
@@ -304,6 +340,14 @@ void Engine::dispatch(const std::string& host) {
   if (it == hosts_.end()) return;
   HostSlots& h = it->second;
   while (h.active < options_.max_per_host && !h.waiting.empty()) {
+    if (!parse_room()) {
+      // The parse pool is full: fetching more would only hold more bodies in memory.
+      if (!h.starved) {
+        h.starved = true;
+        starved_.push_back(host);
+      }
+      break;
+    }
     auto [req, done] = std::move(h.waiting.front());
     h.waiting.pop_front();
     --waiting_;
@@ -384,16 +428,56 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
   } else {
     poll->next_state.etag = r.etag;
     poll->next_state.last_modified = r.last_modified;
-    parse::Context ctx = context_for(s.cfg, r, s.cfg.url, now_utc());
-    ctx.json_api = s.cfg.json_api ? &s.mapping : nullptr;
-    const parse::Format format =
-        s.format == parse::Format::automatic ? parse::detect(r.body, r.content_type) : s.format;
-    parse::DocumentInfo info;
-    auto parsed = parse::parse(r.body, format, ctx, &info);
-    poll->hints.ttl = info.ttl;
+    auto job = std::make_shared<ParseJob>();
+    job->body = std::move(r.body);
+    job->ctx = context_for(s.cfg, r, s.cfg.url, now_utc());
+    if (s.cfg.json_api) job->mapping = std::make_shared<parse::JsonApiMapping>(s.mapping);
+    job->format =
+        s.format == parse::Format::automatic ? parse::detect(job->body, r.content_type) : s.format;
+    if (!pool_) {
+      on_parsed(poll, job->run());
+      return;
+    }
+    // The parse is outstanding work of the poll, like a fetch: the poll cannot end before it.
+    ++poll->pending_fetches;
+    ++parsing_;
+    // Only `job` (owned here alone) is touched on the worker; the poll travels to the worker
+    // and back without being used or released there.
+    boost::asio::post(*pool_, [this, poll, job, alive = std::weak_ptr(alive_)]() mutable {
+      ParseResult result = job->run();
+      job.reset();
+      boost::asio::post(io_, [this, poll = std::move(poll), alive = std::move(alive),
+                              result = std::move(result)]() mutable {
+        if (alive.expired()) return;
+        --parsing_;
+        --poll->pending_fetches;
+        on_parsed(poll, std::move(result));
+        // Room in the pool again: start what was held back, oldest host first.
+        while (parse_room() && !starved_.empty()) {
+          const std::string host = std::move(starved_.front());
+          starved_.pop_front();
+          if (auto it = hosts_.find(host); it != hosts_.end()) {
+            it->second.starved = false;
+            dispatch(host);
+          }
+        }
+      });
+    });
+    return;
+  }
+  maybe_finish(poll);
+}
+
+void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
+  SourceState& s = *poll->source;
+  log::Scope scope(s.cfg.name);
+  {
+    auto& parsed = result.posts;
+    const parse::Format format = result.format;
+    poll->hints.ttl = result.info.ttl;
     if (!parsed) {
       series(s, metrics_.parse_errors, {"format", to_string(format)}).Increment();
-      log_parse_->warn("{}: cannot parse {} as {}: {}", s.cfg.name, ctx.url.value_or(""),
+      log_parse_->warn("{}: cannot parse {} as {}: {}", s.cfg.name, result.url.value_or(""),
                        to_string(format), parsed.error().message);
       poll->hints.failed = true;
     } else {

@@ -18,11 +18,19 @@
 // published again, never lost, because a source's new ETag is written in the same or a later
 // transaction than the seen marks of its posts).
 //
-// Thread-safety: everything runs on the io_context's thread.
+// Feed documents are parsed on a small pool (`parse_threads`, DESIGN.md: "CPU-heavy parsing
+// may run on a small pool; results come back to the loop"). A worker sees only the bytes and
+// a copy of the parse context; the result is posted back to the loop, where everything else
+// happens. At most `max_parsing` documents wait for or are in a worker: beyond that no new
+// request is started, so fetched bodies cannot pile up in memory faster than they are parsed.
+//
+// Thread-safety: everything runs on the io_context's thread, except parse::parse() of feed
+// documents on the pool's threads.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <deque>
 #include <functional>
 #include <map>
@@ -56,6 +64,10 @@ struct Options {
   std::chrono::milliseconds backpressure_retry{100};
   // How long store writes may wait to be committed together (0: after each loop turn).
   std::chrono::milliseconds state_flush_delay{20};
+  // Threads that parse feed documents; 0 parses on the loop (followed articles and detail
+  // responses are always parsed on the loop).
+  std::size_t parse_threads = 0;
+  std::size_t max_parsing = 16;  // documents queued for or in the parse pool
 };
 
 struct ReloadSummary {
@@ -98,6 +110,10 @@ class Engine {
   // Starts a GET once the host's spacing allows; `done` runs on the loop.
   void fetch(const PollPtr& poll, fetch::Request req, fetch::Handler done);
   void on_feed(const PollPtr& poll, fetch::Response r);
+  // The parse of a feed document has ended (on the loop, wherever it ran).
+  struct ParseJob;
+  struct ParseResult;
+  void on_parsed(const PollPtr& poll, ParseResult result);
   void on_article(const PollPtr& poll, Post entry, fetch::Response r);
   void on_detail(const PollPtr& poll, Post entry, fetch::Response r);
   void consider(const PollPtr& poll, Post post);
@@ -131,6 +147,7 @@ class Engine {
   void drop_series(SourceState& s);
   void count_failing();
   void dispatch(const std::string& host);
+  bool parse_room() const { return !pool_ || parsing_ < options_.max_parsing; }
 
   boost::asio::io_context& io_;
   fetch::HttpClient& http_;
@@ -141,6 +158,7 @@ class Engine {
   std::map<std::string, SourcePtr> sources_;
   struct HostSlots {
     std::size_t active = 0;
+    bool starved = false;  // in starved_: waits for room in the parse pool
     std::deque<std::pair<fetch::Request, fetch::Handler>> waiting;
   };
   std::unordered_map<std::string, HostSlots> hosts_;
@@ -167,6 +185,11 @@ class Engine {
   boost::asio::steady_timer flush_timer_;
   bool flush_armed_ = false;
   std::size_t unflushed_writes_ = 0;
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // null when parse_threads == 0
+  std::size_t parsing_ = 0;                         // documents handed to pool_
+  std::deque<std::string> starved_;                 // hosts held back by max_parsing
+  // Parse results posted back after the engine is gone (an abnormal teardown) check this.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace newsd::schedule
