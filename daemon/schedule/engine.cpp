@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <deque>
+#include <list>
 #include <set>
 
 #include "core/log.h"
@@ -44,21 +45,24 @@ struct Engine::SourceState {
     void* family;
     std::string value;  // the extra label's value, "" when none
     void* metric;
-    void (*remove)(void* family, void* metric);  // null for series shared by every source
+    void (*remove)(void* family, void* metric);
   };
   std::vector<CachedSeries> series;
 };
 
 // One poll of one source, shared by the callbacks it spawns; it ends when nothing is pending.
 struct Engine::Poll {
-  Poll(SourcePtr s, boost::asio::io_context& io) : source(std::move(s)), retry_timer(io) {}
+  explicit Poll(SourcePtr s) : source(std::move(s)) {}
   SourcePtr source;
   dedupe::PollState next_state;  // saved only if the poll ends without failure
   PollHints hints;
   std::size_t pending_fetches = 0;
   std::size_t pending_deliveries = 0;
-  std::deque<std::pair<Post, bool>> backlog;  // posts the producer could not take yet
-  boost::asio::steady_timer retry_timer;
+  // Posts the producer could not take yet. A list: an empty std::deque allocates ~600
+  // bytes, and at short intervals thousands of polls wait for a host slot at once.
+  std::list<std::pair<Post, bool>> backlog;
+  // Made on the first back-pressure pause only: most polls never need it.
+  std::unique_ptr<boost::asio::steady_timer> retry_timer;
   bool retry_armed = false;
   bool paused = false;
   std::set<std::string> ids;  // ids already handled in this poll (feeds repeat entries)
@@ -177,13 +181,21 @@ static void remove_series(void* family, void* metric) {
 
 template <typename T, typename... Args>
 T& Engine::series(SourceState& s, prometheus::Family<T>& family, Label label, Args&&... args) {
+  if (!options_.per_source_labels) {
+    for (const auto& [f, value, metric] : shared_series_)
+      if (f == &family && value == label.value) return *static_cast<T*>(metric);
+    prometheus::Labels labels{{"source", "_all"}};
+    if (!label.name.empty()) labels.emplace(label.name, label.value);
+    T& m = family.Add(labels, std::forward<Args>(args)...);
+    shared_series_.emplace_back(&family, std::string(label.value), &m);
+    return m;
+  }
   for (const auto& c : s.series)
     if (c.family == &family && c.value == label.value) return *static_cast<T*>(c.metric);
-  prometheus::Labels labels{{"source", options_.per_source_labels ? s.cfg.name : "_all"}};
+  prometheus::Labels labels{{"source", s.cfg.name}};
   if (!label.name.empty()) labels.emplace(label.name, label.value);
   T& m = family.Add(labels, std::forward<Args>(args)...);
-  s.series.push_back({&family, std::string(label.value), &m,
-                      options_.per_source_labels ? &remove_series<T> : nullptr});
+  s.series.push_back({&family, std::string(label.value), &m, &remove_series<T>});
   return m;
 }
 
@@ -257,6 +269,7 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
   if (options.per_source_labels != options_.per_source_labels) {
     // Cached series carry the old labelling: drop them; they are resolved again as needed.
     for (auto& [name, s] : sources_) drop_series(*s);
+    shared_series_.clear();
   }
   options_ = std::move(options);
   std::map<std::string, SourcePtr> next;
@@ -395,7 +408,7 @@ void Engine::begin_poll(const SourcePtr& s) {
   if (s->polling || s->removed) return;  // never two polls of one source at once
   s->polling = true;
   ++active_polls_;
-  auto poll = std::make_shared<Poll>(s, io_);
+  auto poll = std::make_shared<Poll>(s);
   if (!s->saved) s->saved = store_.poll_state(s->cfg.name);
   const dedupe::PollState& saved = *s->saved;
   poll->next_state = saved;
@@ -661,8 +674,10 @@ void Engine::drain_backlog(const PollPtr& poll) {
         set_paused(*poll, true);
         if (!poll->retry_armed) {
           poll->retry_armed = true;
-          poll->retry_timer.expires_after(options_.backpressure_retry);
-          poll->retry_timer.async_wait([this, poll](boost::system::error_code) {
+          if (!poll->retry_timer)
+            poll->retry_timer = std::make_unique<boost::asio::steady_timer>(io_);
+          poll->retry_timer->expires_after(options_.backpressure_retry);
+          poll->retry_timer->async_wait([this, poll](boost::system::error_code) {
             poll->retry_armed = false;
             drain_backlog(poll);
             maybe_finish(poll);

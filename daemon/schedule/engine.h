@@ -38,6 +38,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -181,6 +182,9 @@ class Engine {
   prometheus::Histogram* ack_latency_;
   prometheus::Histogram* freshness_;
   std::unordered_map<std::string, TopicSeries> topics_;
+  // With per-source labels off every source shares one set of series: cached once here
+  // rather than in each source (the same SourceState::CachedSeries entries).
+  std::vector<std::tuple<void*, std::string, void*>> shared_series_;
   std::shared_ptr<spdlog::logger> log_fetch_, log_parse_, log_publish_, log_schedule_;
   boost::asio::steady_timer flush_timer_;
   bool flush_armed_ = false;
