@@ -37,6 +37,7 @@ struct Engine::SourceState {
   int consecutive_failures = 0;
   bool polling = false;
   bool removed = false;
+  bool deferred = false;  // in deferred_: due while Kafka was full
   // The conditional-GET state as it is in the store (read at the first poll): polls compare
   // against it instead of reading the store, and write only what changed.
   std::optional<dedupe::PollState> saved;
@@ -406,6 +407,15 @@ void Engine::apply_overrides(const SourceState& s, Post& p) const {
 
 void Engine::begin_poll(const SourcePtr& s) {
   if (s->polling || s->removed) return;  // never two polls of one source at once
+  if (paused_ > 0 && !options_.once) {
+    // Back-pressure: Kafka cannot take what polls already hold.
+    if (!s->deferred) {
+      s->deferred = true;
+      deferred_.push_back(s);
+      sources_paused_->Set(double(paused_sources()));
+    }
+    return;
+  }
   s->polling = true;
   ++active_polls_;
   auto poll = std::make_shared<Poll>(s);
@@ -597,7 +607,17 @@ void Engine::set_paused(Poll& poll, bool paused) {
   if (poll.paused == paused) return;
   poll.paused = paused;
   paused ? ++paused_ : --paused_;
-  sources_paused_->Set(double(paused_));
+  if (paused_ == 0 && !deferred_.empty()) {
+    // Room again: the sources held back start over the next second, not all at once.
+    auto due = std::move(deferred_);
+    deferred_.clear();
+    std::uniform_int_distribution<long long> spread(0, 1000);
+    for (auto& s : due) {
+      s->deferred = false;
+      schedule(s, milliseconds(spread(rng_)));
+    }
+  }
+  sources_paused_->Set(double(paused_sources()));
   if (paused)
     log_publish_->warn("{}: Kafka cannot take more messages; polling paused",
                        poll.source->cfg.name);

@@ -9,7 +9,9 @@
 // Back-pressure: when the producer's queue is full, or `max_in_flight` messages await
 // acknowledgement, the affected polls hold their remaining posts and resume by themselves
 // once there is room; nothing is dropped, and the source's next poll waits for its current
-// one. paused_sources() and the newsd_sources_paused gauge show it.
+// one. While any poll is paused, no new poll starts either (its posts would only wait in
+// memory): due sources are set aside and scheduled again, spread out, once no poll is paused.
+// paused_sources() and the newsd_sources_paused gauge count both.
 //
 // Costs per request are kept off the hot path: each source's metric series are resolved
 // once and cached, its conditional-GET state is kept in memory (read from the store once,
@@ -94,7 +96,7 @@ class Engine {
   void on_idle(std::function<void()> f) { on_idle_ = std::move(f); }
 
   std::size_t polls_in_progress() const { return active_polls_; }
-  std::size_t paused_sources() const { return paused_; }
+  std::size_t paused_sources() const { return paused_ + deferred_.size(); }
   std::size_t source_count() const { return sources_.size(); }
   // Polls that failed (fetch, parse, delivery or commit errors) since start.
   std::size_t failed_polls() const { return failed_polls_; }
@@ -171,6 +173,7 @@ class Engine {
   bool stopping_ = false;
   std::size_t active_polls_ = 0;
   std::size_t paused_ = 0;
+  std::vector<SourcePtr> deferred_;  // due while polls were paused; polled when none is
   std::size_t failed_polls_ = 0;
   std::size_t delivered_ = 0;
   // Series without a source label, resolved once.
