@@ -297,8 +297,11 @@ std::string Metrics::serialize() const {
   AppendTo sink(text);
   std::ostream out(&sink);
   const TextSerializer serializer;
-  for (const Collectable* family : families_) serializer.Serialize(out, family->Collect());
+  // process_* first: the CPU time it reports then excludes this scrape's own work (13 MB of
+  // text with per-source labels on 10,000 sources), so two scrapes measure what happened
+  // between them.
   serializer.Serialize(out, process_collector()->Collect());
+  for (const Collectable* family : families_) serializer.Serialize(out, family->Collect());
   last_size_ = text.size();
   return text;
 }
