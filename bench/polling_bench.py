@@ -393,15 +393,18 @@ def main():
                  "two passes over every source", every=5)
         res["first_two_passes_s"] = time.monotonic() - t_start
 
-        s0, size, took = sample()
         perf = start_perf(args.perf_dir, "window", newsd.pid, args.window)
-        c0 = time.monotonic()
+        # newsd's counters are read when a scrape starts, not when its (13 MB, with per-source
+        # labels) answer has been parsed here: the window runs from one scrape's start to the
+        # next's, with nginx's count read just before each.
         ng0 = nginx_requests(port)
-        time.sleep(args.window)  # the measurement window
+        c0 = time.monotonic()
+        s0, size, took = sample()
+        time.sleep(max(0.0, args.window - (time.monotonic() - c0)))  # the measurement window
         ng1 = nginx_requests(port)
         c1 = time.monotonic()
-        stop_perf(perf)
         s1, _, _ = sample()
+        stop_perf(perf)
         dt = c1 - c0
         fetches = total(s1, "newsd_fetches_total") - total(s0, "newsd_fetches_total")
         n304 = (total(s1, "newsd_fetches_total", outcome="not_modified")
