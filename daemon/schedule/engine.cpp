@@ -37,7 +37,6 @@ struct Engine::SourceState {
   int consecutive_failures = 0;
   bool polling = false;
   bool removed = false;
-  bool deferred = false;  // in deferred_: due while Kafka was full
   // The conditional-GET state as it is in the store (read at the first poll): polls compare
   // against it instead of reading the store, and write only what changed.
   std::optional<dedupe::PollState> saved;
@@ -68,6 +67,7 @@ struct Engine::Poll {
   bool paused = false;
   std::set<std::string> ids;  // ids already handled in this poll (feeds repeat entries)
   bool fetched = false;       // the main document has been handled
+  std::uint64_t batch = 0;    // the store batch this poll's seen marks last went into
   bool finished = false;
 };
 
@@ -238,10 +238,17 @@ void Engine::wrote_state() {
 
 void Engine::flush_state() {
   unflushed_writes_ = 0;
-  if (store_.flush()) return;
-  // The grouped writes were rolled back: posts they marked seen will be published again
-  // (duplicates, not loss), and the cached poll states no longer say what the store has.
+  const bool ok = store_.flush();
+  auto writers = std::move(batch_polls_);
+  batch_polls_.clear();
+  ++batch_id_;
+  if (ok) return;
+  // The grouped writes were rolled back: the polls whose posts they marked seen fail (their
+  // ETag stays, so those posts are offered and published again: duplicates, not loss), and
+  // the cached poll states no longer say what the store has.
   metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
+  for (const auto& w : writers)
+    if (auto poll = w.lock()) poll->hints.failed = true;
   for (auto& [name, s] : sources_) s->saved.reset();
 }
 
@@ -407,15 +414,6 @@ void Engine::apply_overrides(const SourceState& s, Post& p) const {
 
 void Engine::begin_poll(const SourcePtr& s) {
   if (s->polling || s->removed) return;  // never two polls of one source at once
-  if (paused_ > 0 && !options_.once) {
-    // Back-pressure: Kafka cannot take what polls already hold.
-    if (!s->deferred) {
-      s->deferred = true;
-      deferred_.push_back(s);
-      sources_paused_->Set(double(paused_sources()));
-    }
-    return;
-  }
   s->polling = true;
   ++active_polls_;
   auto poll = std::make_shared<Poll>(s);
@@ -607,17 +605,7 @@ void Engine::set_paused(Poll& poll, bool paused) {
   if (poll.paused == paused) return;
   poll.paused = paused;
   paused ? ++paused_ : --paused_;
-  if (paused_ == 0 && !deferred_.empty()) {
-    // Room again: the sources held back start over the next second, not all at once.
-    auto due = std::move(deferred_);
-    deferred_.clear();
-    std::uniform_int_distribution<long long> spread(0, 1000);
-    for (auto& s : due) {
-      s->deferred = false;
-      schedule(s, milliseconds(spread(rng_)));
-    }
-  }
-  sources_paused_->Set(double(paused_sources()));
+  sources_paused_->Set(double(paused_));
   if (paused)
     log_publish_->warn("{}: Kafka cannot take more messages; polling paused",
                        poll.source->cfg.name);
@@ -669,6 +657,10 @@ void Engine::drain_backlog(const PollPtr& poll) {
             if (!store_.commit(source, id, entry, now)) {
               metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
               poll->hints.failed = true;  // keeps the old ETag, so the post is offered again
+            } else if (poll->batch != batch_id_) {
+              // If this batch fails to commit, the poll must not advance its ETag.
+              poll->batch = batch_id_;
+              batch_polls_.push_back(poll);
             }
             wrote_state();
           }
@@ -722,6 +714,9 @@ void Engine::finish(const PollPtr& poll) {
   const SourcePtr& s = poll->source;
   const std::string& name = s->cfg.name;
   log::Scope scope(name);
+  // The poll's seen marks must be durable before its new ETag is written: a batch that
+  // fails to commit marks the polls that wrote into it as failed.
+  if (options_.commit && poll->batch == batch_id_) flush_state();
   const bool failed = poll->hints.failed;
   const bool was_failing = s->consecutive_failures > 0;
   // What the store should hold now: on failure the old validators (so nothing the failed

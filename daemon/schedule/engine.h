@@ -9,16 +9,15 @@
 // Back-pressure: when the producer's queue is full, or `max_in_flight` messages await
 // acknowledgement, the affected polls hold their remaining posts and resume by themselves
 // once there is room; nothing is dropped, and the source's next poll waits for its current
-// one. While any poll is paused, no new poll starts either (its posts would only wait in
-// memory): due sources are set aside and scheduled again, spread out, once no poll is paused.
-// paused_sources() and the newsd_sources_paused gauge count both.
+// one. paused_sources() and the newsd_sources_paused gauge show it.
 //
 // Costs per request are kept off the hot path: each source's metric series are resolved
 // once and cached, its conditional-GET state is kept in memory (read from the store once,
 // written only when it changes), and store writes are grouped into one transaction per
 // `state_flush_delay` (a crash loses at most that window of seen marks: posts are then
-// published again, never lost, because a source's new ETag is written in the same or a later
-// transaction than the seen marks of its posts).
+// published again, never lost). A poll's seen marks are committed before its new ETag is
+// written, and a batch that fails to commit fails the polls that wrote into it, so the ETag
+// never moves past a post that is not recorded as seen.
 //
 // Feed documents are parsed on a small pool (`parse_threads`, DESIGN.md: "CPU-heavy parsing
 // may run on a small pool; results come back to the loop"). A worker sees only the bytes and
@@ -33,6 +32,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -96,7 +96,7 @@ class Engine {
   void on_idle(std::function<void()> f) { on_idle_ = std::move(f); }
 
   std::size_t polls_in_progress() const { return active_polls_; }
-  std::size_t paused_sources() const { return paused_ + deferred_.size(); }
+  std::size_t paused_sources() const { return paused_; }
   std::size_t source_count() const { return sources_.size(); }
   // Polls that failed (fetch, parse, delivery or commit errors) since start.
   std::size_t failed_polls() const { return failed_polls_; }
@@ -173,7 +173,6 @@ class Engine {
   bool stopping_ = false;
   std::size_t active_polls_ = 0;
   std::size_t paused_ = 0;
-  std::vector<SourcePtr> deferred_;  // due while polls were paused; polled when none is
   std::size_t failed_polls_ = 0;
   std::size_t delivered_ = 0;
   // Series without a source label, resolved once.
@@ -192,6 +191,8 @@ class Engine {
   boost::asio::steady_timer flush_timer_;
   bool flush_armed_ = false;
   std::size_t unflushed_writes_ = 0;
+  std::uint64_t batch_id_ = 1;                      // the store's open batch of writes
+  std::vector<std::weak_ptr<Poll>> batch_polls_;    // polls with seen marks in it
   std::unique_ptr<boost::asio::thread_pool> pool_;  // null when parse_threads == 0
   std::size_t parsing_ = 0;                         // documents handed to pool_
   std::deque<std::string> starved_;                 // hosts held back by max_parsing

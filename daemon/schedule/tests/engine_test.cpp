@@ -234,30 +234,6 @@ TEST_F(EngineTest, PausesWhenKafkaIsFullAndResumesWithoutDroppingAnything) {
   EXPECT_GT(value("newsd_kafka_enqueue_failures_total", "reason=queue_full"), 0);
 }
 
-TEST_F(EngineTest, StartsNoNewPollWhileKafkaIsFullAndCatchesUpAfterwards) {
-  publisher_.capacity = 1;
-  auto e = engine({source("a")}, /*once=*/false);
-  e->start();
-  run_until([&] { return e->paused_sources() == 1; });
-  Options o;
-  o.http.host_spacing = 0ms;
-  o.backpressure_retry = 1ms;
-  e->reconfigure({source("a"), source("b")}, o);  // "b" falls due while "a" is paused
-  run_until([&] { return e->paused_sources() == 2; });
-  EXPECT_EQ(http_.requests["http://feeds.test/b"], 0);  // held back, not fetched
-  EXPECT_EQ(value("newsd_sources_paused", ""), 2);
-  std::vector<std::string> delivered;
-  while (delivered.size() < 6) {
-    run_until([&] { return publisher_.pending.size() == 1; });
-    delivered.push_back(publisher_.ack());
-  }
-  EXPECT_EQ(delivered, (std::vector<std::string>{"a", "b", "c", "a", "b", "c"}));
-  EXPECT_EQ(http_.requests["http://feeds.test/b"], 1);
-  run_until([&] { return e->polls_in_progress() == 0; });
-  EXPECT_EQ(e->paused_sources(), 0u);
-  e->stop();
-}
-
 TEST_F(EngineTest, AReloadStartsAddedSourcesAndDropsTheSeriesOfRemovedOnes) {
   auto e = engine({source("keep"), source("gone")}, /*once=*/false);
   e->start();
