@@ -1,5 +1,8 @@
 // newsd: wires the stages together and implements the command line (DESIGN.md, Interfaces).
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "app/notify.h"
 #include "config/config.h"
@@ -86,6 +90,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     std::cerr << e.what() << '\n';
     return kExitConfig;
   }
+  // A large config's YAML tree (~30 MB for 10,000 sources) is freed by now but stays
+  // resident: return it before the libraries and stages below touch memory of their own.
+  malloc_trim(0);
   log::configure(log::format_from_string(cfg.log_format).value_or(log::Format::text));
   log::set_level(cfg.log_level);
   auto log = log::get("main");
@@ -124,9 +131,28 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       opts.once = once;
       opts.commit = sink != "stdout";
       opts.per_source_labels = c.metrics.per_source_labels;
+      // Feed parsing off the loop, one thread per core (at most 4): the loop keeps fetching
+      // and acknowledging meanwhile.
+      opts.parse_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
       return opts;
     };
-    schedule::Engine engine(io, cfg.sources, *http, *store, *publisher, metrics, options_for(cfg));
+    // The engine keeps the only copy of the sources (10,000 of them are megabytes).
+    schedule::Engine engine(io, std::move(cfg.sources), *http, *store, *publisher, metrics,
+                            options_for(cfg));
+    cfg.sources.clear();
+    // Hand back what start-up freed, and keep doing so for what bursts of work free (glibc
+    // returns only the top of the heap by itself).
+    malloc_trim(0);
+    boost::asio::steady_timer trim(io);
+    std::function<void()> arm_trim = [&] {
+      trim.expires_after(std::chrono::seconds(10));
+      trim.async_wait([&](boost::system::error_code ec) {
+        if (ec) return;
+        malloc_trim(0);
+        arm_trim();
+      });
+    };
+    if (!once) arm_trim();
 
     std::unique_ptr<metrics::HttpServer> server;
     if (!once) {
@@ -177,10 +203,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
               "reload: kafka, state_dir and metrics settings take effect at the next "
               "restart; sources and http settings apply now");
         log::set_level(next.log_level);
-        const auto sum = engine.reconfigure(next.sources, options_for(next));
-        log->info("reload: {} sources ({} added, {} removed, {} changed, {} unchanged)",
-                  next.sources.size(), sum.added, sum.removed, sum.changed, sum.unchanged);
-        cfg.sources = std::move(next.sources);
+        const std::size_t count = next.sources.size();
+        const auto sum = engine.reconfigure(std::move(next.sources), options_for(next));
+        log->info("reload: {} sources ({} added, {} removed, {} changed, {} unchanged)", count,
+                  sum.added, sum.removed, sum.changed, sum.unchanged);
         cfg.http = next.http;
         cfg.kafka.topic = next.kafka.topic;
         cfg.kafka.max_in_flight = next.kafka.max_in_flight;
@@ -202,6 +228,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
           shutdown();
         } else {
           log->warn("second signal: exiting now");
+          store->flush();  // what was acknowledged stays seen; a quick local commit
           std::_Exit(0);
         }
         wait_signal();
@@ -211,6 +238,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
 
     engine.on_idle([&] {
       deadline.cancel();
+      trim.cancel();
       signals.cancel();
       if (server) server->stop();
       http->shutdown();
@@ -218,13 +246,13 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     });
     engine.start();
     if (!once) {
-      notify.ready("polling " + std::to_string(cfg.sources.size()) + " sources");
+      notify.ready("polling " + std::to_string(engine.source_count()) + " sources");
       notify.start([&] {
         return "polling " + std::to_string(engine.source_count()) + " sources; " +
                std::to_string(engine.delivered()) + " posts delivered, " +
                std::to_string(engine.failed_polls()) + " failed polls";
       });
-      log->info("polling {} sources; publishing to {} ({})", cfg.sources.size(),
+      log->info("polling {} sources; publishing to {} ({})", engine.source_count(),
                 sink == "stdout" ? "stdout" : cfg.kafka.brokers, cfg.kafka.topic);
     }
     io.run();

@@ -2,6 +2,11 @@
 // conditional-GET state. Behind an interface so a Kafka-backed store can replace SQLite
 // when several instances share sources.
 //
+// Writes are grouped: commit() and save_poll_state() join one open transaction, which
+// flush() commits (the owner calls it soon after writing, and before it stops). Reads see the
+// grouped writes at once; a crash before flush() loses them together, in order, so a poll
+// state is never durable without the seen marks written before it.
+//
 // Thread-safety: not thread-safe; used from the event loop only.
 // Error policy: opening failures throw StoreError naming the path (start-up); failures of
 // single writes come back as false plus a logged error, so the post is simply retried.
@@ -30,6 +35,7 @@ struct PollState {
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
   int consecutive_failures = 0;
+  bool operator==(const PollState&) const = default;
 };
 
 class SeenStore {
@@ -45,6 +51,9 @@ class SeenStore {
 
   virtual PollState poll_state(const std::string& source) = 0;
   virtual bool save_poll_state(const std::string& source, const PollState& state) = 0;
+  // Makes the writes so far durable. Returns false when they could not be committed and were
+  // rolled back (the posts they marked seen will be published again).
+  virtual bool flush() = 0;
 };
 
 // Opens (creating if needed) `state_dir`/newsd.sqlite3 in WAL mode. Throws StoreError.

@@ -97,6 +97,8 @@ class SqliteStore final : public SeenStore {
       count_ = std::make_unique<Stmt>(db_, "SELECT count(*) FROM seen");
       get_poll_ = std::make_unique<Stmt>(
           db_, "SELECT etag, last_modified, consecutive_failures FROM poll_state WHERE source=?1");
+      begin_ = std::make_unique<Stmt>(db_, "BEGIN");
+      commit_txn_ = std::make_unique<Stmt>(db_, "COMMIT");
       put_poll_ = std::make_unique<Stmt>(
           db_,
           "INSERT INTO poll_state(source,etag,last_modified,consecutive_failures) "
@@ -109,7 +111,10 @@ class SqliteStore final : public SeenStore {
     }
   }
 
-  ~SqliteStore() override { release(); }
+  ~SqliteStore() override {
+    if (db_ != nullptr) flush();
+    release();
+  }
 
   std::optional<SeenEntry> find(const std::string& source, const std::string& id) override {
     Use u(*find_);
@@ -129,6 +134,7 @@ class SqliteStore final : public SeenStore {
 
   bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
               Timestamp acked_at) override {
+    begin();
     Use u(*commit_);
     bind_text(u.s, 1, source);
     bind_text(u.s, 2, id);
@@ -167,12 +173,34 @@ class SqliteStore final : public SeenStore {
   }
 
   bool save_poll_state(const std::string& source, const PollState& st) override {
+    begin();
     Use u(*put_poll_);
     bind_text(u.s, 1, source);
     bind_opt(u.s, 2, st.etag);
     bind_opt(u.s, 3, st.last_modified);
     sqlite3_bind_int(u.s, 4, st.consecutive_failures);
     return done(sqlite3_step(u.s), "poll state write");
+  }
+
+  bool flush() override {
+    if (!in_txn_) return true;
+    in_txn_ = false;
+    // An error inside the transaction (e.g. SQLITE_FULL) may have rolled it back already.
+    if (sqlite3_get_autocommit(db_) != 0) {
+      log_->error("state writes in {} were rolled back after an error", path_);
+      return false;
+    }
+    bool ok = false;
+    {
+      Use u(*commit_txn_);
+      ok = done(sqlite3_step(u.s), "transaction commit");
+    }
+    if (!ok && sqlite3_get_autocommit(db_) == 0) {
+      char* err = nullptr;
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &err);
+      sqlite3_free(err);
+    }
+    return ok;
   }
 
  private:
@@ -183,6 +211,14 @@ class SqliteStore final : public SeenStore {
       sqlite3_free(err);
       throw StoreError("state database " + path_ + ": " + msg);
     }
+  }
+
+  // Opens the transaction that groups writes until flush(). When it cannot be opened, the
+  // writes run in autocommit mode (each durable on its own), which is slower but still correct.
+  void begin() {
+    if (in_txn_) return;
+    Use u(*begin_);
+    in_txn_ = done(sqlite3_step(u.s), "transaction begin");
   }
 
   void check_integrity() {
@@ -211,6 +247,8 @@ class SqliteStore final : public SeenStore {
     count_.reset();
     get_poll_.reset();
     put_poll_.reset();
+    begin_.reset();
+    commit_txn_.reset();
     if (db_) sqlite3_close(db_);
     db_ = nullptr;
   }
@@ -218,7 +256,8 @@ class SqliteStore final : public SeenStore {
   std::shared_ptr<spdlog::logger> log_;
   std::string path_;
   sqlite3* db_ = nullptr;
-  std::unique_ptr<Stmt> find_, commit_, prune_, count_, get_poll_, put_poll_;
+  std::unique_ptr<Stmt> find_, commit_, prune_, count_, get_poll_, put_poll_, begin_, commit_txn_;
+  bool in_txn_ = false;  // a transaction opened by begin() awaits flush()
 };
 
 }  // namespace

@@ -10,6 +10,11 @@
 //  - Timer and socket completions also outlive the client (they sit in the io_context after
 //    it is destroyed); the timer's handler checks a weak `alive_` token, socket handlers the
 //    Socket's weak_ptr, before touching `this`.
+//  - Easy handles are reused: a finished transfer's handle is reset and kept (up to
+//    kMaxIdleHandles) for the next get(), which saves its allocation and set-up.
+//  - A 0 ms timeout from curl (every curl_multi_add_handle asks for one) is served by a
+//    posted handler, not the steady_timer: re-arming the timer each time reprogrammed the
+//    reactor's timerfd (a syscall) on every request.
 //  - curl's callbacks are noexcept shims that never call back into libcurl. Finished
 //    transfers are collected after every curl_multi_socket_action and their handlers are
 //    posted, so a handler never runs inside libcurl or inside get().
@@ -168,6 +173,8 @@ constexpr long kMaxRedirects = 5;
 constexpr long kLowSpeedLimitBytesPerSecond = 1;
 constexpr long kLowSpeedTimeSeconds = 30;
 constexpr const char* kAllowedProtocols = "http,https";
+// Idle easy handles kept for reuse; enough for the transfers that finish in one loop turn.
+constexpr std::size_t kMaxIdleHandles = 64;
 
 void post_result(asio::io_context& io, Handler done, Response response) {
   asio::post(io, [done = std::move(done), response = std::move(response)]() mutable {
@@ -262,6 +269,8 @@ class CurlClient final : public HttpClient {
   void collect_finished();
   void finish(CURL* easy, CURLcode code);
   void abort_all(const char* why);
+  // Gives a handle that is out of the multi back for reuse (or cleans it up).
+  void recycle(CURL* easy);
 
   asio::io_context& io_;
   std::shared_ptr<spdlog::logger> log_;
@@ -271,7 +280,9 @@ class CurlClient final : public HttpClient {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   // Transfers whose socket could not be watched; failed after the current socket_action.
   std::vector<CURL*> unwatchable_;
+  std::vector<CURL*> idle_;  // reset easy handles, ready for reuse
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
+  bool timeout_posted_ = false;  // a 0 ms timeout's socket_action is queued on the loop
   bool shut_down_ = false;
 };
 
@@ -314,6 +325,7 @@ CurlClient::~CurlClient() {
   sockets_.clear();  // ~Socket releases any descriptor curl did not ask us to remove
   timer_.cancel();
   alive_.reset();
+  for (CURL* easy : idle_) curl_easy_cleanup(easy);
 }
 
 void CurlClient::get(Request request, Handler done) {
@@ -328,7 +340,12 @@ void CurlClient::get(Request request, Handler done) {
   t->started = Clock::now();
   t->response.effective_url = request.url;
 
-  t->easy = curl_easy_init();
+  if (!idle_.empty()) {
+    t->easy = idle_.back();
+    idle_.pop_back();
+  } else {
+    t->easy = curl_easy_init();
+  }
   if (t->easy == nullptr) {
     post_result(io_, std::move(t->done), failure(ErrorClass::protocol, "curl_easy_init failed"));
     return;
@@ -427,6 +444,19 @@ int CurlClient::on_timer(CURLM*, long timeout_ms, void* userp) noexcept {
   try {
     if (timeout_ms < 0) {
       self->timer_.cancel();
+      return 0;
+    }
+    if (timeout_ms == 0) {
+      // "Act now": run on the loop without reprogramming the timer. A timer still armed for
+      // an older timeout may fire later; a spurious CURL_SOCKET_TIMEOUT action is harmless.
+      if (!self->timeout_posted_) {
+        self->timeout_posted_ = true;
+        asio::post(self->io_, [self, alive = std::weak_ptr(self->alive_)] {
+          if (alive.expired()) return;
+          self->timeout_posted_ = false;
+          self->socket_action(CURL_SOCKET_TIMEOUT, 0);
+        });
+      }
       return 0;
     }
     self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
@@ -612,7 +642,20 @@ void CurlClient::finish(CURL* easy, CURLcode code) {
   }
   // May call on_socket / on_timer; both are safe here.
   curl_multi_remove_handle(multi_, easy);
+  t->easy = nullptr;
+  recycle(easy);
   post_result(io_, std::move(t->done), std::move(r));
+}
+
+void CurlClient::recycle(CURL* easy) {
+  if (shut_down_ || idle_.size() >= kMaxIdleHandles) {
+    curl_easy_cleanup(easy);
+    return;
+  }
+  // Forgets every option (headers, URL, callbacks' data); keeps the handle's buffers. The
+  // connection cache is the multi's, so keep-alive reuse does not depend on the handle.
+  curl_easy_reset(easy);
+  idle_.push_back(easy);
 }
 
 void CurlClient::abort_all(const char* why) {

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <ostream>
 #include <sstream>
+#include <streambuf>
 
 namespace newsd::metrics {
 namespace {
@@ -230,6 +232,33 @@ Metrics::Metrics()
                      .Name("newsd_build_info")
                      .Help("Always 1; the labels name the running build.")
                      .Register(*registry)) {
+  families_ = {&fetches,
+               &fetch_duration,
+               &fetch_bytes,
+               &posts,
+               &parse_errors,
+               &produced,
+               &delivery_errors,
+               &enqueue_failures,
+               &ack_latency,
+               &freshness,
+               &queue_depth,
+               &sources_paused,
+               &kafka_broker_state,
+               &kafka_broker_rtt,
+               &kafka_producer_queue,
+               &kafka_broker_errors,
+               &last_success,
+               &consecutive_failures,
+               &last_new_post,
+               &next_poll,
+               &sources,
+               &sources_failing,
+               &config_reloads,
+               &state_errors,
+               &seen_entries,
+               &kafka_reachable,
+               &build_info};
   build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
   // Series that dashboards and alerts read exist from the start, at zero.
   sources_paused.Add({}).Set(0);
@@ -238,11 +267,43 @@ Metrics::Metrics()
   config_reloads.Add({{"result", "failure"}});
 }
 
+namespace {
+
+// Appends what is written to a string, without ostringstream's second copy of the text.
+class AppendTo final : public std::streambuf {
+ public:
+  explicit AppendTo(std::string& s) : s_(s) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof()))
+      s_.push_back(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* p, std::streamsize n) override {
+    s_.append(p, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  std::string& s_;
+};
+
+}  // namespace
+
 std::string Metrics::serialize() const {
-  auto families = registry->Collect();
-  auto process = process_collector()->Collect();
-  families.insert(families.end(), process.begin(), process.end());
-  return TextSerializer().Serialize(families);
+  std::string text;
+  text.reserve(last_size_ + last_size_ / 8);  // no doubling of a 10 MB string while it grows
+  AppendTo sink(text);
+  std::ostream out(&sink);
+  const TextSerializer serializer;
+  // process_* first: the CPU time it reports then excludes this scrape's own work (13 MB of
+  // text with per-source labels on 10,000 sources), so two scrapes measure what happened
+  // between them.
+  serializer.Serialize(out, process_collector()->Collect());
+  for (const Collectable* family : families_) serializer.Serialize(out, family->Collect());
+  last_size_ = text.size();
+  return text;
 }
 
 }  // namespace newsd::metrics

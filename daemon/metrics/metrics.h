@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace newsd::metrics {
 
@@ -18,7 +19,9 @@ struct Metrics {
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  // Prometheus text exposition of everything registered, process_* included.
+  // Prometheus text exposition of everything registered, process_* included. Families are
+  // collected and written one at a time into the result, so a scrape holds the text plus
+  // one family's samples, not a copy of every series at once.
   std::string serialize() const;
 
   std::shared_ptr<prometheus::Registry> registry;
@@ -55,6 +58,10 @@ struct Metrics {
   prometheus::Family<prometheus::Gauge>& seen_entries;
   prometheus::Family<prometheus::Gauge>& kafka_reachable;
   prometheus::Family<prometheus::Gauge>& build_info;  // {version}
+
+ private:
+  std::vector<const prometheus::Collectable*> families_;  // every family above, in order
+  mutable std::size_t last_size_ = 0;                     // of the last exposition
 };
 
 // Standard buckets for fetch and delivery durations, in seconds.

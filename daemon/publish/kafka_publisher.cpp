@@ -40,6 +40,9 @@ class KafkaPublisher final : public Publisher {
     set("enable.idempotence", "true");
     set("acks", "all");
     set("linger.ms", "5");
+    // librdkafka's default queue may hold 1 GB; 32 MiB is thousands of posts, and a full
+    // queue is back-pressure (polls pause, nothing is dropped), not an error.
+    set("queue.buffering.max.kbytes", "32768");
     for (const auto& [k, v] : options.properties) set(k, v);
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivery);

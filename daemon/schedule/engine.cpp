@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <deque>
+#include <list>
 #include <set>
 
 #include "core/log.h"
@@ -38,24 +39,37 @@ struct Engine::SourceState {
   std::optional<milliseconds> learned_interval;
   bool polling = false;
   bool removed = false;
-  std::set<const void*> tracked;  // metric series created for this source
-  std::vector<std::function<void()>> removers;
+  // The conditional-GET state as it is in the store (read at the first poll): polls compare
+  // against it instead of reading the store, and write only what changed.
+  std::optional<dedupe::PollState> saved;
+  // Metric series resolved for this source (a handful, so a vector beats a map).
+  struct CachedSeries {
+    void* family;
+    std::string value;  // the extra label's value, "" when none
+    void* metric;
+    void (*remove)(void* family, void* metric);
+  };
+  std::vector<CachedSeries> series;
 };
 
 // One poll of one source, shared by the callbacks it spawns; it ends when nothing is pending.
 struct Engine::Poll {
-  Poll(SourcePtr s, boost::asio::io_context& io) : source(std::move(s)), retry_timer(io) {}
+  explicit Poll(SourcePtr s) : source(std::move(s)) {}
   SourcePtr source;
   dedupe::PollState next_state;  // saved only if the poll ends without failure
   PollHints hints;
   std::size_t pending_fetches = 0;
   std::size_t pending_deliveries = 0;
-  std::deque<std::pair<Post, bool>> backlog;  // posts the producer could not take yet
-  boost::asio::steady_timer retry_timer;
+  // Posts the producer could not take yet. A list: an empty std::deque allocates ~600
+  // bytes, and at short intervals thousands of polls wait for a host slot at once.
+  std::list<std::pair<Post, bool>> backlog;
+  // Made on the first back-pressure pause only: most polls never need it.
+  std::unique_ptr<boost::asio::steady_timer> retry_timer;
   bool retry_armed = false;
   bool paused = false;
   std::set<std::string> ids;  // ids already handled in this poll (feeds repeat entries)
   bool fetched = false;       // the main document has been handled
+  std::uint64_t batch = 0;    // the store batch this poll's seen marks last went into
   bool finished = false;
 };
 
@@ -89,6 +103,34 @@ double unix_now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
+}  // namespace
+
+// A parsed feed document, handed back to the loop.
+struct Engine::ParseResult {
+  Expected<std::vector<parse::Parsed>> posts;
+  parse::DocumentInfo info;
+  parse::Format format;
+  std::optional<std::string> url;
+};
+
+// A feed document to parse, self-contained so that a pool thread can parse it.
+struct Engine::ParseJob {
+  std::string body;
+  parse::Context ctx;
+  std::shared_ptr<const parse::JsonApiMapping> mapping;  // a copy: reloads may change it
+  parse::Format format = parse::Format::automatic;
+
+  Engine::ParseResult run() {
+    log::Scope scope(ctx.source);
+    ctx.json_api = mapping.get();
+    parse::DocumentInfo info;
+    auto posts = parse::parse(body, format, ctx, &info);
+    return {std::move(posts), info, format, ctx.url};
+  }
+};
+
+namespace {
+
 // What the parser needs to know about a response of `cfg`'s source.
 parse::Context context_for(const config::Source& cfg, const fetch::Response& r,
                            const std::string& requested_url, Timestamp fetched_at) {
@@ -112,7 +154,21 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
       publisher_(publisher),
       metrics_(metrics),
       options_(std::move(options)),
-      gate_(options_.http.host_spacing) {
+      gate_(options_.http.host_spacing),
+      queue_fetch_(&metrics_.queue_depth.Add({{"queue", "fetch"}})),
+      queue_kafka_(&metrics_.queue_depth.Add({{"queue", "kafka"}})),
+      queue_backlog_(&metrics_.queue_depth.Add({{"queue", "backlog"}})),
+      sources_paused_(&metrics_.sources_paused.Add({})),
+      sources_failing_(&metrics_.sources_failing.Add({})),
+      ack_latency_(&metrics_.ack_latency.Add({}, metrics::latency_buckets())),
+      freshness_(&metrics_.freshness.Add({}, metrics::freshness_buckets())),
+      log_fetch_(log::get("fetch")),
+      log_parse_(log::get("parse")),
+      log_publish_(log::get("publish")),
+      log_schedule_(log::get("schedule")),
+      flush_timer_(io) {
+  if (options_.parse_threads > 0)
+    pool_ = std::make_unique<boost::asio::thread_pool>(options_.parse_threads);
   for (auto& s : sources) {
     auto name = s.name;
     sources_.emplace(std::move(name), std::make_shared<SourceState>(io_, std::move(s)));
@@ -120,26 +176,92 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
   metrics_.sources.Add({}).Set(double(sources_.size()));
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (pool_) {
+    // A parse under way ends; what waits is dropped. Results posted back find alive_ gone.
+    pool_->stop();
+    pool_->join();
+  }
+  alive_.reset();
+  flush_timer_.cancel();
+  flush_state();
+}
+
+template <typename T>
+static void remove_series(void* family, void* metric) {
+  static_cast<prometheus::Family<T>*>(family)->Remove(static_cast<T*>(metric));
+}
 
 template <typename T, typename... Args>
-T& Engine::series(SourceState& s, prometheus::Family<T>& family, prometheus::Labels labels,
-                  Args&&... args) {
-  labels["source"] = options_.per_source_labels ? s.cfg.name : "_all";
+T& Engine::series(SourceState& s, prometheus::Family<T>& family, Label label, Args&&... args) {
+  if (!options_.per_source_labels) {
+    for (const auto& [f, value, metric] : shared_series_)
+      if (f == &family && value == label.value) return *static_cast<T*>(metric);
+    prometheus::Labels labels{{"source", "_all"}};
+    if (!label.name.empty()) labels.emplace(label.name, label.value);
+    T& m = family.Add(labels, std::forward<Args>(args)...);
+    shared_series_.emplace_back(&family, std::string(label.value), &m);
+    return m;
+  }
+  for (const auto& c : s.series)
+    if (c.family == &family && c.value == label.value) return *static_cast<T*>(c.metric);
+  prometheus::Labels labels{{"source", s.cfg.name}};
+  if (!label.name.empty()) labels.emplace(label.name, label.value);
   T& m = family.Add(labels, std::forward<Args>(args)...);
-  if (options_.per_source_labels && s.tracked.insert(&m).second)
-    s.removers.push_back([&family, &m] { family.Remove(&m); });
+  s.series.push_back({&family, std::string(label.value), &m, &remove_series<T>});
   return m;
 }
 
 void Engine::drop_series(SourceState& s) {
-  for (auto& remove : s.removers) remove();
-  s.removers.clear();
-  s.tracked.clear();
+  for (const auto& c : s.series)
+    if (c.remove != nullptr) c.remove(c.family, c.metric);
+  s.series.clear();
+}
+
+Engine::TopicSeries& Engine::topic_series(const std::string& topic) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) {
+    TopicSeries t{&metrics_.produced.Add({{"topic", topic}}),
+                  &metrics_.delivery_errors.Add({{"topic", topic}})};
+    it = topics_.emplace(topic, t).first;
+  }
+  return it->second;
 }
 
 void Engine::count_failing() {
-  metrics_.sources_failing.Add({}).Set(double(failing_));
+  sources_failing_->Set(double(failing_));
+}
+
+void Engine::wrote_state() {
+  if (++unflushed_writes_ >= 4096) {
+    // Bounded transactions: a burst of acknowledgements does not grow one without end.
+    flush_state();
+    return;
+  }
+  if (flush_armed_) return;
+  flush_armed_ = true;
+  flush_timer_.expires_after(options_.state_flush_delay);
+  flush_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: the engine is going away and flushes itself
+    flush_armed_ = false;
+    flush_state();
+  });
+}
+
+void Engine::flush_state() {
+  unflushed_writes_ = 0;
+  const bool ok = store_.flush();
+  auto writers = std::move(batch_polls_);
+  batch_polls_.clear();
+  ++batch_id_;
+  if (ok) return;
+  // The grouped writes were rolled back: the polls whose posts they marked seen fail (their
+  // ETag stays, so those posts are offered and published again: duplicates, not loss), and
+  // the cached poll states no longer say what the store has.
+  metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
+  for (const auto& w : writers)
+    if (auto poll = w.lock()) poll->hints.failed = true;
+  for (auto& [name, s] : sources_) s->saved.reset();
 }
 
 void Engine::start() {
@@ -164,6 +286,11 @@ void Engine::stop() {
 
 ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options options) {
   ReloadSummary sum;
+  if (options.per_source_labels != options_.per_source_labels) {
+    // Cached series carry the old labelling: drop them; they are resolved again as needed.
+    for (auto& [name, s] : sources_) drop_series(*s);
+    shared_series_.clear();
+  }
   options_ = std::move(options);
   std::map<std::string, SourcePtr> next;
   for (auto& c : sources) {
@@ -203,6 +330,9 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
 
 void Engine::check_idle() {
   if ((stopping_ || options_.once) && active_polls_ == 0 && on_idle_) {
+    // Nothing more will be written: make what was acknowledged durable before the owner
+    // tears things down.
+    flush_state();
     auto f = on_idle_;
     boost::asio::post(io_, f);
   }
@@ -243,6 +373,14 @@ void Engine::dispatch(const std::string& host) {
   if (it == hosts_.end()) return;
   HostSlots& h = it->second;
   while (h.active < options_.max_per_host && !h.waiting.empty()) {
+    if (!parse_room()) {
+      // The parse pool is full: fetching more would only hold more bodies in memory.
+      if (!h.starved) {
+        h.starved = true;
+        starved_.push_back(host);
+      }
+      break;
+    }
     auto [req, done] = std::move(h.waiting.front());
     h.waiting.pop_front();
     --waiting_;
@@ -265,7 +403,7 @@ void Engine::dispatch(const std::string& host) {
       });
     }
   }
-  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + waiting_));
+  queue_fetch_->Set(double(http_.in_flight() + waiting_));
   if (h.active == 0 && h.waiting.empty()) {
     hosts_.erase(it);
     static std::size_t erased = 0;
@@ -274,11 +412,11 @@ void Engine::dispatch(const std::string& host) {
 }
 
 void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
-  series(s, metrics_.fetches, {{"outcome", outcome_of(r)}}).Increment();
+  series(s, metrics_.fetches, {"outcome", outcome_of(r)}).Increment();
   series(s, metrics_.fetch_duration, {}, metrics::latency_buckets())
       .Observe(duration<double>(r.elapsed).count());
   series(s, metrics_.fetch_bytes, {}).Increment(static_cast<double>(r.body.size()));
-  metrics_.queue_depth.Add({{"queue", "fetch"}}).Set(double(http_.in_flight() + waiting_));
+  queue_fetch_->Set(double(http_.in_flight() + waiting_));
 }
 
 void Engine::apply_overrides(const SourceState& s, Post& p) const {
@@ -290,8 +428,9 @@ void Engine::begin_poll(const SourcePtr& s) {
   if (s->polling || s->removed) return;  // never two polls of one source at once
   s->polling = true;
   ++active_polls_;
-  auto poll = std::make_shared<Poll>(s, io_);
-  const dedupe::PollState saved = store_.poll_state(s->cfg.name);
+  auto poll = std::make_shared<Poll>(s);
+  if (!s->saved) s->saved = store_.poll_state(s->cfg.name);
+  const dedupe::PollState& saved = *s->saved;
   poll->next_state = saved;
   fetch::Request req = request_for(s->cfg.url);
   if (saved.etag) req.headers.push_back("If-None-Match: " + *saved.etag);
@@ -304,7 +443,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
   poll->fetched = true;
   SourceState& s = *poll->source;
   log::Scope scope(s.cfg.name);
-  auto log = log::get("fetch");
+  const auto& log = log_fetch_;
   record_fetch(s, r);
   poll->hints.status = r.status;
   poll->hints.cache_control = r.cache_control;
@@ -322,17 +461,57 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
   } else {
     poll->next_state.etag = r.etag;
     poll->next_state.last_modified = r.last_modified;
-    parse::Context ctx = context_for(s.cfg, r, s.cfg.url, now_utc());
-    ctx.json_api = s.cfg.json_api ? &s.mapping : nullptr;
-    const parse::Format format =
-        s.format == parse::Format::automatic ? parse::detect(r.body, r.content_type) : s.format;
-    parse::DocumentInfo info;
-    auto parsed = parse::parse(r.body, format, ctx, &info);
-    poll->hints.ttl = info.ttl;
+    auto job = std::make_shared<ParseJob>();
+    job->body = std::move(r.body);
+    job->ctx = context_for(s.cfg, r, s.cfg.url, now_utc());
+    if (s.cfg.json_api) job->mapping = std::make_shared<parse::JsonApiMapping>(s.mapping);
+    job->format =
+        s.format == parse::Format::automatic ? parse::detect(job->body, r.content_type) : s.format;
+    if (!pool_) {
+      on_parsed(poll, job->run());
+      return;
+    }
+    // The parse is outstanding work of the poll, like a fetch: the poll cannot end before it.
+    ++poll->pending_fetches;
+    ++parsing_;
+    // Only `job` (owned here alone) is touched on the worker; the poll travels to the worker
+    // and back without being used or released there.
+    boost::asio::post(*pool_, [this, poll, job, alive = std::weak_ptr(alive_)]() mutable {
+      ParseResult result = job->run();
+      job.reset();
+      boost::asio::post(io_, [this, poll = std::move(poll), alive = std::move(alive),
+                              result = std::move(result)]() mutable {
+        if (alive.expired()) return;
+        --parsing_;
+        --poll->pending_fetches;
+        on_parsed(poll, std::move(result));
+        // Room in the pool again: start what was held back, oldest host first.
+        while (parse_room() && !starved_.empty()) {
+          const std::string host = std::move(starved_.front());
+          starved_.pop_front();
+          if (auto it = hosts_.find(host); it != hosts_.end()) {
+            it->second.starved = false;
+            dispatch(host);
+          }
+        }
+      });
+    });
+    return;
+  }
+  maybe_finish(poll);
+}
+
+void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
+  SourceState& s = *poll->source;
+  log::Scope scope(s.cfg.name);
+  {
+    auto& parsed = result.posts;
+    const parse::Format format = result.format;
+    poll->hints.ttl = result.info.ttl;
     if (!parsed) {
-      series(s, metrics_.parse_errors, {{"format", std::string(to_string(format))}}).Increment();
-      log::get("parse")->warn("{}: cannot parse {} as {}: {}", s.cfg.name, ctx.url.value_or(""),
-                              to_string(format), parsed.error().message);
+      series(s, metrics_.parse_errors, {"format", to_string(format)}).Increment();
+      log_parse_->warn("{}: cannot parse {} as {}: {}", s.cfg.name, result.url.value_or(""),
+                       to_string(format), parsed.error().message);
       poll->hints.failed = true;
     } else {
       if (s.cfg.adapt) {
@@ -345,7 +524,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
         if (learned) s.learned_interval = learned;
       }
       for (auto& entry : *parsed) {
-        series(s, metrics_.posts, {{"result", "parsed"}}).Increment();
+        series(s, metrics_.posts, {"result", "parsed"}).Increment();
         Post& p = entry.post;
         apply_overrides(s, p);
         if (!poll->ids.insert(p.id).second) continue;
@@ -358,7 +537,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
         // re-fetching every article on each poll would be impolite.
         auto seen = store_.find(s.cfg.name, p.id);
         if (seen && (entry.detail_url || seen->updated_at == p.updated_at)) {
-          series(s, metrics_.posts, {{"result", "duplicate"}}).Increment();
+          series(s, metrics_.posts, {"result", "duplicate"}).Increment();
           continue;
         }
         if (entry.detail_url) {
@@ -384,8 +563,8 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   log::Scope scope(s.cfg.name, entry.id);
   record_fetch(s, r);
   if (!ok_status(r)) {
-    log::get("fetch")->warn("{}: following {} failed: {}", s.cfg.name, entry.url.value_or(""),
-                            outcome_of(r));
+    log_fetch_->warn("{}: following {} failed: {}", s.cfg.name, entry.url.value_or(""),
+                     outcome_of(r));
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -394,9 +573,9 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   const parse::Format format = parse::detect(r.body, r.content_type);
   auto parsed = parse::parse(r.body, format, ctx);
   if (!parsed || parsed->empty()) {
-    series(s, metrics_.parse_errors, {{"format", std::string(to_string(format))}}).Increment();
-    log::get("parse")->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
-                            parsed ? "no content" : parsed.error().message);
+    series(s, metrics_.parse_errors, {"format", to_string(format)}).Increment();
+    log_parse_->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
+                     parsed ? "no content" : parsed.error().message);
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -413,8 +592,7 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
   log::Scope scope(s.cfg.name, entry.id);
   record_fetch(s, r);
   if (!ok_status(r)) {
-    log::get("fetch")->warn("{}: detail request for {} failed: {}", s.cfg.name, entry.id,
-                            outcome_of(r));
+    log_fetch_->warn("{}: detail request for {} failed: {}", s.cfg.name, entry.id, outcome_of(r));
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -422,9 +600,9 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
   const parse::Context ctx = context_for(s.cfg, r, entry.url.value_or(""), entry.fetched_at);
   auto post = parse::apply_detail(entry, r.body, s.mapping, ctx);
   if (!post) {
-    series(s, metrics_.parse_errors, {{"format", "json_api_detail"}}).Increment();
-    log::get("parse")->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
-                            post.error().message);
+    series(s, metrics_.parse_errors, {"format", "json_api_detail"}).Increment();
+    log_parse_->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
+                     post.error().message);
     poll->hints.failed = true;
     maybe_finish(poll);
     return;
@@ -438,7 +616,7 @@ void Engine::consider(const PollPtr& poll, Post post) {
   const std::string& source = poll->source->cfg.name;
   auto seen = store_.find(source, post.id);
   if (seen && seen->content_sha256 == post.content_sha256) {
-    series(*poll->source, metrics_.posts, {{"result", "duplicate"}}).Increment();
+    series(*poll->source, metrics_.posts, {"result", "duplicate"}).Increment();
     return;
   }
   publish(poll, std::move(post), seen.has_value());
@@ -448,12 +626,12 @@ void Engine::set_paused(Poll& poll, bool paused) {
   if (poll.paused == paused) return;
   poll.paused = paused;
   paused ? ++paused_ : --paused_;
-  metrics_.sources_paused.Add({}).Set(double(paused_));
+  sources_paused_->Set(double(paused_));
   if (paused)
-    log::get("publish")->warn("{}: Kafka cannot take more messages; polling paused",
-                              poll.source->cfg.name);
+    log_publish_->warn("{}: Kafka cannot take more messages; polling paused",
+                       poll.source->cfg.name);
   else
-    log::get("publish")->info("{}: polling resumed", poll.source->cfg.name);
+    log_publish_->info("{}: polling resumed", poll.source->cfg.name);
 }
 
 void Engine::publish(const PollPtr& poll, Post post, bool updated) {
@@ -479,28 +657,33 @@ void Engine::drain_backlog(const PollPtr& poll) {
                           updated = updated](const publish::Delivery& d) {
         log::Scope scope(source, id);
         --poll->pending_deliveries;
-        metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
+        queue_kafka_->Set(double(publisher_.in_flight()));
         if (!d.ok) {
-          metrics_.delivery_errors.Add({{"topic", topic}}).Increment();
-          log::get("publish")->error("{}: post {} was not delivered to {}: {}", source, id, topic,
-                                     d.error);
+          topic_series(topic).delivery_errors->Increment();
+          log_publish_->error("{}: post {} was not delivered to {}: {}", source, id, topic,
+                              d.error);
           poll->hints.failed = true;  // the post stays unseen and is offered again
         } else {
           ++delivered_;
-          metrics_.produced.Add({{"topic", topic}}).Increment();
-          metrics_.ack_latency.Add({}, metrics::latency_buckets())
-              .Observe(duration<double>(d.latency).count());
-          series(*poll->source, metrics_.posts, {{"result", updated ? "updated" : "new"}})
+          topic_series(topic).produced->Increment();
+          ack_latency_->Observe(duration<double>(d.latency).count());
+          series(*poll->source, metrics_.posts, {"result", updated ? "updated" : "new"})
               .Increment();
           if (options_.per_source_labels)
             series(*poll->source, metrics_.last_new_post, {}).Set(unix_now());
           const Timestamp now = now_utc();
           if (published && *published <= now)
-            metrics_.freshness.Add({}, metrics::freshness_buckets())
-                .Observe(duration<double>(now - *published).count());
-          if (options_.commit && !store_.commit(source, id, entry, now)) {
-            metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
-            poll->hints.failed = true;  // keeps the old ETag, so the post is offered again
+            freshness_->Observe(duration<double>(now - *published).count());
+          if (options_.commit) {
+            if (!store_.commit(source, id, entry, now)) {
+              metrics_.state_errors.Add({{"operation", "commit"}}).Increment();
+              poll->hints.failed = true;  // keeps the old ETag, so the post is offered again
+            } else if (poll->batch != batch_id_) {
+              // If this batch fails to commit, the poll must not advance its ETag.
+              poll->batch = batch_id_;
+              batch_polls_.push_back(poll);
+            }
+            wrote_state();
           }
         }
         maybe_finish(poll);
@@ -511,7 +694,7 @@ void Engine::drain_backlog(const PollPtr& poll) {
       case publish::Enqueue::queued:
         ++poll->pending_deliveries;
         poll->backlog.pop_front();
-        metrics_.queue_depth.Add({{"queue", "kafka"}}).Set(double(publisher_.in_flight()));
+        queue_kafka_->Set(double(publisher_.in_flight()));
         continue;
       case publish::Enqueue::failed:
         metrics_.enqueue_failures.Add({{"reason", "failed"}}).Increment();
@@ -524,14 +707,16 @@ void Engine::drain_backlog(const PollPtr& poll) {
         set_paused(*poll, true);
         if (!poll->retry_armed) {
           poll->retry_armed = true;
-          poll->retry_timer.expires_after(options_.backpressure_retry);
-          poll->retry_timer.async_wait([this, poll](boost::system::error_code) {
+          if (!poll->retry_timer)
+            poll->retry_timer = std::make_unique<boost::asio::steady_timer>(io_);
+          poll->retry_timer->expires_after(options_.backpressure_retry);
+          poll->retry_timer->async_wait([this, poll](boost::system::error_code) {
             poll->retry_armed = false;
             drain_backlog(poll);
             maybe_finish(poll);
           });
         }
-        metrics_.queue_depth.Add({{"queue", "backlog"}}).Set(double(poll->backlog.size()));
+        queue_backlog_->Set(double(poll->backlog.size()));
         return;
     }
   }
@@ -550,20 +735,35 @@ void Engine::finish(const PollPtr& poll) {
   const SourcePtr& s = poll->source;
   const std::string& name = s->cfg.name;
   log::Scope scope(name);
+  // The poll's seen marks must be durable before its new ETag is written: a batch that
+  // fails to commit marks the polls that wrote into it as failed.
+  if (options_.commit && poll->batch == batch_id_) flush_state();
   const bool failed = poll->hints.failed;
   const bool was_failing = s->consecutive_failures > 0;
+  // What the store should hold now: on failure the old validators (so nothing the failed
+  // poll missed hides behind a 304) with the failure count, else the response's validators.
+  dedupe::PollState next;
   if (failed) {
     ++failed_polls_;
     ++s->consecutive_failures;
-    dedupe::PollState st = store_.poll_state(name);
-    st.consecutive_failures = s->consecutive_failures;
-    if (options_.commit) store_.save_poll_state(name, st);
+    if (!s->saved) s->saved = store_.poll_state(name);
+    next = *s->saved;
+    next.consecutive_failures = s->consecutive_failures;
   } else {
     s->consecutive_failures = 0;
     poll->next_state.consecutive_failures = 0;
-    if (options_.commit && !store_.save_poll_state(name, poll->next_state))
-      metrics_.state_errors.Add({{"operation", "poll_state"}}).Increment();
+    next = std::move(poll->next_state);
     if (options_.per_source_labels) series(*s, metrics_.last_success, {}).Set(unix_now());
+  }
+  // An unchanged state (every 304 of a healthy source) costs no write.
+  if (options_.commit && (!s->saved || next != *s->saved)) {
+    if (store_.save_poll_state(name, next)) {
+      s->saved = std::move(next);
+    } else {
+      if (!failed) metrics_.state_errors.Add({{"operation", "poll_state"}}).Increment();
+      s->saved.reset();  // read it back at the next poll
+    }
+    wrote_state();
   }
   if (options_.per_source_labels)
     series(*s, metrics_.consecutive_failures, {}).Set(s->consecutive_failures);
@@ -580,9 +780,8 @@ void Engine::finish(const PollPtr& poll) {
   const auto delay =
       next_delay(poll->hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
   if (failed && !options_.once)
-    log::get("schedule")
-        ->info("{}: poll failed ({} in a row); next try in {}s", name, s->consecutive_failures,
-               duration_cast<seconds>(delay).count());
+    log_schedule_->info("{}: poll failed ({} in a row); next try in {}s", name,
+                        s->consecutive_failures, duration_cast<seconds>(delay).count());
   if (s->removed)
     drop_series(*s);
   else if (!stopping_ && !options_.once && options_.per_source_labels)

@@ -11,21 +11,41 @@
 // once there is room; nothing is dropped, and the source's next poll waits for its current
 // one. paused_sources() and the newsd_sources_paused gauge show it.
 //
-// Thread-safety: everything runs on the io_context's thread.
+// Costs per request are kept off the hot path: each source's metric series are resolved
+// once and cached, its conditional-GET state is kept in memory (read from the store once,
+// written only when it changes), and store writes are grouped into one transaction per
+// `state_flush_delay` (a crash loses at most that window of seen marks: posts are then
+// published again, never lost). A poll's seen marks are committed before its new ETag is
+// written, and a batch that fails to commit fails the polls that wrote into it, so the ETag
+// never moves past a post that is not recorded as seen.
+//
+// Feed documents are parsed on a small pool (`parse_threads`, DESIGN.md: "CPU-heavy parsing
+// may run on a small pool; results come back to the loop"). A worker sees only the bytes and
+// a copy of the parse context; the result is posted back to the loop, where everything else
+// happens. At most `max_parsing` documents wait for or are in a worker: beyond that no new
+// request is started, so fetched bodies cannot pile up in memory faster than they are parsed.
+//
+// Thread-safety: everything runs on the io_context's thread, except parse::parse() of feed
+// documents on the pool's threads.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
+#include "core/log.h"
 #include "dedupe/seen_store.h"
 #include "fetch/http_client.h"
 #include "metrics/metrics.h"
@@ -45,6 +65,12 @@ struct Options {
   bool commit = true;             // false for dry runs (--sink stdout): the seen-store is only read
   bool per_source_labels = true;  // false: source="_all" and no per-source gauges
   std::chrono::milliseconds backpressure_retry{100};
+  // How long store writes may wait to be committed together (0: after each loop turn).
+  std::chrono::milliseconds state_flush_delay{20};
+  // Threads that parse feed documents; 0 parses on the loop (followed articles and detail
+  // responses are always parsed on the loop).
+  std::size_t parse_threads = 0;
+  std::size_t max_parsing = 16;  // documents queued for or in the parse pool
 };
 
 struct ReloadSummary {
@@ -87,6 +113,10 @@ class Engine {
   // Starts a GET once the host's spacing allows; `done` runs on the loop.
   void fetch(const PollPtr& poll, fetch::Request req, fetch::Handler done);
   void on_feed(const PollPtr& poll, fetch::Response r);
+  // The parse of a feed document has ended (on the loop, wherever it ran).
+  struct ParseJob;
+  struct ParseResult;
+  void on_parsed(const PollPtr& poll, ParseResult result);
   void on_article(const PollPtr& poll, Post entry, fetch::Response r);
   void on_detail(const PollPtr& poll, Post entry, fetch::Response r);
   void consider(const PollPtr& poll, Post post);
@@ -96,17 +126,31 @@ class Engine {
   void maybe_finish(const PollPtr& poll);
   void finish(const PollPtr& poll);
   void record_fetch(SourceState& s, const fetch::Response& r);
+  // A store write happened: make sure the open transaction is committed soon.
+  void wrote_state();
+  void flush_state();
   void apply_overrides(const SourceState& s, Post& p) const;
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
-  // The source's series of `family` with `labels` plus its source label; remembered so that
-  // a removed source's series disappear.
+  // One extra label of a series besides `source` (none when `name` is empty).
+  struct Label {
+    std::string_view name, value;
+  };
+  // The source's series of `family` with `label` plus its source label. Resolved once per
+  // source and cached (a lookup in the family hashes the labels and, for histograms,
+  // builds a throw-away histogram); remembered so that a removed source's series disappear.
   template <typename T, typename... Args>
-  T& series(SourceState& s, prometheus::Family<T>& family, prometheus::Labels labels,
-            Args&&... args);
+  T& series(SourceState& s, prometheus::Family<T>& family, Label label, Args&&... args);
+  // Counters of `topic` in `produced` and `delivery_errors`, resolved once per topic.
+  struct TopicSeries {
+    prometheus::Counter* produced;
+    prometheus::Counter* delivery_errors;
+  };
+  TopicSeries& topic_series(const std::string& topic);
   void drop_series(SourceState& s);
   void count_failing();
   void dispatch(const std::string& host);
+  bool parse_room() const { return !pool_ || parsing_ < options_.max_parsing; }
 
   boost::asio::io_context& io_;
   fetch::HttpClient& http_;
@@ -117,6 +161,7 @@ class Engine {
   std::map<std::string, SourcePtr> sources_;
   struct HostSlots {
     std::size_t active = 0;
+    bool starved = false;  // in starved_: waits for room in the parse pool
     std::deque<std::pair<fetch::Request, fetch::Handler>> waiting;
   };
   std::unordered_map<std::string, HostSlots> hosts_;
@@ -130,6 +175,29 @@ class Engine {
   std::size_t paused_ = 0;
   std::size_t failed_polls_ = 0;
   std::size_t delivered_ = 0;
+  // Series without a source label, resolved once.
+  prometheus::Gauge* queue_fetch_;
+  prometheus::Gauge* queue_kafka_;
+  prometheus::Gauge* queue_backlog_;
+  prometheus::Gauge* sources_paused_;
+  prometheus::Gauge* sources_failing_;
+  prometheus::Histogram* ack_latency_;
+  prometheus::Histogram* freshness_;
+  std::unordered_map<std::string, TopicSeries> topics_;
+  // With per-source labels off every source shares one set of series: cached once here
+  // rather than in each source (the same SourceState::CachedSeries entries).
+  std::vector<std::tuple<void*, std::string, void*>> shared_series_;
+  std::shared_ptr<spdlog::logger> log_fetch_, log_parse_, log_publish_, log_schedule_;
+  boost::asio::steady_timer flush_timer_;
+  bool flush_armed_ = false;
+  std::size_t unflushed_writes_ = 0;
+  std::uint64_t batch_id_ = 1;                      // the store's open batch of writes
+  std::vector<std::weak_ptr<Poll>> batch_polls_;    // polls with seen marks in it
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // null when parse_threads == 0
+  std::size_t parsing_ = 0;                         // documents handed to pool_
+  std::deque<std::string> starved_;                 // hosts held back by max_parsing
+  // Parse results posted back after the engine is gone (an abnormal teardown) check this.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace newsd::schedule

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 
@@ -64,6 +65,40 @@ TEST_F(SqliteStoreTest, KeepsConditionalGetStatePerSource) {
   EXPECT_EQ(st.etag, "\"v1\"");
   EXPECT_EQ(st.last_modified, "Mon, 01 Jan 2024 00:00:00 GMT");
   EXPECT_EQ(st.consecutive_failures, 2);
+}
+
+// Rows another connection (here: a second reader, as after a crash) can see.
+long long rows_seen_by_another_connection(const std::filesystem::path& dir) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2((dir / "newsd.sqlite3").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  long long n = -1;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM seen", -1, &s, nullptr) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST_F(SqliteStoreTest, GroupsWritesUntilFlushAndSeesThemAtOnce) {
+  auto store = open_sqlite(dir_);
+  ASSERT_TRUE(store->commit("s", "a", {"h1", kT0}, kT0));
+  ASSERT_TRUE(store->save_poll_state("s", {"\"v1\"", std::nullopt, 0}));
+  EXPECT_TRUE(store->find("s", "a"));  // this store reads its own grouped writes
+  EXPECT_EQ(rows_seen_by_another_connection(dir_), 0);
+  EXPECT_TRUE(store->flush());
+  EXPECT_EQ(rows_seen_by_another_connection(dir_), 1);
+  EXPECT_TRUE(store->flush());  // nothing pending
+}
+
+TEST_F(SqliteStoreTest, CommitsWhatIsPendingWhenClosed) {
+  {
+    auto store = open_sqlite(dir_);
+    ASSERT_TRUE(store->commit("s", "a", {"h1", kT0}, kT0));
+  }
+  EXPECT_EQ(rows_seen_by_another_connection(dir_), 1);
 }
 
 TEST_F(SqliteStoreTest, RefusesACorruptDatabaseWithAClearError) {

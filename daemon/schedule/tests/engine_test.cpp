@@ -88,6 +88,34 @@ class FakePublisher : public publish::Publisher {
   std::size_t capacity = 1000;
 };
 
+// The real store, with its reads and writes counted.
+class CountingStore : public dedupe::SeenStore {
+ public:
+  explicit CountingStore(dedupe::SeenStore& store) : store_(store) {}
+  std::optional<dedupe::SeenEntry> find(const std::string& source, const std::string& id) override {
+    return store_.find(source, id);
+  }
+  bool commit(const std::string& source, const std::string& id, const dedupe::SeenEntry& entry,
+              Timestamp acked_at) override {
+    return store_.commit(source, id, entry, acked_at);
+  }
+  std::size_t prune(Timestamp cutoff) override { return store_.prune(cutoff); }
+  std::size_t size() override { return store_.size(); }
+  dedupe::PollState poll_state(const std::string& source) override {
+    ++state_reads;
+    return store_.poll_state(source);
+  }
+  bool save_poll_state(const std::string& source, const dedupe::PollState& state) override {
+    ++state_writes;
+    return store_.save_poll_state(source, state);
+  }
+  bool flush() override { return store_.flush(); }
+  int state_reads = 0, state_writes = 0;
+
+ private:
+  dedupe::SeenStore& store_;
+};
+
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -271,6 +299,47 @@ TEST_F(EngineTest, AggregatesSeriesWhenPerSourceLabelsAreOff) {
   EXPECT_EQ(value("newsd_fetches_total", "source=_all"), 2);
   EXPECT_EQ(value("newsd_fetches_total", "source=x"), -1);
   EXPECT_EQ(value("newsd_source_last_success_timestamp_seconds", ""), -1);
+}
+
+TEST_F(EngineTest, ParsesOnThePoolAndStillMarksPostsSeenOnlyWhenKafkaAcknowledges) {
+  Options o;
+  o.once = true;
+  o.http.host_spacing = 0ms;
+  o.parse_threads = 2;
+  o.max_parsing = 1;  // every source shares one host: requests wait for the pool
+  std::vector<config::Source> sources;
+  for (int i = 0; i < 8; ++i) sources.push_back(source("s" + std::to_string(i)));
+  Engine e(io_, sources, http_, *store_, publisher_, metrics_, o);
+  e.on_idle([this] { idle_ = true; });
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 24; });
+  EXPECT_FALSE(store_->find("s0", "a"));
+  EXPECT_FALSE(idle_);
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return idle_; });
+  for (const auto& s : sources) {
+    EXPECT_TRUE(store_->find(s.name, "c")) << s.name;
+    EXPECT_EQ(store_->poll_state(s.name).etag, "\"v1\"") << s.name;
+  }
+  EXPECT_EQ(e.failed_polls(), 0u);
+}
+
+TEST_F(EngineTest, ANotModifiedAnswerCostsNoStateReadOrWrite) {
+  CountingStore counting(*store_);
+  Options o;
+  o.http.host_spacing = 0ms;
+  auto s = source("s");
+  s.interval = 1s;  // the shortest next poll the policy allows
+  Engine e(io_, {s}, http_, counting, publisher_, metrics_, o);
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 3; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return http_.requests[s.url] == 3 && e.polls_in_progress() == 0; });
+  EXPECT_EQ(value("newsd_fetches_total", "outcome=not_modified"), 2);
+  EXPECT_EQ(counting.state_reads, 1);   // once, at the first poll
+  EXPECT_EQ(counting.state_writes, 1);  // the new ETag; the 304s changed nothing
+  EXPECT_EQ(store_->poll_state("s").etag, "\"v1\"");
+  e.stop();
 }
 
 }  // namespace
