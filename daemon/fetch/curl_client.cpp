@@ -615,6 +615,7 @@ void CurlClient::finish(CURL* easy, CURLcode code) {
 
   Response r = std::move(t->response);
   r.elapsed = Clock::now() - t->started;
+  const std::size_t received = r.body.size();
   char* effective = nullptr;
   if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
       effective != nullptr) {
@@ -624,6 +625,7 @@ void CurlClient::finish(CURL* easy, CURLcode code) {
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     r.status = status;
+    r.received_bytes = received;
     log_->debug("GET {} -> {} ({} bytes)", r.effective_url, status, r.body.size());
   } else {
     // A reused keep-alive connection reports a connect time of 0, so a response that had
@@ -638,6 +640,7 @@ void CurlClient::finish(CURL* easy, CURLcode code) {
     failed.effective_url = std::move(r.effective_url);
     failed.elapsed = r.elapsed;
     r = std::move(failed);  // no partial body or validators from a failed fetch
+    r.received_bytes = received;
     log_->debug("GET {} failed ({}): {}", t->url, to_string(r.error), r.error_message);
   }
   // May call on_socket / on_timer; both are safe here.

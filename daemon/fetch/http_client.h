@@ -45,6 +45,9 @@ struct Response {
   std::string error_message;  // curl's message when error != none
   long status = 0;            // HTTP status when error == none
   std::string body;
+  // Body bytes received (after decompression), also from transfers that failed or hit
+  // max_body_bytes and so carry no body: what the source cost, for the fetch-bytes metric.
+  std::size_t received_bytes = 0;
   std::string content_type;
   std::string effective_url;  // after redirects
   std::optional<std::string> etag;

@@ -124,10 +124,12 @@ Metrics::Metrics()
                          .Name("newsd_fetch_duration_seconds")
                          .Help("Time from request start to complete response, by source.")
                          .Register(*registry)),
-      fetch_bytes(BuildCounter()
-                      .Name("newsd_fetch_bytes_total")
-                      .Help("Response body bytes received (after decompression), by source.")
-                      .Register(*registry)),
+      fetch_bytes(
+          BuildCounter()
+              .Name("newsd_fetch_bytes_total")
+              .Help("Response body bytes received (after decompression), by source; failed and "
+                    "oversized transfers count what arrived before they ended.")
+              .Register(*registry)),
       posts(BuildCounter()
                 .Name("newsd_posts_total")
                 .Help("Posts by source and result: parsed, new, updated, duplicate.")

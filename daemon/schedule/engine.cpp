@@ -415,7 +415,9 @@ void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
   series(s, metrics_.fetches, {"outcome", outcome_of(r)}).Increment();
   series(s, metrics_.fetch_duration, {}, metrics::latency_buckets())
       .Observe(duration<double>(r.elapsed).count());
-  series(s, metrics_.fetch_bytes, {}).Increment(static_cast<double>(r.body.size()));
+  // Failed transfers carry no body but cost the source (and us) what they received.
+  series(s, metrics_.fetch_bytes, {})
+      .Increment(static_cast<double>(std::max(r.received_bytes, r.body.size())));
   queue_fetch_->Set(double(http_.in_flight() + waiting_));
 }
 

@@ -170,6 +170,9 @@ TEST_F(CurlClient, RejectsAChunkedBodyWhileStreamingOnceItExceedsTheLimit) {
   const Response resp = fetch(r);
   EXPECT_EQ(resp.error, ErrorClass::too_large) << resp.error_message;
   EXPECT_TRUE(resp.body.empty());
+  // What arrived before the limit is still accounted for.
+  EXPECT_GT(resp.received_bytes, 0u);
+  EXPECT_LE(resp.received_bytes, 100'000u);
 }
 
 TEST_F(CurlClient, AcceptsABodyOfExactlyTheLimit) {
@@ -178,6 +181,7 @@ TEST_F(CurlClient, AcceptsABodyOfExactlyTheLimit) {
   const Response resp = fetch(r);
   EXPECT_EQ(resp.error, ErrorClass::none) << resp.error_message;
   EXPECT_EQ(resp.body.size(), 100'000u);
+  EXPECT_EQ(resp.received_bytes, 100'000u);
 }
 
 TEST_F(CurlClient, DecodesAGzipBody) {
