@@ -406,8 +406,7 @@ void Engine::dispatch(const std::string& host) {
   queue_fetch_->Set(double(http_.in_flight() + waiting_));
   if (h.active == 0 && h.waiting.empty()) {
     hosts_.erase(it);
-    static std::size_t erased = 0;
-    if (++erased % 1024 == 0) gate_.forget_idle(steady_clock::now());
+    if (++hosts_released_ % 1024 == 0) gate_.forget_idle(steady_clock::now());
   }
 }
 

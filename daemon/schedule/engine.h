@@ -165,8 +165,9 @@ class Engine {
     std::deque<std::pair<fetch::Request, fetch::Handler>> waiting;
   };
   std::unordered_map<std::string, HostSlots> hosts_;
-  std::size_t waiting_ = 0;  // requests waiting for a host slot
-  std::size_t failing_ = 0;  // sources with consecutive failures
+  std::size_t waiting_ = 0;         // requests waiting for a host slot
+  std::size_t hosts_released_ = 0;  // every 1024th, the host gate forgets idle hosts
+  std::size_t failing_ = 0;         // sources with consecutive failures
   HostGate gate_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::function<void()> on_idle_;
