@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "core/log.h"
@@ -48,10 +49,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (request.method() != http::verb::get && request.method() != http::verb::head) {
         res->result(http::status::method_not_allowed);
         res->body() = "only GET\n";
+      } else if (path == "/metrics" && request.method() == http::verb::get) {
+        stream_metrics();
+        return;
       } else if (path == "/metrics") {
         res->result(http::status::ok);
-        res->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        res->body() = server->metrics.serialize();
+        res->set(http::field::content_type, kMetricsType);
       } else if (path == "/healthz") {
         res->result(http::status::ok);
         res->body() = "ok\n";
@@ -73,6 +76,62 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                         });
     }
 
+    // /metrics goes out in pieces as the socket takes them (chunked on HTTP/1.1, until the
+    // connection closes on 1.0): a 10,000-source exposition is never held whole, and the
+    // loop serves other work between pieces.
+    void stream_metrics() {
+      auto head =
+          std::make_shared<http::response<http::empty_body>>(http::status::ok, request.version());
+      head->set(http::field::server, "newsd");
+      head->set(http::field::content_type, kMetricsType);
+      head->keep_alive(false);
+      chunked = request.version() >= 11;
+      if (chunked) head->chunked(true);
+      auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+      exposition.emplace(server->metrics);
+      stream.expires_after(kWriteTimeout);
+      http::async_write_header(
+          stream, *sr, [self = shared_from_this(), head, sr](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->write_piece();
+          });
+    }
+
+    void write_piece() {
+      piece.clear();
+      stream.expires_after(kWriteTimeout);  // a reader that stalls is dropped
+      auto next = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) return self->close();
+        self->write_piece();
+      };
+      if (!exposition->next(piece, kPiece)) {
+        if (chunked)
+          asio::async_write(
+              stream, http::make_chunk_last(),
+              [self = shared_from_this()](beast::error_code, std::size_t) { self->close(); });
+        else
+          close();
+        return;
+      }
+      if (chunked)
+        asio::async_write(stream, http::make_chunk(asio::buffer(piece)), std::move(next));
+      else
+        asio::async_write(stream, asio::buffer(piece), std::move(next));
+    }
+
+    void close() {
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      exposition.reset();
+    }
+
+    static constexpr const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
+    static constexpr std::size_t kPiece = 256 * 1024;
+    static constexpr std::chrono::seconds kWriteTimeout{30};
+
+    std::optional<Exposition> exposition;
+    std::string piece;
+    bool chunked = false;
     std::shared_ptr<Impl> server;
     beast::tcp_stream stream;
     beast::flat_buffer buffer;

@@ -115,29 +115,6 @@ const Histogram::BucketBoundaries& freshness_buckets() {
 
 Metrics::Metrics()
     : registry(std::make_shared<Registry>()),
-      fetches(BuildCounter()
-                  .Name("newsd_fetches_total")
-                  .Help("HTTP fetches by source and outcome (HTTP status, not_modified, or "
-                        "error class).")
-                  .Register(*registry)),
-      fetch_duration(BuildHistogram()
-                         .Name("newsd_fetch_duration_seconds")
-                         .Help("Time from request start to complete response, by source.")
-                         .Register(*registry)),
-      fetch_bytes(
-          BuildCounter()
-              .Name("newsd_fetch_bytes_total")
-              .Help("Response body bytes received (after decompression), by source; failed and "
-                    "oversized transfers count what arrived before they ended.")
-              .Register(*registry)),
-      posts(BuildCounter()
-                .Name("newsd_posts_total")
-                .Help("Posts by source and result: parsed, new, updated, duplicate.")
-                .Register(*registry)),
-      parse_errors(BuildCounter()
-                       .Name("newsd_parse_errors_total")
-                       .Help("Documents that could not be parsed, by source and format.")
-                       .Register(*registry)),
       produced(BuildCounter()
                    .Name("newsd_kafka_messages_produced_total")
                    .Help("Messages acknowledged by Kafka, by topic.")
@@ -188,24 +165,6 @@ Metrics::Metrics()
                               .Help("Cumulative transmit/receive errors and timeouts per broker "
                                     "as librdkafka counts them, by kind.")
                               .Register(*registry)),
-      last_success(BuildGauge()
-                       .Name("newsd_source_last_success_timestamp_seconds")
-                       .Help("Unix time of the source's last successful poll.")
-                       .Register(*registry)),
-      consecutive_failures(BuildGauge()
-                               .Name("newsd_source_consecutive_failures")
-                               .Help("Failed polls of the source since its last success.")
-                               .Register(*registry)),
-      last_new_post(BuildGauge()
-                        .Name("newsd_source_last_new_post_timestamp_seconds")
-                        .Help("Unix time at which the source's newest new or updated post was "
-                              "acknowledged by Kafka.")
-                        .Register(*registry)),
-      next_poll(BuildGauge()
-                    .Name("newsd_source_next_poll_timestamp_seconds")
-                    .Help("Unix time at which the source is due to be polled next (interval, "
-                          "server hints such as Retry-After, or error backoff).")
-                    .Register(*registry)),
       sources(BuildGauge()
                   .Name("newsd_sources")
                   .Help("Sources in the running configuration.")
@@ -234,33 +193,18 @@ Metrics::Metrics()
                      .Name("newsd_build_info")
                      .Help("Always 1; the labels name the running build.")
                      .Register(*registry)) {
-  families_ = {&fetches,
-               &fetch_duration,
-               &fetch_bytes,
-               &posts,
-               &parse_errors,
-               &produced,
-               &delivery_errors,
-               &enqueue_failures,
-               &ack_latency,
-               &freshness,
-               &queue_depth,
-               &sources_paused,
-               &kafka_broker_state,
-               &kafka_broker_rtt,
-               &kafka_producer_queue,
-               &kafka_broker_errors,
-               &last_success,
-               &consecutive_failures,
-               &last_new_post,
-               &next_poll,
-               &sources,
-               &sources_failing,
-               &config_reloads,
-               &state_errors,
-               &seen_entries,
-               &kafka_reachable,
-               &build_info};
+  using SF = SourceRegistry::Family;
+  const auto src = [](SF f) { return Part{nullptr, f}; };
+  const auto fam = [](const Collectable& f) { return Part{&f, {}}; };
+  parts_ = {src(SF::fetches),         src(SF::fetch_duration), src(SF::fetch_bytes),
+            src(SF::posts),           src(SF::parse_errors),   fam(produced),
+            fam(delivery_errors),     fam(enqueue_failures),   fam(ack_latency),
+            fam(freshness),           fam(queue_depth),        fam(sources_paused),
+            fam(kafka_broker_state),  fam(kafka_broker_rtt),   fam(kafka_producer_queue),
+            fam(kafka_broker_errors), src(SF::last_success),   src(SF::consecutive_failures),
+            src(SF::last_new_post),   src(SF::next_poll),      fam(sources),
+            fam(sources_failing),     fam(config_reloads),     fam(state_errors),
+            fam(seen_entries),        fam(kafka_reachable),    fam(build_info)};
   build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
   // Series that dashboards and alerts read exist from the start, at zero.
   sources_paused.Add({}).Set(0);
@@ -291,21 +235,45 @@ class AppendTo final : public std::streambuf {
   std::string& s_;
 };
 
+void append(std::string& text, const std::vector<MetricFamily>& families) {
+  AppendTo sink(text);
+  std::ostream out(&sink);
+  TextSerializer().Serialize(out, families);
+}
+
 }  // namespace
 
 std::string Metrics::serialize() const {
   std::string text;
-  text.reserve(last_size_ + last_size_ / 8);  // no doubling of a 10 MB string while it grows
-  AppendTo sink(text);
-  std::ostream out(&sink);
-  const TextSerializer serializer;
-  // process_* first: the CPU time it reports then excludes this scrape's own work (13 MB of
-  // text with per-source labels on 10,000 sources), so two scrapes measure what happened
-  // between them.
-  serializer.Serialize(out, process_collector()->Collect());
-  for (const Collectable* family : families_) serializer.Serialize(out, family->Collect());
-  last_size_ = text.size();
+  Exposition e(*this);
+  while (e.next(text, SIZE_MAX)) {
+  }
   return text;
+}
+
+bool Exposition::next(std::string& out, std::size_t size) {
+  const std::size_t start = out.size();
+  const auto& parts = metrics_.parts_;
+  while (part_ <= parts.size()) {
+    if (out.size() - start >= size) return true;
+    if (part_ == 0) {
+      // process_* first: the CPU time it reports then excludes this scrape's own work, so two
+      // scrapes measure what happened between them.
+      append(out, process_collector()->Collect());
+      ++part_;
+      continue;
+    }
+    const Metrics::Part& p = parts[part_ - 1];
+    if (p.family != nullptr) {
+      append(out, p.family->Collect());
+      ++part_;
+      continue;
+    }
+    const std::size_t limit = size > SIZE_MAX - start ? SIZE_MAX : start + size;
+    from_ = metrics_.per_source.write(p.source_family, from_, out, limit);
+    if (from_.empty()) ++part_;
+  }
+  return out.size() > start;
 }
 
 }  // namespace newsd::metrics

@@ -42,14 +42,7 @@ struct Engine::SourceState {
   // The conditional-GET state as it is in the store (read at the first poll): polls compare
   // against it instead of reading the store, and write only what changed.
   std::optional<dedupe::PollState> saved;
-  // Metric series resolved for this source (a handful, so a vector beats a map).
-  struct CachedSeries {
-    void* family;
-    std::string value;  // the extra label's value, "" when none
-    void* metric;
-    void (*remove)(void* family, void* metric);
-  };
-  std::vector<CachedSeries> series;
+  std::shared_ptr<metrics::SourceSeries> series;  // resolved at first use
 };
 
 // One poll of one source, shared by the callbacks it spawns; it ends when nothing is pending.
@@ -187,35 +180,17 @@ Engine::~Engine() {
   flush_state();
 }
 
-template <typename T>
-static void remove_series(void* family, void* metric) {
-  static_cast<prometheus::Family<T>*>(family)->Remove(static_cast<T*>(metric));
-}
-
-template <typename T, typename... Args>
-T& Engine::series(SourceState& s, prometheus::Family<T>& family, Label label, Args&&... args) {
+metrics::SourceSeries& Engine::series(SourceState& s) {
   if (!options_.per_source_labels) {
-    for (const auto& [f, value, metric] : shared_series_)
-      if (f == &family && value == label.value) return *static_cast<T*>(metric);
-    prometheus::Labels labels{{"source", "_all"}};
-    if (!label.name.empty()) labels.emplace(label.name, label.value);
-    T& m = family.Add(labels, std::forward<Args>(args)...);
-    shared_series_.emplace_back(&family, std::string(label.value), &m);
-    return m;
+    if (!shared_series_) shared_series_ = metrics_.per_source.get("_all");
+    return *shared_series_;
   }
-  for (const auto& c : s.series)
-    if (c.family == &family && c.value == label.value) return *static_cast<T*>(c.metric);
-  prometheus::Labels labels{{"source", s.cfg.name}};
-  if (!label.name.empty()) labels.emplace(label.name, label.value);
-  T& m = family.Add(labels, std::forward<Args>(args)...);
-  s.series.push_back({&family, std::string(label.value), &m, &remove_series<T>});
-  return m;
+  if (!s.series) s.series = metrics_.per_source.get(s.cfg.name);
+  return *s.series;
 }
 
 void Engine::drop_series(SourceState& s) {
-  for (const auto& c : s.series)
-    if (c.remove != nullptr) c.remove(c.family, c.metric);
-  s.series.clear();
+  s.series.reset();
 }
 
 Engine::TopicSeries& Engine::topic_series(const std::string& topic) {
@@ -289,7 +264,7 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
   if (options.per_source_labels != options_.per_source_labels) {
     // Cached series carry the old labelling: drop them; they are resolved again as needed.
     for (auto& [name, s] : sources_) drop_series(*s);
-    shared_series_.clear();
+    shared_series_.reset();
   }
   options_ = std::move(options);
   std::map<std::string, SourcePtr> next;
@@ -411,12 +386,9 @@ void Engine::dispatch(const std::string& host) {
 }
 
 void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
-  series(s, metrics_.fetches, {"outcome", outcome_of(r)}).Increment();
-  series(s, metrics_.fetch_duration, {}, metrics::latency_buckets())
-      .Observe(duration<double>(r.elapsed).count());
   // Failed transfers carry no body but cost the source (and us) what they received.
-  series(s, metrics_.fetch_bytes, {})
-      .Increment(static_cast<double>(std::max(r.received_bytes, r.body.size())));
+  series(s).fetched(outcome_of(r), duration<double>(r.elapsed).count(),
+                    static_cast<double>(std::max(r.received_bytes, r.body.size())));
   queue_fetch_->Set(double(http_.in_flight() + waiting_));
 }
 
@@ -510,7 +482,7 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
     const parse::Format format = result.format;
     poll->hints.ttl = result.info.ttl;
     if (!parsed) {
-      series(s, metrics_.parse_errors, {"format", to_string(format)}).Increment();
+      series(s).parse_error(to_string(format));
       log_parse_->warn("{}: cannot parse {} as {}: {}", s.cfg.name, result.url.value_or(""),
                        to_string(format), parsed.error().message);
       poll->hints.failed = true;
@@ -525,7 +497,7 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
         if (learned) s.learned_interval = learned;
       }
       for (auto& entry : *parsed) {
-        series(s, metrics_.posts, {"result", "parsed"}).Increment();
+        series(s).post(metrics::SourceSeries::Post::parsed);
         Post& p = entry.post;
         apply_overrides(s, p);
         if (!poll->ids.insert(p.id).second) continue;
@@ -538,7 +510,7 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
         // re-fetching every article on each poll would be impolite.
         auto seen = store_.find(s.cfg.name, p.id);
         if (seen && (entry.detail_url || seen->updated_at == p.updated_at)) {
-          series(s, metrics_.posts, {"result", "duplicate"}).Increment();
+          series(s).post(metrics::SourceSeries::Post::duplicate);
           continue;
         }
         if (entry.detail_url) {
@@ -574,7 +546,7 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   const parse::Format format = parse::detect(r.body, r.content_type);
   auto parsed = parse::parse(r.body, format, ctx);
   if (!parsed || parsed->empty()) {
-    series(s, metrics_.parse_errors, {"format", to_string(format)}).Increment();
+    series(s).parse_error(to_string(format));
     log_parse_->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
                      parsed ? "no content" : parsed.error().message);
     poll->hints.failed = true;
@@ -601,7 +573,7 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
   const parse::Context ctx = context_for(s.cfg, r, entry.url.value_or(""), entry.fetched_at);
   auto post = parse::apply_detail(entry, r.body, s.mapping, ctx);
   if (!post) {
-    series(s, metrics_.parse_errors, {"format", "json_api_detail"}).Increment();
+    series(s).parse_error("json_api_detail");
     log_parse_->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
                      post.error().message);
     poll->hints.failed = true;
@@ -617,7 +589,7 @@ void Engine::consider(const PollPtr& poll, Post post) {
   const std::string& source = poll->source->cfg.name;
   auto seen = store_.find(source, post.id);
   if (seen && seen->content_sha256 == post.content_sha256) {
-    series(*poll->source, metrics_.posts, {"result", "duplicate"}).Increment();
+    series(*poll->source).post(metrics::SourceSeries::Post::duplicate);
     return;
   }
   publish(poll, std::move(post), seen.has_value());
@@ -668,10 +640,10 @@ void Engine::drain_backlog(const PollPtr& poll) {
           ++delivered_;
           topic_series(topic).produced->Increment();
           ack_latency_->Observe(duration<double>(d.latency).count());
-          series(*poll->source, metrics_.posts, {"result", updated ? "updated" : "new"})
-              .Increment();
-          if (options_.per_source_labels)
-            series(*poll->source, metrics_.last_new_post, {}).Set(unix_now());
+          series(*poll->source)
+              .post(updated ? metrics::SourceSeries::Post::updated
+                            : metrics::SourceSeries::Post::new_post);
+          if (options_.per_source_labels) series(*poll->source).set_last_new_post(unix_now());
           const Timestamp now = now_utc();
           if (published && *published <= now)
             freshness_->Observe(duration<double>(now - *published).count());
@@ -754,7 +726,7 @@ void Engine::finish(const PollPtr& poll) {
     s->consecutive_failures = 0;
     poll->next_state.consecutive_failures = 0;
     next = std::move(poll->next_state);
-    if (options_.per_source_labels) series(*s, metrics_.last_success, {}).Set(unix_now());
+    if (options_.per_source_labels) series(*s).set_last_success(unix_now());
   }
   // An unchanged state (every 304 of a healthy source) costs no write.
   if (options_.commit && (!s->saved || next != *s->saved)) {
@@ -766,8 +738,7 @@ void Engine::finish(const PollPtr& poll) {
     }
     wrote_state();
   }
-  if (options_.per_source_labels)
-    series(*s, metrics_.consecutive_failures, {}).Set(s->consecutive_failures);
+  if (options_.per_source_labels) series(*s).set_consecutive_failures(s->consecutive_failures);
   const bool failing = s->consecutive_failures > 0;
   if (failing != was_failing && !s->removed) {
     failing ? ++failing_ : --failing_;
@@ -786,7 +757,7 @@ void Engine::finish(const PollPtr& poll) {
   if (s->removed)
     drop_series(*s);
   else if (!stopping_ && !options_.once && options_.per_source_labels)
-    series(*s, metrics_.next_poll, {}).Set(unix_now() + duration<double>(delay).count());
+    series(*s).set_next_poll(unix_now() + duration<double>(delay).count());
   schedule(s, delay);
   check_idle();
 }

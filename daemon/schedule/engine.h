@@ -132,15 +132,10 @@ class Engine {
   void apply_overrides(const SourceState& s, Post& p) const;
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
-  // One extra label of a series besides `source` (none when `name` is empty).
-  struct Label {
-    std::string_view name, value;
-  };
-  // The source's series of `family` with `label` plus its source label. Resolved once per
-  // source and cached (a lookup in the family hashes the labels and, for histograms,
-  // builds a throw-away histogram); remembered so that a removed source's series disappear.
-  template <typename T, typename... Args>
-  T& series(SourceState& s, prometheus::Family<T>& family, Label label, Args&&... args);
+  // The source's series: its own with per-source labels on, else the one set every source
+  // shares (source="_all"). Taken from the registry at first use; dropping them removes the
+  // source's series from /metrics.
+  metrics::SourceSeries& series(SourceState& s);
   // Counters of `topic` in `produced` and `delivery_errors`, resolved once per topic.
   struct TopicSeries {
     prometheus::Counter* produced;
@@ -185,9 +180,7 @@ class Engine {
   prometheus::Histogram* ack_latency_;
   prometheus::Histogram* freshness_;
   std::unordered_map<std::string, TopicSeries> topics_;
-  // With per-source labels off every source shares one set of series: cached once here
-  // rather than in each source (the same SourceState::CachedSeries entries).
-  std::vector<std::tuple<void*, std::string, void*>> shared_series_;
+  std::shared_ptr<metrics::SourceSeries> shared_series_;  // per-source labels off
   std::shared_ptr<spdlog::logger> log_fetch_, log_parse_, log_publish_, log_schedule_;
   boost::asio::steady_timer flush_timer_;
   bool flush_armed_ = false;

@@ -16,9 +16,10 @@ struct Reply {
   std::string body;
 };
 
-Reply get(unsigned short port, const std::string& path) {
+Reply get(unsigned short port, const std::string& path, long http_version = CURL_HTTP_VERSION_1_1) {
   Reply r;
   CURL* c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, http_version);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
@@ -51,7 +52,8 @@ class HttpServerTest : public ::testing::Test {
 };
 
 TEST_F(HttpServerTest, ServesMetricsInPrometheusTextFormat) {
-  metrics_.posts.Add({{"source", "s"}, {"result", "new"}}).Increment(3);
+  auto series = metrics_.per_source.get("s");
+  series->post(SourceSeries::Post::new_post, 3);
   start([] { return Readiness{true, "ok"}; });
   const auto r = get(server_->port(), "/metrics");
   EXPECT_EQ(r.status, 200);
@@ -60,6 +62,28 @@ TEST_F(HttpServerTest, ServesMetricsInPrometheusTextFormat) {
   EXPECT_NE(r.body.find("newsd_build_info{version="), std::string::npos);
   EXPECT_NE(r.body.find("process_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(r.body.find("process_open_fds "), std::string::npos);
+}
+
+TEST_F(HttpServerTest, StreamsALargeExpositionWholeOverHttp11AndHttp10) {
+  std::vector<std::shared_ptr<SourceSeries>> held;
+  for (int i = 0; i < 3000; ++i) {
+    held.push_back(metrics_.per_source.get("source-" + std::to_string(i)));
+    held.back()->fetched("200", 0.01, 1000);
+  }
+  start([] { return Readiness{true, "ok"}; });
+  const auto newsd_part = [](const std::string& t) {
+    const auto at = t.find("# HELP newsd_");
+    return at == std::string::npos ? std::string() : t.substr(at);
+  };
+  std::promise<std::string> expected;
+  boost::asio::post(io_, [&] { expected.set_value(newsd_part(metrics_.serialize())); });
+  const std::string want = expected.get_future().get();
+  ASSERT_GT(want.size(), 2u * 256 * 1024);  // several pieces
+  for (const long version : {CURL_HTTP_VERSION_1_1, CURL_HTTP_VERSION_1_0}) {
+    const auto r = get(server_->port(), "/metrics", version);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(newsd_part(r.body), want) << "HTTP version option " << version;
+  }
 }
 
 TEST_F(HttpServerTest, ReadyzReflectsTheReadinessCheck) {

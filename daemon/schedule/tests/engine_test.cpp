@@ -8,6 +8,7 @@
 #include <ctime>
 #include <deque>
 #include <filesystem>
+#include <sstream>
 
 namespace newsd::schedule {
 namespace {
@@ -157,15 +158,24 @@ class EngineTest : public ::testing::Test {
     }
   }
 
+  // The value of the first series of `family` (as /metrics shows it) whose labels contain
+  // `needle` ("source=x" matches source="x"); -1 when there is none.
   double value(const std::string& family, const std::string& needle) {
-    for (const auto& f : metrics_.registry->Collect()) {
-      if (f.name != family) continue;
-      for (const auto& m : f.metric) {
-        std::string labels;
-        for (const auto& l : m.label) labels += l.name + "=" + l.value + ",";
-        if (labels.find(needle) != std::string::npos)
-          return f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
-      }
+    std::string quoted = needle;
+    if (const auto eq = quoted.find('='); eq != std::string::npos) {
+      auto end = quoted.find(',', eq);
+      if (end == std::string::npos) end = quoted.size();
+      quoted.insert(end, "\"");
+      quoted.insert(eq + 1, "\"");
+    }
+    std::istringstream text(metrics_.serialize());
+    for (std::string line; std::getline(text, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      const auto name_end = line.find_first_of("{ ");
+      if (line.compare(0, name_end, family) != 0 || name_end != family.size()) continue;
+      const auto space = line.rfind(' ');
+      const std::string labels = line.substr(name_end, space - name_end);
+      if (labels.find(quoted) != std::string::npos) return std::stod(line.substr(space + 1));
     }
     return -1;
   }
