@@ -120,6 +120,12 @@ Config load_file(const std::string& path);
 // Same, from text (used by tests; `name` stands for the file in messages).
 Config load_string(const std::string& yaml, const std::string& name);
 
+namespace detail {
+// load_string without reading a large `sources:` list item by item: the reference the
+// split reader is tested against.
+Config load_whole(const std::string& yaml, const std::string& name);
+}  // namespace detail
+
 // "500ms", "30s", "5m", "2h", "1d" -> duration; nullopt if malformed.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 // "8MiB", "512KiB", "1GB", "100" (bytes) -> bytes; nullopt if malformed.

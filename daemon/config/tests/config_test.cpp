@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 namespace newsd::config {
 namespace {
@@ -212,6 +213,156 @@ TEST(Config, ParsesSizesWithUnits) {
   EXPECT_EQ(parse_size("1GB"), 1000000000u);
   EXPECT_EQ(parse_size("100"), 100u);
   EXPECT_FALSE(parse_size("8 parsecs"));
+}
+
+// What a load amounts to, for comparing two ways of reading one document: the sources with
+// where each was declared, or every problem reported.
+std::string outcome(const std::function<Config()>& load) {
+  std::string out;
+  try {
+    const Config c = load();
+    for (const auto& s : c.sources) {
+      out += s.name + " " + s.url + " " + s.format + " " + std::to_string(s.interval.count()) +
+             " " + s.timezone + " " + s.category.value_or("-") + " " +
+             std::to_string(s.where.line) + ":" + std::to_string(s.where.column) + "\n";
+    }
+    out += "kafka " + c.kafka.brokers + " " + c.kafka.topic + "\n";
+  } catch (const ConfigErrors& e) {
+    for (const auto& p : e.problems()) out += "error " + p.to_string() + "\n";
+  }
+  return out;
+}
+
+void expect_same_as_whole(const std::string& yaml, const std::string& what) {
+  const std::string split = outcome([&] { return load_string(yaml, "t.yaml"); });
+  const std::string whole = outcome([&] { return detail::load_whole(yaml, "t.yaml"); });
+  EXPECT_EQ(split, whole) << what << "\n--- document ---\n" << yaml;
+}
+
+TEST(ConfigSplitList, ReadsASourcesListItemByItemExactlyAsTheWholeDocument) {
+  // Shapes a hand-written or generated list takes: indentation, comments and blank lines
+  // between items, CRLF, block and quoted multi-line scalars, nested maps, keys after the
+  // list, items with errors (their line and column must not move).
+  const std::vector<std::string> items = {
+      "- name: a\n  url: https://a.example/feed?x=1&y=2\n",
+      "- name: b\n  url: https://b.example/*/rss\n  interval: 90s\n",
+      "# a comment between items\n\n- name: c\n  url: https://c.example/\n  category: >\n    "
+      "folded\n    text\n",
+      "- name: d\n  url: \"https://d.example/\n    continued\"\n",
+      "-\n  name: e\n  url: https://e.example/\n",
+      "- {name: f, url: 'https://f.example/'}\n",
+      "- name: g\n  url: https://g.example/\n  json_api:\n    items: /data\n    fields:\n"
+      "      id: /id\n      title: /title\n",
+      "- name: h\n  url: ftp://h.example/\n  bogus: 1\n",
+      "- name: a\n  url: https://a2.example/\n",  // duplicate name
+      "- just a scalar\n",
+      "- name: i\n  url: https://i.example/\n  interval: |\n    10s\n",
+  };
+  const std::string head = "kafka:\n  brokers: 127.0.0.1:9092\n";
+  for (const int indent : {0, 2, 4}) {
+    for (std::size_t n = 1; n <= items.size(); ++n) {
+      std::string list;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::string item = items[i];
+        std::string shifted;
+        std::size_t at = 0;
+        while (at < item.size()) {
+          const auto end = item.find('\n', at);
+          const std::string line = item.substr(at, end - at);
+          if (!line.empty()) shifted += std::string(indent, ' ');
+          shifted += line + "\n";
+          at = end + 1;
+        }
+        list += shifted;
+      }
+      const std::string doc = head + "sources:\n" + list + "metrics:\n  listen: 127.0.0.1:1\n";
+      expect_same_as_whole(doc,
+                           "indent " + std::to_string(indent) + ", items " + std::to_string(n));
+      std::string crlf;
+      for (const char c : doc) {
+        if (c == '\n') crlf += '\r';
+        crlf += c;
+      }
+      expect_same_as_whole(crlf, "CRLF, indent " + std::to_string(indent));
+    }
+  }
+}
+
+TEST(ConfigSplitList, ListsLongerThanOneGroupKeepTheirIndicesAndLines) {
+  std::string doc = "kafka:\n  brokers: 127.0.0.1:9092\nsources:\n";
+  for (int i = 0; i < 300; ++i) {
+    doc += "  - name: s" + std::to_string(i) + "\n";
+    if (i % 37 == 5) doc += "    # a comment line\n\n";
+    doc += "    url: " + std::string(i % 41 == 3 ? "gopher" : "https") + "://h/" +
+           std::to_string(i) + "\n";
+  }
+  expect_same_as_whole(doc, "300 items");
+  const std::string o = outcome([&] { return load_string(doc, "t.yaml"); });
+  EXPECT_NE(o.find("sources[290].url"), std::string::npos) << o;  // index past the groups
+}
+
+TEST(ConfigSplitList, LeavesDocumentsItCannotCutSafelyToYamlCpp) {
+  const std::string head = "kafka:\n  brokers: 127.0.0.1:9092\n";
+  const std::vector<std::string> docs = {
+      // An alias in one item to an anchor in another.
+      head +
+          "sources:\n  - &base\n    name: a\n    url: https://a.example/\n  - <<: *base\n"
+          "    name: b\n",
+      head + "sources:\n  - name: a\n    url: &u https://a.example/\n  - name: b\n    url: *u\n",
+      // Flow list, tabs, an anchor on the list itself, the key twice.
+      head + "sources: [{name: a, url: 'https://a.example/'}]\n",
+      head + "sources:\n\t- name: a\n",
+      head + "sources: &all\n  - name: a\n    url: https://a.example/\n",
+      head + "sources:\n  - name: a\n    url: https://a.example/\nsources:\n  - name: b\n",
+      // Syntax errors inside and after the list.
+      head + "sources:\n  - name: a\n    url: \"https://a.example/\n",
+      head + "sources:\n  - name: a\n    url: https://a.example/\n  bad: [\n",
+      head + "sources:\n  - name: a\n url: https://a.example/\n",
+      head + "sources:\n  - name: a\n    url: https://a.example/\n- name: b\n",
+      // Found by the config fuzz target: an item that parses alone but not in the document,
+      // and an empty key right after the list (an empty `sources:` value would take it).
+      head +
+          "sources:\n  - name: b\n    url: \"hb.example/\n      continued\"\n    x >\n"
+          "      folded\n  -\n    name: c\n",
+      "sources:\n  - name: x /  \n\n\n\n\n\n\n: 5q\n\x15    bogus: 1\n",
+      // Nothing to split.
+      head + "sources:\n",
+      head + "sources:\n# only a comment\n",
+      head,
+  };
+  for (const auto& d : docs) expect_same_as_whole(d, "unsplittable");
+}
+
+TEST(ConfigSplitList, SourceFilesAreSplitToo) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("newsd-split-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "list.yaml") << "# a bare list\n- name: x\n  url: https://x.example/\n"
+                                        "- name: y\n  url: ftp://y.example/\n";
+    std::ofstream(dir / "map.yaml") << "sources:\n  - name: z\n    url: https://z.example/\n"
+                                       "unknown_key: 1\n";
+  }
+  const std::string doc =
+      "kafka:\n  brokers: 127.0.0.1:9092\nsource_files:\n  - " + (dir / "*.yaml").string() + "\n";
+  expect_same_as_whole(doc, "source_files");
+  const std::string o = outcome([&] { return load_string(doc, "t.yaml"); });
+  EXPECT_NE(o.find("list.yaml:5:"), std::string::npos) << o;  // y's url, on its own line
+  EXPECT_NE(o.find("map.yaml:4:"), std::string::npos) << o;   // the unknown key
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigSplitList, TheShippedExamplesReadTheSameEitherWay) {
+  for (const char* path : {NEWSD_SOURCE_DIR "/config/newsd.example.yaml",
+                           NEWSD_SOURCE_DIR "/daemon/config/tests/data/every_error_at_once.yaml",
+                           NEWSD_SOURCE_DIR "/tests/fuzz/corpus/config/full.yaml",
+                           NEWSD_SOURCE_DIR "/tests/fuzz/corpus/config/alias.yaml",
+                           NEWSD_SOURCE_DIR "/tests/fuzz/corpus/config/errors.yaml"}) {
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    expect_same_as_whole(text, path);
+  }
 }
 
 }  // namespace
