@@ -39,6 +39,7 @@ struct Engine::SourceState {
   std::optional<milliseconds> learned_interval;
   bool polling = false;
   bool removed = false;
+  bool reconfigured = false;  // its settings changed while a poll was under way
   // The conditional-GET state as it is in the store (read at the first poll): polls compare
   // against it instead of reading the store, and write only what changed.
   std::optional<dedupe::PollState> saved;
@@ -285,7 +286,10 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
     } else {
       // New settings apply from the next poll; a changed URL or format is worth a poll now.
       s->configure(std::move(c));
-      if (!s->polling) schedule(s, milliseconds(100));
+      if (s->polling)
+        s->reconfigured = true;  // polled soon after the poll under way ends
+      else
+        schedule(s, milliseconds(100));
       ++sum.changed;
     }
     next.emplace(s->cfg.name, std::move(s));
@@ -758,7 +762,11 @@ void Engine::finish(const PollPtr& poll) {
     drop_series(*s);
   else if (!stopping_ && !options_.once && options_.per_source_labels)
     series(*s).set_next_poll(unix_now() + duration<double>(delay).count());
-  schedule(s, delay);
+  // Settings that changed during the poll (it ran with the old ones, and its backoff or
+  // max-age are about them) are tried soon, unless the server asked for time.
+  const bool soon = s->reconfigured && !poll->hints.retry_after;
+  s->reconfigured = false;
+  schedule(s, soon ? std::min(delay, decltype(delay)(milliseconds(100))) : delay);
   check_idle();
 }
 

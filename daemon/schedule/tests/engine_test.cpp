@@ -267,6 +267,23 @@ TEST_F(EngineTest, AReloadStartsAddedSourcesAndDropsTheSeriesOfRemovedOnes) {
   e->stop();
 }
 
+TEST_F(EngineTest, ASourceChangedByAReloadDuringItsPollIsPolledAgainSoon) {
+  auto e = engine({source("s")}, /*once=*/false);
+  e->start();
+  run_until([&] { return publisher_.pending.size() == 3; });  // the poll waits for acks
+  auto moved = source("s");
+  moved.url = "http://feeds.test/moved";
+  Options o;
+  o.http.host_spacing = 0ms;
+  o.backpressure_retry = 1ms;
+  EXPECT_EQ(e->reconfigure({moved}, o).changed, 1u);
+  while (!publisher_.pending.empty()) publisher_.ack();
+  // The interval is an hour: only the reload's own rescheduling gets here in time.
+  run_until([&] { return http_.requests["http://feeds.test/moved"] == 1; });
+  EXPECT_EQ(http_.requests["http://feeds.test/s"], 1);
+  e->stop();
+}
+
 TEST_F(EngineTest, AdaptsTheIntervalToHowOftenTheSourcePublishes) {
   // 12 entries, one every 10 minutes up to now.
   std::string feed = R"(<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>)";
