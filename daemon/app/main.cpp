@@ -131,9 +131,11 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       opts.once = once;
       opts.commit = sink != "stdout";
       opts.per_source_labels = c.metrics.per_source_labels;
-      // Feed parsing off the loop, one thread per core (at most 4): the loop keeps fetching
-      // and acknowledging meanwhile.
-      opts.parse_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+      // Feed parsing off the loop, by default one thread per core (at most 4): the loop
+      // keeps fetching and acknowledging meanwhile. The pool is made once, at start-up.
+      opts.parse_threads = cfg.parse_threads > 0
+                               ? cfg.parse_threads
+                               : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
       return opts;
     };
     // The engine keeps the only copy of the sources (10,000 of them are megabytes).

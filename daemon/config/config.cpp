@@ -753,6 +753,14 @@ Config load(const std::string& text, const std::string& name, bool split) {
     std::chrono::milliseconds retention = cfg.retention;
     r.duration("retention", retention, std::chrono::hours(1));
     cfg.retention = std::chrono::duration_cast<std::chrono::hours>(retention);
+    if (auto n = r.scalar("parse_threads")) {
+      std::size_t v = 0;
+      auto [p, ec] = std::from_chars(n->data(), n->data() + n->size(), v);
+      if (ec != std::errc() || p != n->data() + n->size() || v > 64)
+        r.fail("parse_threads", "expected a whole number from 0 (one per core) to 64");
+      else
+        cfg.parse_threads = v;
+    }
 
     if (YAML::Node m = r.get("metrics", false); m.IsDefined()) {
       MapReader mr(ctx, m, "metrics");

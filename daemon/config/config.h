@@ -111,6 +111,8 @@ struct Config {
   Kafka kafka;
   Http http;
   std::chrono::hours retention{24 * 90};  // seen entries older than this are pruned
+  // Threads parsing fetched documents; 0: one per core, at most 4. Read at start-up only.
+  std::size_t parse_threads = 0;
   std::vector<Source> sources;
 };
 
