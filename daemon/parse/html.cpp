@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "parse/formats.h"
+#include "parse/html_prepass.h"
 #include "parse/html_text.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"
@@ -890,9 +891,17 @@ class Cleaner {
 
 }  // namespace
 
-Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx) {
+Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx,
+                                         HtmlPrepass prepass) {
   if (html_depth_estimate(text) > kMaxHtmlDepth) {
     return make_error("html: elements nested deeper than " + std::to_string(kMaxHtmlDepth));
+  }
+  // Most of a page is bytes html.cpp never reads (scripts, styles, unused attributes); gumbo
+  // spends most of the time on them unless the pre-pass takes them out first.
+  std::string shrunk;
+  if (prepass == HtmlPrepass::on) {
+    shrunk = shrink_html(text);
+    text = shrunk;
   }
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;
