@@ -49,13 +49,33 @@ bool name_in(std::string_view raw, const std::array<std::string_view, N>& names)
   return false;
 }
 
-// Attributes html.cpp reads (gumbo_get_attribute in html.cpp), and those the HTML5 tree
-// builder looks at: input type (in tables), font color/face/size (leaving foreign
-// content), annotation-xml encoding (integration points). Names as the tokenizer lowers them.
-constexpr std::array<std::string_view, 23> kKeptAttributes = {
-    "type", "rel",      "href",    "property", "name",   "itemprop",    "content", "datetime",
-    "lang", "xml:lang", "class",   "id",       "hidden", "aria-hidden", "style",   "src",
-    "alt",  "colspan",  "rowspan", "color",    "face",   "size",        "encoding"};
+// Attributes html.cpp reads on any element (furniture, hidden, microdata), and those the
+// HTML5 tree builder looks at (font color/face/size leave foreign content, annotation-xml
+// encoding makes an integration point). Names as the tokenizer lowers them.
+constexpr std::array<std::string_view, 11> kKeptEverywhere = {
+    "class", "id",    "hidden", "aria-hidden", "style",   "itemprop",
+    "content", "color", "face", "size",        "encoding"};
+
+// Attributes html.cpp reads on some elements only (by tag name, whatever the namespace, as
+// html.cpp matches tags), and input type (the tree builder's "hidden" input in tables).
+struct KeptOn {
+  std::string_view tag;
+  std::string_view attribute;
+};
+constexpr std::array<KeptOn, 14> kKeptOn = {{{"script", "type"},
+                                             {"input", "type"},
+                                             {"link", "rel"},
+                                             {"link", "href"},
+                                             {"meta", "property"},
+                                             {"meta", "name"},
+                                             {"html", "lang"},
+                                             {"img", "src"},
+                                             {"img", "alt"},
+                                             {"time", "datetime"},
+                                             {"td", "colspan"},
+                                             {"td", "rowspan"},
+                                             {"th", "colspan"},
+                                             {"th", "rowspan"}}};
 
 // Elements the tree builder compares attribute by attribute (the "Noah's Ark" clause of the
 // list of active formatting elements), and isindex, whose attributes become content: their
@@ -374,13 +394,16 @@ class Shrinker {
       const std::size_t body = tag_.end;
       const std::size_t close = script_end(s_, body);
       if (close == npos) return npos;
-      if (!keeps_script_body(tag_)) replace(body, close, {});
+      const bool keep_body = keeps_script_body(tag_);
+      filter_attributes(lt);
+      if (!keep_body) replace(body, close, {});
       return after_end_tag(close);
     }
     if (name_is(name, "style")) {
       const std::size_t body = tag_.end;
       const std::size_t close = raw_text_end(s_, body, "style");
       if (close == npos) return npos;
+      filter_attributes(lt);
       replace(body, close, {});
       return after_end_tag(close);
     }
@@ -477,9 +500,14 @@ class Shrinker {
   }
 
   // In foreign content gumbo drops the prefix of xlink:href, xml:lang, ... (so html.cpp
-  // would read xlink:href as href): prefixed names are kept everywhere.
-  static bool is_kept(std::string_view name) {
-    return name_in(name, kKeptAttributes) || name.find(':') != npos;
+  // would read xlink:href as href): prefixed names are kept everywhere. <image> is
+  // renamed <img> by the tree builder.
+  bool is_kept(std::string_view name) const {
+    if (name_in(name, kKeptEverywhere) || name.find(':') != npos) return true;
+    for (const KeptOn& k : kKeptOn) {
+      if (name_is(name, k.attribute) && name_is(tag_.name, k.tag)) return true;
+    }
+    return name_is(tag_.name, "image") && (name_is(name, "src") || name_is(name, "alt"));
   }
 
   static constexpr std::size_t kMaxForeignDepth = 256;

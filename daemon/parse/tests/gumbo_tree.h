@@ -16,10 +16,33 @@
 namespace newsd::parse::testing {
 
 inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
-  static constexpr std::array<const char*, 19> kReadAttributes = {
-      "type",     "rel",  "href",     "property", "name",   "itemprop", "content",
-      "datetime", "lang", "xml:lang", "class",    "id",     "hidden",   "aria-hidden",
-      "style",    "src",  "alt",      "colspan",  "rowspan"};
+  // What html.cpp reads: on every element, and on some tags (matched by tag, whatever the
+  // namespace, as html.cpp does).
+  static constexpr std::array<const char*, 7> kReadEverywhere = {
+      "class", "id", "hidden", "aria-hidden", "style", "itemprop", "content"};
+  const auto read_on = [](GumboTag tag) -> std::vector<const char*> {
+    switch (tag) {
+      case GUMBO_TAG_SCRIPT:
+        return {"type"};
+      case GUMBO_TAG_LINK:
+        return {"rel", "href"};
+      case GUMBO_TAG_META:
+        return {"property", "name"};
+      case GUMBO_TAG_HTML:
+        return {"lang", "xml:lang"};
+      case GUMBO_TAG_IMG:
+        return {"src", "alt"};
+      case GUMBO_TAG_TIME:
+        return {"datetime"};
+      case GUMBO_TAG_TD:
+      case GUMBO_TAG_TH:
+        return {"colspan", "rowspan"};
+      case GUMBO_TAG_A:
+        return {"href"};
+      default:
+        return {};
+    }
+  };
   struct Frame {
     const GumboNode* node;
     int depth;
@@ -50,18 +73,26 @@ inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
         const GumboElement& e = n->v.element;
         out += n->type == GUMBO_NODE_TEMPLATE ? "<template " : "<";
         if (e.tag == GUMBO_TAG_UNKNOWN) {
-          GumboStringPiece name = e.original_tag;
-          gumbo_tag_from_original_text(&name);
-          std::string lowered(name.data, name.length);
-          for (char& c : lowered) {
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+          // The name from the tag as written (gumbo starts original_tag early after "</>").
+          std::string_view raw(e.original_tag.data, e.original_tag.length);
+          while (raw.starts_with("</>")) raw.remove_prefix(3);
+          if (raw.starts_with('<')) raw.remove_prefix(1);
+          std::string name;
+          for (const char c : raw) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '/' ||
+                c == '>') {
+              break;
+            }
+            name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
           }
-          out += "?" + lowered;
+          out += "?" + name;
         } else {
           out += gumbo_normalized_tagname(e.tag);
         }
         out += " ns=" + std::to_string(e.tag_namespace);
-        for (const char* a : kReadAttributes) {
+        std::vector<const char*> names(kReadEverywhere.begin(), kReadEverywhere.end());
+        for (const char* a : read_on(e.tag)) names.push_back(a);
+        for (const char* a : names) {
           if (const GumboAttribute* attr = gumbo_get_attribute(&e.attributes, a)) {
             out += ' ';
             out += a;
