@@ -182,6 +182,15 @@ bool read_tag(std::string_view s, std::size_t i, Tag& tag) {
   }
 }
 
+bool is_plain_name(std::string_view name) {
+  for (const char c : name) {
+    if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // "</name" followed by what ends a tag name (the "appropriate end tag" of the raw text,
 // RCDATA and script states) at s[i].
 bool is_end_tag_of(std::string_view s, std::size_t i, std::string_view name) {
@@ -373,6 +382,9 @@ class Shrinker {
     if (in_foreign()) {
       if (in_integration_point_) return npos;  // an HTML start tag there: not modelled
       if (name_in(name, kForeignExits) || name_in(name, kForeignUnmodelled)) return npos;
+      // gumbo takes a foreign element's name from its tag's text, up to C isspace() or
+      // '/': plain names only, so that it is the name the tokenizer saw.
+      if (!is_plain_name(name)) return npos;
       if (!tag_.self_closing) {
         if (foreign_.size() >= kMaxForeignDepth) return npos;
         foreign_.emplace_back(name);
@@ -434,11 +446,15 @@ class Shrinker {
   std::size_t end_tag(std::size_t lt) {
     if (lt + 2 >= s_.size()) return npos;
     const char c = s_[lt + 2];
-    if (c == '>') return lt + 3;  // "</>" is dropped
+    // "</>" emits no token, and gumbo then starts the next token's original text at it;
+    // gumbo matches foreign end tags by original text, so what follows is not modelled.
+    if (c == '>') return npos;
     if (!is_alpha(c)) return bogus_comment(lt, lt + 2);
     if (!read_tag(s_, lt + 2, tag_)) return npos;
     if (in_foreign()) {
-      // Only the end tag of the current node is modelled (it pops just that node).
+      // Only the end tag of the current node is modelled (it pops just that node), and only
+      // written plainly: gumbo compares the text between "</" and ">" with the node's name.
+      if (tag_.end != lt + 3 + tag_.name.size()) return npos;
       if (!equals_icase(tag_.name, foreign_.back())) return npos;
       foreign_.pop_back();
       in_integration_point_ = false;
@@ -459,8 +475,9 @@ class Shrinker {
       // Comment states: "-->" ends it, also right after "<!--" ("<!-->", "<!--->").
       const std::size_t close = s_.find("-->", lt + 2);
       if (close == npos) return npos;
-      const std::size_t bang = s_.find("--!>", lt + 2);
-      if (bang != npos && bang < close) return npos;  // "--!>" forms: not modelled
+      // "--!>" also ends a comment: not modelled (looked for up to "-->" only, so that a
+      // page of many comments is not searched to its end for each).
+      if (s_.substr(lt + 2, close + 1 - lt).find("--!>") != npos) return npos;
       const std::size_t end = close + 3;
       if (end - lt > 7) replace(lt, end, "<!---->");
       return end;
