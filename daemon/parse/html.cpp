@@ -17,12 +17,12 @@
 #include <array>
 #include <boost/json.hpp>
 #include <cctype>
-#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "parse/formats.h"
+#include "parse/gumbo_arena.h"
 #include "parse/html_prepass.h"
 #include "parse/html_text.h"
 #include "parse/slug.h"
@@ -903,12 +903,9 @@ Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& c
     shrunk = shrink_html(text);
     text = shrunk;
   }
-  GumboOptions options = kGumboDefaultOptions;
-  options.max_errors = 0;
-  std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> output(
-      gumbo_parse_with_options(&options, text.data(), text.size()),
-      [](GumboOutput* o) { gumbo_destroy_output(&kGumboDefaultOptions, o); });
-  if (!output) return make_error("html: gumbo could not parse the document");
+  const GumboTree tree(text);
+  const GumboOutput* output = tree.output();
+  if (output == nullptr) return make_error("html: gumbo could not parse the document");
   const Page page = scan(output->document);
   const LdArticle ld = json_ld_article(page.ld_json);
 

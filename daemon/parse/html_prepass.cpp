@@ -53,8 +53,8 @@ bool name_in(std::string_view raw, const std::array<std::string_view, N>& names)
 // HTML5 tree builder looks at (font color/face/size leave foreign content, annotation-xml
 // encoding makes an integration point). Names as the tokenizer lowers them.
 constexpr std::array<std::string_view, 11> kKeptEverywhere = {
-    "class", "id",    "hidden", "aria-hidden", "style",   "itemprop",
-    "content", "color", "face", "size",        "encoding"};
+    "class",   "id",    "hidden", "aria-hidden", "style",   "itemprop",
+    "content", "color", "face",   "size",        "encoding"};
 
 // Attributes html.cpp reads on some elements only (by tag name, whatever the namespace, as
 // html.cpp matches tags), and input type (the tree builder's "hidden" input in tables).

@@ -30,9 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // parse_html() takes valid UTF-8 (parse() converts first); too-deep pages never reach gumbo.
   const std::string text = parse::sanitize_utf8(bytes);
   if (parse::html_depth_estimate(text) > parse::kMaxHtmlDepth) return 0;
-  fuzz::require(parse::testing::gumbo_tree(text) ==
-                    parse::testing::gumbo_tree(parse::shrink_html(text)),
-                "gumbo builds another tree after the pre-pass");
+  fuzz::require(
+      parse::testing::gumbo_tree(text) == parse::testing::gumbo_tree(parse::shrink_html(text)),
+      "gumbo builds another tree after the pre-pass");
   const parse::Context ctx = fuzz::context();
   fuzz::require(records(parse::parse_html(text, ctx, parse::HtmlPrepass::off)) ==
                     records(parse::parse_html(text, ctx, parse::HtmlPrepass::on)),
