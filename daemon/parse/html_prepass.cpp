@@ -62,7 +62,7 @@ struct KeptOn {
   std::string_view tag;
   std::string_view attribute;
 };
-constexpr std::array<KeptOn, 14> kKeptOn = {{{"script", "type"},
+constexpr std::array<KeptOn, 15> kKeptOn = {{{"script", "type"},
                                              {"input", "type"},
                                              {"link", "rel"},
                                              {"link", "href"},
@@ -75,14 +75,17 @@ constexpr std::array<KeptOn, 14> kKeptOn = {{{"script", "type"},
                                              {"td", "colspan"},
                                              {"td", "rowspan"},
                                              {"th", "colspan"},
-                                             {"th", "rowspan"}}};
+                                             {"th", "rowspan"},
+                                             {"a", "href"}}};
 
 // Elements the tree builder compares attribute by attribute (the "Noah's Ark" clause of the
 // list of active formatting elements), and isindex, whose attributes become content: their
-// tags are copied as written.
-constexpr std::array<std::string_view, 15> kVerbatimTags = {
-    "a", "b",     "big",    "code",   "em", "font", "i",      "nobr",
-    "s", "small", "strike", "strong", "tt", "u",    "isindex"};
+// tags are copied as written. Not <a>: a new <a> first takes any open one out of the list,
+// so the list never holds two <a> to compare (after its last marker, where the clause
+// looks).
+constexpr std::array<std::string_view, 14> kVerbatimTags = {
+    "b", "big",   "code",   "em",     "font", "i", "nobr",
+    "s", "small", "strike", "strong", "tt",   "u", "isindex"};
 
 // Start tags that end foreign content (or may: font), and the SVG/MathML elements inside
 // which HTML rules apply again; the pass does not model either.
