@@ -87,8 +87,8 @@ constexpr std::array<std::string_view, 14> kVerbatimTags = {
     "b", "big",   "code",   "em",     "font", "i", "nobr",
     "s", "small", "strike", "strong", "tt",   "u", "isindex"};
 
-// Start tags that end foreign content (or may: font), and the SVG/MathML elements inside
-// which HTML rules apply again; the pass does not model either.
+// Start tags that end foreign content (or may: font), and svg/math nested in foreign
+// content: not modelled.
 constexpr std::array<std::string_view, 47> kForeignExits = {
     "b",   "big",  "blockquote", "body",  "br",      "center", "code",   "dd",   "div", "dl",
     "dt",  "em",   "embed",      "h1",    "h2",      "h3",     "h4",     "h5",   "h6",  "head",
