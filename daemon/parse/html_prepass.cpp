@@ -320,10 +320,26 @@ std::string_view type_value(const Tag& tag) {
   return {};
 }
 
+// An attribute name repeated (or one with NUL, which the tokenizer makes U+FFFD, so that
+// it may repeat another). gumbo (0.10.1, with max_errors 0 as html.cpp parses) then
+// prepends a repeated name without a value to the next attribute's name: `<p b b style=x>`
+// has an attribute "bstyle". Such tags are not rewritten, and the names they really have
+// are not guessed.
+bool has_repeated_names(const Tag& tag) {
+  for (std::size_t k = 0; k < tag.attribute_count; ++k) {
+    const std::string_view name = tag.attributes[k].name;
+    if (name.find('\0') != npos) return true;
+    for (std::size_t j = 0; j < k; ++j) {
+      if (equals_icase(name, tag.attributes[j].name)) return true;
+    }
+  }
+  return false;
+}
+
 // A script whose body html.cpp may read: JSON-LD, or a type we cannot read for sure
-// (character references, NUL).
+// (character references, NUL, repeated attribute names).
 bool keeps_script_body(const Tag& tag) {
-  if (tag.too_many_attributes) return true;
+  if (tag.too_many_attributes || has_repeated_names(tag)) return true;
   const std::string_view v = type_value(tag);
   if (v.find('&') != npos || v.find('\0') != npos) return true;
   for (std::size_t k = 0; k + 4 <= v.size(); ++k) {
@@ -499,7 +515,7 @@ class Shrinker {
   // Rewrites the start tag just read (at s_[lt]) without the attributes nobody reads.
   void filter_attributes(std::size_t lt) {
     if (tag_.attribute_count == 0 || tag_.too_many_attributes) return;
-    if (name_in(tag_.name, kVerbatimTags)) return;
+    if (name_in(tag_.name, kVerbatimTags) || has_repeated_names(tag_)) return;
     std::size_t kept = 0;
     for (std::size_t k = 0; k < tag_.attribute_count; ++k) {
       if (is_kept(tag_.attributes[k].name)) ++kept;

@@ -87,7 +87,8 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, HtmlPrepassQuirk,
                                            "html_prepass_jsonld_in_comment_markers.html",
                                            "html_prepass_unterminated_script.html",
                                            "html_prepass_frameset.html",
-                                           "html_prepass_cdata_in_foreign_content.html"));
+                                           "html_prepass_cdata_in_foreign_content.html",
+                                           "html_prepass_repeated_valueless_attribute.html"));
 
 // Pieces that exercise the tokenizer states and the tree builder's special cases; random
 // documents made of them (and cut short anywhere) must read the same after the pre-pass.
@@ -168,6 +169,9 @@ const std::vector<std::string>& pieces() {
       "<div class=a class=b data-q>",
       "<DIV DATA-X=1 CLASS=Up>",
       "<div data-x=>",
+      "<p b b style=x>",
+      "<script t t ype=application/ld+json>{}</script>",
+      std::string{"<p a\0 a\xEF\xBF\xBD class=c>", 19},
       "<div =x data-y>",
       "<table>",
       "</table>",
