@@ -1,0 +1,566 @@
+#include "parse/html_prepass.h"
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+namespace newsd::parse {
+namespace {
+
+constexpr std::size_t npos = std::string_view::npos;
+
+// Whitespace as the tokenizer sees it: CR is one too (input preprocessing makes it LF).
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Equal once lowered ASCII-wise, as the tokenizer lowers names.
+bool equals_icase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (lower(a[k]) != lower(b[k])) return false;
+  }
+  return true;
+}
+
+// `raw` lowered ASCII-wise (as the tokenizer lowers names) equals `name` (lower case).
+bool name_is(std::string_view raw, std::string_view name) {
+  if (raw.size() != name.size()) return false;
+  for (std::size_t k = 0; k < raw.size(); ++k) {
+    if (lower(raw[k]) != name[k]) return false;
+  }
+  return true;
+}
+
+template <std::size_t N>
+bool name_in(std::string_view raw, const std::array<std::string_view, N>& names) {
+  for (std::string_view n : names) {
+    if (name_is(raw, n)) return true;
+  }
+  return false;
+}
+
+// Attributes html.cpp reads on any element (furniture, hidden, microdata), and those the
+// HTML5 tree builder looks at (font color/face/size leave foreign content, annotation-xml
+// encoding makes an integration point). Names as the tokenizer lowers them.
+constexpr std::array<std::string_view, 11> kKeptEverywhere = {
+    "class",   "id",    "hidden", "aria-hidden", "style",   "itemprop",
+    "content", "color", "face",   "size",        "encoding"};
+
+// Attributes html.cpp reads on some elements only (by tag name, whatever the namespace, as
+// html.cpp matches tags), and input type (the tree builder's "hidden" input in tables).
+struct KeptOn {
+  std::string_view tag;
+  std::string_view attribute;
+};
+constexpr std::array<KeptOn, 15> kKeptOn = {{{"script", "type"},
+                                             {"input", "type"},
+                                             {"link", "rel"},
+                                             {"link", "href"},
+                                             {"meta", "property"},
+                                             {"meta", "name"},
+                                             {"html", "lang"},
+                                             {"img", "src"},
+                                             {"img", "alt"},
+                                             {"time", "datetime"},
+                                             {"td", "colspan"},
+                                             {"td", "rowspan"},
+                                             {"th", "colspan"},
+                                             {"th", "rowspan"},
+                                             {"a", "href"}}};
+
+// Elements the tree builder compares attribute by attribute (the "Noah's Ark" clause of the
+// list of active formatting elements), and isindex, whose attributes become content: their
+// tags are copied as written. Not <a>: a new <a> first takes any open one out of the list,
+// so the list never holds two <a> to compare (after its last marker, where the clause
+// looks).
+constexpr std::array<std::string_view, 14> kVerbatimTags = {
+    "b", "big",   "code",   "em",     "font", "i", "nobr",
+    "s", "small", "strike", "strong", "tt",   "u", "isindex"};
+
+// Start tags that end foreign content (or may: font), and svg/math nested in foreign
+// content: not modelled.
+constexpr std::array<std::string_view, 47> kForeignExits = {
+    "b",   "big",  "blockquote", "body",  "br",      "center", "code",   "dd",   "div", "dl",
+    "dt",  "em",   "embed",      "h1",    "h2",      "h3",     "h4",     "h5",   "h6",  "head",
+    "hr",  "i",    "img",        "li",    "listing", "menu",   "meta",   "nobr", "ol",  "p",
+    "pre", "ruby", "s",          "small", "span",    "strong", "strike", "sub",  "sup", "table",
+    "tt",  "u",    "ul",         "var",   "font",    "svg",    "math"};
+// Inside these the tree builder applies HTML rules to start tags and text again (for
+// annotation-xml, depending on its encoding). Modelled only while they hold text alone.
+constexpr std::array<std::string_view, 8> kIntegrationPoints = {
+    "foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext"};
+// Not modelled at all in foreign content: a foreign script's body is markup.
+constexpr std::array<std::string_view, 2> kForeignUnmodelled = {"annotation-xml", "script"};
+
+struct Attribute {
+  std::string_view raw;   // from the name's first byte to the value's last
+  std::string_view name;  // as written
+};
+
+struct Tag {
+  std::string_view name;  // as written
+  std::size_t end = 0;    // index just past '>'
+  bool self_closing = false;
+  bool too_many_attributes = false;
+  std::size_t attribute_count = 0;
+  std::array<Attribute, 32> attributes;
+};
+
+// Tokenizes the tag whose name starts at s[i] (after "<" or "</") as the HTML5 tokenizer
+// does, from the tag name state to the '>' that emits it. false when the input ends first
+// (the tokenizer then drops the tag).
+bool read_tag(std::string_view s, std::size_t i, Tag& tag) {
+  const std::size_t n = s.size();
+  const std::size_t name_start = i;
+  while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>') ++i;
+  tag.name = s.substr(name_start, i - name_start);
+  tag.self_closing = false;
+  tag.too_many_attributes = false;
+  tag.attribute_count = 0;
+  // Before attribute name (also: after attribute name, after a quoted value).
+  while (true) {
+    while (i < n && is_space(s[i])) ++i;
+    if (i >= n) return false;
+    if (s[i] == '>') {
+      tag.end = i + 1;
+      return true;
+    }
+    if (s[i] == '/') {
+      // Self-closing start tag state: only "/>" sets the flag; anything else is
+      // reconsumed as the start of an attribute name.
+      ++i;
+      if (i >= n) return false;
+      if (s[i] == '>') {
+        tag.self_closing = true;
+        tag.end = i + 1;
+        return true;
+      }
+      continue;
+    }
+    // Attribute name: the first character may be anything ('=' included).
+    const std::size_t attr_start = i;
+    ++i;
+    while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=') ++i;
+    const std::string_view name = s.substr(attr_start, i - attr_start);
+    std::size_t attr_end = i;
+    std::size_t j = i;
+    while (j < n && is_space(s[j])) ++j;
+    if (j >= n) return false;
+    if (s[j] == '=') {
+      ++j;
+      while (j < n && is_space(s[j])) ++j;
+      if (j >= n) return false;
+      if (s[j] == '"' || s[j] == '\'') {
+        const std::size_t close = s.find(s[j], j + 1);
+        if (close == npos) return false;
+        attr_end = close + 1;
+        i = close + 1;
+      } else if (s[j] == '>') {
+        attr_end = j;  // "name=>": an empty value, then the tag ends
+        i = j;
+      } else {
+        while (j < n && !is_space(s[j]) && s[j] != '>') ++j;
+        if (j >= n) return false;
+        attr_end = j;
+        i = j;
+      }
+    }
+    // Without '=', the next token starts at the name's end (i): '/', '>', or a new name.
+    if (tag.attribute_count < tag.attributes.size()) {
+      tag.attributes[tag.attribute_count++] =
+          Attribute{s.substr(attr_start, attr_end - attr_start), name};
+    } else {
+      tag.too_many_attributes = true;
+    }
+  }
+}
+
+bool is_plain_name(std::string_view name) {
+  for (const char c : name) {
+    if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "</name" followed by what ends a tag name (the "appropriate end tag" of the raw text,
+// RCDATA and script states) at s[i].
+bool is_end_tag_of(std::string_view s, std::size_t i, std::string_view name) {
+  if (i + 2 + name.size() >= s.size() || s[i] != '<' || s[i + 1] != '/') return false;
+  if (!name_is(s.substr(i + 2, name.size()), name)) return false;
+  const char c = s[i + 2 + name.size()];
+  return is_space(c) || c == '/' || c == '>';
+}
+
+// The '<' of the end tag closing a RAWTEXT/RCDATA element whose content starts at s[i].
+std::size_t raw_text_end(std::string_view s, std::size_t i, std::string_view name) {
+  while (true) {
+    const std::size_t lt = s.find("</", i);
+    if (lt == npos) return npos;
+    if (is_end_tag_of(s, lt, name)) return lt;
+    i = lt + 2;
+  }
+}
+
+// ASCII letters at s[i..] lowered equal `word`, followed by a space, '/' or '>': the
+// temporary-buffer test of the script data double escape start/end states.
+bool is_script_word_at(std::string_view s, std::size_t i) {
+  std::size_t j = i;
+  while (j < s.size() && is_alpha(s[j])) ++j;
+  if (j >= s.size()) return false;
+  const char c = s[j];
+  return (is_space(c) || c == '/' || c == '>') && name_is(s.substr(i, j - i), "script");
+}
+
+// The '<' of the end tag closing a <script> whose content starts at s[i], following the
+// script data states of the tokenizer (escaped after "<!--", double-escaped after a nested
+// "<script"), or npos when the script runs to the end of the input.
+std::size_t script_end(std::string_view s, std::size_t i) {
+  enum class State {
+    data,
+    escaped,
+    escaped_dash,
+    escaped_dash_dash,
+    double_escaped,
+    double_escaped_dash,
+    double_escaped_dash_dash,
+  };
+  const std::size_t n = s.size();
+  State st = State::data;
+  while (i < n) {
+    switch (st) {
+      case State::data: {
+        const void* lt = std::memchr(s.data() + i, '<', n - i);
+        if (lt == nullptr) return npos;
+        i = static_cast<std::size_t>(static_cast<const char*>(lt) - s.data());
+        if (is_end_tag_of(s, i, "script")) return i;
+        if (s.substr(i).starts_with("<!--")) {
+          i += 4;
+          st = State::escaped_dash_dash;
+        } else {
+          ++i;  // the next character is reconsumed in the data state
+        }
+        break;
+      }
+      case State::escaped:
+      case State::escaped_dash:
+      case State::escaped_dash_dash: {
+        const char c = s[i];
+        if (c == '-') {
+          st = st == State::escaped ? State::escaped_dash : State::escaped_dash_dash;
+          ++i;
+        } else if (c == '<') {
+          // Escaped less-than sign state.
+          if (is_end_tag_of(s, i, "script")) return i;
+          if (i + 1 < n && is_alpha(s[i + 1]) && is_script_word_at(s, i + 1)) {
+            i += 1 + 6 + 1;  // "<script" and the character that ended the word
+            st = State::double_escaped;
+          } else {
+            ++i;
+            st = State::escaped;
+          }
+        } else if (c == '>' && st == State::escaped_dash_dash) {
+          ++i;
+          st = State::data;
+        } else {
+          ++i;
+          st = State::escaped;
+        }
+        break;
+      }
+      case State::double_escaped:
+      case State::double_escaped_dash:
+      case State::double_escaped_dash_dash: {
+        const char c = s[i];
+        if (c == '-') {
+          st = st == State::double_escaped ? State::double_escaped_dash
+                                           : State::double_escaped_dash_dash;
+          ++i;
+        } else if (c == '<') {
+          // Double-escaped less-than sign state: "</script" + end back to escaped.
+          if (i + 2 < n && s[i + 1] == '/' && is_script_word_at(s, i + 2)) {
+            i += 2 + 6 + 1;
+            st = State::escaped;
+          } else {
+            ++i;
+            st = State::double_escaped;
+          }
+        } else if (c == '>' && st == State::double_escaped_dash_dash) {
+          ++i;
+          st = State::data;
+        } else {
+          ++i;
+          st = State::double_escaped;
+        }
+        break;
+      }
+    }
+  }
+  return npos;
+}
+
+// The value of the first `type` attribute, as written (quotes included), or empty.
+std::string_view type_value(const Tag& tag) {
+  for (std::size_t k = 0; k < tag.attribute_count; ++k) {
+    const Attribute& a = tag.attributes[k];
+    if (!name_is(a.name, "type")) continue;
+    return a.raw.substr(a.name.size());
+  }
+  return {};
+}
+
+// An attribute name repeated (or one with NUL, which the tokenizer makes U+FFFD, so that
+// it may repeat another). gumbo (0.10.1, with max_errors 0 as html.cpp parses) then
+// prepends a repeated name without a value to the next attribute's name: `<p b b style=x>`
+// has an attribute "bstyle". Such tags are not rewritten, and the names they really have
+// are not guessed.
+bool has_repeated_names(const Tag& tag) {
+  for (std::size_t k = 0; k < tag.attribute_count; ++k) {
+    const std::string_view name = tag.attributes[k].name;
+    if (name.find('\0') != npos) return true;
+    for (std::size_t j = 0; j < k; ++j) {
+      if (equals_icase(name, tag.attributes[j].name)) return true;
+    }
+  }
+  return false;
+}
+
+// A script whose body html.cpp may read: JSON-LD, or a type we cannot read for sure
+// (character references, NUL, repeated attribute names).
+bool keeps_script_body(const Tag& tag) {
+  if (tag.too_many_attributes || has_repeated_names(tag)) return true;
+  const std::string_view v = type_value(tag);
+  if (v.find('&') != npos || v.find('\0') != npos) return true;
+  for (std::size_t k = 0; k + 4 <= v.size(); ++k) {
+    if (name_is(v.substr(k, 4), "json")) return true;
+  }
+  return false;
+}
+
+class Shrinker {
+ public:
+  explicit Shrinker(std::string_view s) : s_(s) { out_.reserve(s.size() / 2); }
+
+  std::string run() {
+    const std::size_t n = s_.size();
+    std::size_t i = 0;
+    while (i < n) {
+      const void* lt = std::memchr(s_.data() + i, '<', n - i);
+      if (lt == nullptr) break;
+      i = static_cast<std::size_t>(static_cast<const char*>(lt) - s_.data());
+      if (i + 1 >= n) break;
+      const char c = s_[i + 1];
+      std::size_t next = npos;
+      if (is_alpha(c)) {
+        next = start_tag(i);
+      } else if (c == '/') {
+        next = end_tag(i);
+      } else if (c == '!') {
+        next = markup_declaration(i);
+      } else if (c == '?') {
+        next = bogus_comment(i, i + 2);
+      } else {
+        next = i + 1;  // a literal '<'
+      }
+      if (next == npos) break;  // give up: the rest as it is
+      i = next;
+    }
+    copy_to(n);
+    return std::move(out_);
+  }
+
+ private:
+  void copy_to(std::size_t pos) {
+    if (pos > from_) out_.append(s_.substr(from_, pos - from_));
+    from_ = pos;
+  }
+  // Replaces s_[begin, end) by `with`.
+  void replace(std::size_t begin, std::size_t end, std::string_view with) {
+    copy_to(begin);
+    out_.append(with);
+    from_ = end;
+  }
+
+  bool in_foreign() const { return !foreign_.empty(); }
+
+  // The start tag at s_[lt] ('<' + letter). Returns where scanning resumes, npos to give up.
+  std::size_t start_tag(std::size_t lt) {
+    if (!read_tag(s_, lt + 1, tag_)) return npos;
+    const std::string_view name = tag_.name;
+    if (in_foreign()) {
+      if (in_integration_point_) return npos;  // an HTML start tag there: not modelled
+      if (name_in(name, kForeignExits) || name_in(name, kForeignUnmodelled)) return npos;
+      // gumbo takes a foreign element's name from its tag's text, up to C isspace() or
+      // '/': plain names only, so that it is the name the tokenizer saw.
+      if (!is_plain_name(name)) return npos;
+      if (!tag_.self_closing) {
+        if (foreign_.size() >= kMaxForeignDepth) return npos;
+        foreign_.emplace_back(name);
+        // Text and comments inside it change nothing for the tokenizer; its end tag is
+        // handled by the foreign-content rules (below) like any other.
+        in_integration_point_ = name_in(name, kIntegrationPoints);
+      }
+      filter_attributes(lt);
+      return tag_.end;
+    }
+    if (in_select_) {
+      // Inside <select> the tree builder ignores most start tags, raw-text ones included,
+      // so the tokenizer state would need its insertion mode: only options are modelled.
+      if (!name_is(name, "option") && !name_is(name, "optgroup")) return npos;
+      filter_attributes(lt);
+      return tag_.end;
+    }
+    if (name_is(name, "script")) {
+      const std::size_t body = tag_.end;
+      const std::size_t close = script_end(s_, body);
+      if (close == npos) return npos;
+      const bool keep_body = keeps_script_body(tag_);
+      filter_attributes(lt);
+      if (!keep_body) replace(body, close, {});
+      return after_end_tag(close);
+    }
+    if (name_is(name, "style")) {
+      const std::size_t body = tag_.end;
+      const std::size_t close = raw_text_end(s_, body, "style");
+      if (close == npos) return npos;
+      filter_attributes(lt);
+      replace(body, close, {});
+      return after_end_tag(close);
+    }
+    for (std::string_view raw : {"title", "textarea", "xmp", "iframe", "noembed", "noframes"}) {
+      // RCDATA and RAWTEXT elements html.cpp may read: kept, only skipped over.
+      if (name_is(name, raw)) {
+        const std::size_t close = raw_text_end(s_, tag_.end, raw);
+        if (close == npos) return npos;
+        return after_end_tag(close);
+      }
+    }
+    if (name_is(name, "plaintext") || name_is(name, "frameset")) return npos;
+    if (name_is(name, "select")) in_select_ = true;
+    if ((name_is(name, "svg") || name_is(name, "math")) && !tag_.self_closing) {
+      foreign_.emplace_back(name);
+    }
+    filter_attributes(lt);
+    return tag_.end;
+  }
+
+  // The end tag at s_[lt] ("</" + letter), already known to close the current raw text
+  // element: scanning resumes after it.
+  std::size_t after_end_tag(std::size_t lt) {
+    if (!read_tag(s_, lt + 2, tag_)) return npos;
+    return tag_.end;
+  }
+
+  std::size_t end_tag(std::size_t lt) {
+    if (lt + 2 >= s_.size()) return npos;
+    const char c = s_[lt + 2];
+    // "</>" emits no token, and gumbo then starts the next token's original text at it;
+    // gumbo matches foreign end tags by original text, so what follows is not modelled.
+    if (c == '>') return npos;
+    if (!is_alpha(c)) return bogus_comment(lt, lt + 2);
+    if (!read_tag(s_, lt + 2, tag_)) return npos;
+    if (in_foreign()) {
+      // Only the end tag of the current node is modelled (it pops just that node), and only
+      // written plainly: gumbo compares the text between "</" and ">" with the node's name.
+      if (tag_.end != lt + 3 + tag_.name.size()) return npos;
+      if (!equals_icase(tag_.name, foreign_.back())) return npos;
+      foreign_.pop_back();
+      in_integration_point_ = false;
+    } else if (in_select_) {
+      if (name_is(tag_.name, "select")) {
+        in_select_ = false;
+      } else if (!name_is(tag_.name, "option") && !name_is(tag_.name, "optgroup")) {
+        return npos;
+      }
+    }
+    return tag_.end;
+  }
+
+  // "<!": a comment, a DOCTYPE, CDATA, or a bogus comment.
+  std::size_t markup_declaration(std::size_t lt) {
+    const std::string_view rest = s_.substr(lt);
+    if (rest.starts_with("<!--")) {
+      // Comment states: "-->" ends it, also right after "<!--" ("<!-->", "<!--->").
+      const std::size_t close = s_.find("-->", lt + 2);
+      if (close == npos) return npos;
+      // "--!>" also ends a comment: not modelled (looked for up to "-->" only, so that a
+      // page of many comments is not searched to its end for each).
+      if (s_.substr(lt + 2, close + 1 - lt).find("--!>") != npos) return npos;
+      const std::size_t end = close + 3;
+      if (end - lt > 7) replace(lt, end, "<!---->");
+      return end;
+    }
+    if (in_foreign() && rest.starts_with("<![CDATA[")) return npos;
+    // DOCTYPE (a '>' ends it even inside a quoted identifier) or a bogus comment.
+    return bogus_comment(lt, lt + 2);
+  }
+
+  // A bogus comment (or DOCTYPE) runs to the first '>'.
+  std::size_t bogus_comment(std::size_t, std::size_t from) {
+    const std::size_t gt = s_.find('>', from);
+    return gt == npos ? npos : gt + 1;
+  }
+
+  // Rewrites the start tag just read (at s_[lt]) without the attributes nobody reads.
+  void filter_attributes(std::size_t lt) {
+    if (tag_.attribute_count == 0 || tag_.too_many_attributes) return;
+    if (name_in(tag_.name, kVerbatimTags) || has_repeated_names(tag_)) return;
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < tag_.attribute_count; ++k) {
+      if (is_kept(tag_.attributes[k].name)) ++kept;
+    }
+    if (kept == tag_.attribute_count) return;
+    copy_to(lt);
+    out_.push_back('<');
+    out_.append(tag_.name);
+    for (std::size_t k = 0; k < tag_.attribute_count; ++k) {
+      const Attribute& a = tag_.attributes[k];
+      if (!is_kept(a.name)) continue;
+      out_.push_back(' ');
+      out_.append(a.raw);
+    }
+    // The space keeps a '/' out of an unquoted value before it.
+    out_.append(tag_.self_closing ? " />" : ">");
+    from_ = tag_.end;
+  }
+
+  // In foreign content gumbo drops the prefix of xlink:href, xml:lang, ... (so html.cpp
+  // would read xlink:href as href): prefixed names are kept everywhere. <image> is
+  // renamed <img> by the tree builder.
+  bool is_kept(std::string_view name) const {
+    if (name_in(name, kKeptEverywhere) || name.find(':') != npos) return true;
+    for (const KeptOn& k : kKeptOn) {
+      if (name_is(name, k.attribute) && name_is(tag_.name, k.tag)) return true;
+    }
+    return name_is(tag_.name, "image") && (name_is(name, "src") || name_is(name, "alt"));
+  }
+
+  static constexpr std::size_t kMaxForeignDepth = 256;
+
+  std::string_view s_;
+  std::string out_;
+  std::size_t from_ = 0;  // s_[from_, ...) is not yet in out_
+  Tag tag_;
+  bool in_select_ = false;
+  bool in_integration_point_ = false;      // the current node is one (kIntegrationPoints)
+  std::vector<std::string_view> foreign_;  // open SVG/MathML elements, names as written
+};
+
+}  // namespace
+
+std::string shrink_html(std::string_view html) {
+  return Shrinker(html).run();
+}
+
+}  // namespace newsd::parse

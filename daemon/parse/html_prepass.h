@@ -1,0 +1,30 @@
+// A pre-pass that shrinks an article page before gumbo parses it (html.cpp).
+//
+// gumbo's tokenizer costs about the same per byte whatever the byte is, and most bytes of
+// a news page are ones html.cpp never reads: script and style bodies, comments, and
+// attributes like data-*, srcset, onclick or SVG path data. shrink_html() removes exactly
+// those while keeping gumbo's token stream, as far as html.cpp can tell, the same:
+//  - every tag stays a tag with the same name and self-closing flag, every character
+//    token outside script/style bodies stays (so text nodes split and merge as before);
+//  - a comment becomes an empty comment (it still ends the text node before it);
+//  - a script body goes, unless its type could be JSON (JSON-LD is read by html.cpp);
+//  - a style body goes;
+//  - a start tag keeps the attributes html.cpp reads and those that steer HTML5 tree
+//    construction (kKeptAttributes in the .cpp); formatting elements (a, b, font, ...)
+//    keep all of theirs, because the tree builder compares their attributes.
+// The tokenizer's state depends on the tree builder (a <style> inside <svg> or <select> is
+// no raw-text element). The pass models only what it can prove: from the first point where
+// it cannot (framesets, <plaintext>, SVG/MathML integration points, tags other than
+// options inside <select>, CDATA, unterminated tags or comments, ...) it copies the rest
+// of the document unchanged. Correctness over speed: unchanged bytes are always right.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace newsd::parse {
+
+// The page with the bytes above removed. Takes any bytes; html.cpp passes valid UTF-8.
+std::string shrink_html(std::string_view html);
+
+}  // namespace newsd::parse
