@@ -61,54 +61,6 @@ void to_u_replacement(const void*, UConverterToUnicodeArgs* args, const char*, i
   ucnv_cbToUWriteUChars(args, &replacement, 1, 0, err);
 }
 
-}  // namespace
-
-std::string utf16_to_utf8(std::u16string_view in) {
-  std::string out;
-  out.resize(in.size() * 3);
-  char* o = out.data();
-  const auto put = [&o](char32_t c, int n) {
-    switch (n) {
-      case 1:
-        *o++ = static_cast<char>(c);
-        break;
-      case 2:
-        *o++ = static_cast<char>(0xC0 | (c >> 6));
-        *o++ = static_cast<char>(0x80 | (c & 0x3F));
-        break;
-      case 3:
-        *o++ = static_cast<char>(0xE0 | (c >> 12));
-        *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        *o++ = static_cast<char>(0x80 | (c & 0x3F));
-        break;
-      default:
-        *o++ = static_cast<char>(0xF0 | (c >> 18));
-        *o++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        *o++ = static_cast<char>(0x80 | (c & 0x3F));
-    }
-  };
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char32_t u = in[i];
-    if (u < 0x80) {
-      put(u, 1);
-    } else if (u < 0x800) {
-      put(u, 2);
-    } else if (u < 0xD800 || u > 0xDFFF) {
-      put(u, 3);
-    } else if (u <= 0xDBFF && i + 1 < in.size() && in[i + 1] >= 0xDC00 && in[i + 1] <= 0xDFFF) {
-      put(0x10000 + ((u - 0xD800) << 10) + (in[i + 1] - 0xDC00), 4);
-      ++i;
-    } else {
-      put(0xFFFD, 3);
-    }
-  }
-  out.resize(static_cast<std::size_t>(o - out.data()));
-  return out;
-}
-
-namespace {
-
 struct ConverterCloser {
   void operator()(UConverter* c) const { ucnv_close(c); }
 };
@@ -154,7 +106,16 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
   ucnv_toUnicode(conv, &dst, utf16.data() + utf16.size(), &src, src_end, nullptr, true, &status);
   if (U_FAILURE(status)) return std::nullopt;
   utf16.resize(static_cast<std::size_t>(dst - utf16.data()));
-  return utf16_to_utf8(utf16);
+  // UTF-16 -> UTF-8 with ICU's plain string function: a second converter object cost more
+  // than the conversion itself.
+  std::string out;
+  out.resize(utf16.size() * 3 + 16);
+  int32_t length = 0;
+  u_strToUTF8WithSub(out.data(), static_cast<int32_t>(out.size()), &length, utf16.data(),
+                     static_cast<int32_t>(utf16.size()), 0xFFFD, nullptr, &status);
+  if (U_FAILURE(status)) return std::nullopt;
+  out.resize(static_cast<std::size_t>(length));
+  return out;
 }
 
 std::string detect_charset(std::string_view bytes) {

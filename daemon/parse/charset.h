@@ -21,9 +21,4 @@ std::string charset_from_document(std::string_view bytes);
 // `bytes` as valid UTF-8 without a byte order mark. Never throws on bad input.
 std::string to_utf8(std::string_view bytes, std::string_view content_type);
 
-// UTF-16 as UTF-8, each unpaired surrogate becoming U+FFFD: what ICU's
-// u_strToUTF8WithSub(..., 0xFFFD, ...) gives (charset_test holds them together), in a
-// fraction of its time.
-std::string utf16_to_utf8(std::u16string_view utf16);
-
 }  // namespace newsd::parse

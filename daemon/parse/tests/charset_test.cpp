@@ -1,7 +1,6 @@
 #include "parse/charset.h"
 
 #include <gtest/gtest.h>
-#include <unicode/ustring.h>
 
 #include <random>
 #include <vector>
@@ -150,36 +149,6 @@ TEST(Charset, FindsAMetaCharsetAfterLongHeadScripts) {
 
 namespace newsd::parse {
 namespace {
-
-std::string icu_utf16_to_utf8(std::u16string_view in) {
-  std::string out(in.size() * 3 + 16, '\0');
-  int32_t length = 0;
-  UErrorCode status = U_ZERO_ERROR;
-  u_strToUTF8WithSub(out.data(), static_cast<int32_t>(out.size()), &length, in.data(),
-                     static_cast<int32_t>(in.size()), 0xFFFD, nullptr, &status);
-  EXPECT_TRUE(U_SUCCESS(status));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
-
-TEST(Utf16ToUtf8, AgreesWithIcuOnGeneratedTextWithUnpairedSurrogates) {
-  std::mt19937 rng(3);
-  // Units from every encoding length and both surrogate halves, alone and paired.
-  const std::vector<std::pair<char16_t, char16_t>> ranges = {
-      {0x0000, 0x007F}, {0x0080, 0x07FF}, {0x0800, 0xD7FF}, {0xD800, 0xDBFF},
-      {0xDC00, 0xDFFF}, {0xE000, 0xFFFF}, {0xFFFD, 0xFFFF}};
-  for (int n = 0; n < 20'000; ++n) {
-    std::u16string s;
-    const int len = std::uniform_int_distribution<int>(0, 12)(rng);
-    for (int i = 0; i < len; ++i) {
-      const auto& [lo, hi] = ranges[std::uniform_int_distribution<std::size_t>(0, 6)(rng)];
-      s.push_back(static_cast<char16_t>(std::uniform_int_distribution<int>(lo, hi)(rng)));
-    }
-    ASSERT_EQ(utf16_to_utf8(s), icu_utf16_to_utf8(s)) << "case " << n;
-  }
-  EXPECT_EQ(utf16_to_utf8(u"a\xD800"), "a\xEF\xBF\xBD");
-  EXPECT_EQ(utf16_to_utf8(u"\xD83D\xDE00"), "\xF0\x9F\x98\x80");
-}
 
 TEST(Charset, ConvertsTheSameWhenAConverterIsReused) {
   // The per-thread converter cache: a truncated sequence at the end of one document must not
