@@ -273,12 +273,15 @@ void finish(Post post, std::vector<Parsed>& out) {
 enum class TextKind { text, html, xhtml, other };
 
 TextKind atom_kind(pugi::xml_node n) {
-  const std::string type = ascii_lower(trim(n.attribute("type").value()));
-  const std::string mode = ascii_lower(trim(n.attribute("mode").value()));  // Atom 0.3
-  if (mode == "base64") return TextKind::other;  // Atom 0.3 binary content: not text
-  if (type == "xhtml" || type == "application/xhtml+xml" || mode == "xml") return TextKind::xhtml;
-  if (type == "html" || type == "text/html" || mode == "escaped") return TextKind::html;
-  if (type.empty() || type == "text" || type == "text/plain") return TextKind::text;
+  const std::string_view type = trim(n.attribute("type").value());
+  const std::string_view mode = trim(n.attribute("mode").value());  // Atom 0.3
+  const auto eq = [](std::string_view v, std::string_view lower) { return equals_icase(v, lower); };
+  if (eq(mode, "base64")) return TextKind::other;  // Atom 0.3 binary content: not text
+  if (eq(type, "xhtml") || eq(type, "application/xhtml+xml") || eq(mode, "xml")) {
+    return TextKind::xhtml;
+  }
+  if (eq(type, "html") || eq(type, "text/html") || eq(mode, "escaped")) return TextKind::html;
+  if (type.empty() || eq(type, "text") || eq(type, "text/plain")) return TextKind::text;
   return TextKind::other;
 }
 
