@@ -4,23 +4,41 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 namespace newsd {
+
+namespace {
+
+// SHA-256 fetched from the provider once: EVP_sha256() made every EVP_DigestInit_ex fetch it
+// again (OpenSSL 3's implicit fetch: a lock and a property lookup per post).
+const EVP_MD* sha256() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::runtime_error("SHA-256 is not available in OpenSSL");
+  return md;
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
 
 std::string content_digest(const std::string& title, const std::string& body_text) {
   // A NUL separates the fields so that ("ab","c") and ("a","bc") differ.
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  // One context per thread, reinitialised for every digest instead of allocated.
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> tls_ctx(EVP_MD_CTX_new());
+  EVP_MD_CTX* ctx = tls_ctx.get();
   if (ctx == nullptr) throw std::bad_alloc();
   const char sep = '\0';
-  bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, title.data(), title.size()) == 1 &&
-            EVP_DigestUpdate(ctx, &sep, 1) == 1 &&
-            EVP_DigestUpdate(ctx, body_text.data(), body_text.size()) == 1 &&
-            EVP_DigestFinal_ex(ctx, md, &len) == 1;
-  EVP_MD_CTX_free(ctx);
+  const bool ok = EVP_DigestInit_ex2(ctx, sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, title.data(), title.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, &sep, 1) == 1 &&
+                  EVP_DigestUpdate(ctx, body_text.data(), body_text.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, md, &len) == 1;
   if (!ok) throw std::runtime_error("SHA-256 failed in OpenSSL");
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

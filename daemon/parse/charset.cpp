@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/log.h"
 #include "parse/text_util.h"
@@ -62,18 +64,38 @@ void to_u_replacement(const void*, UConverterToUnicodeArgs* args, const char*, i
 struct ConverterCloser {
   void operator()(UConverter* c) const { ucnv_close(c); }
 };
+using ConverterPtr = std::unique_ptr<UConverter, ConverterCloser>;
+
+// A converter for `charset`, reset, from a small per-thread cache: opening one per document
+// (ICU's name lookup and allocation) cost as much as converting a small feed. nullptr for a
+// charset ICU does not know.
+UConverter* cached_converter(const std::string& charset) {
+  thread_local std::vector<std::pair<std::string, ConverterPtr>> cache;
+  for (auto& [name, conv] : cache) {
+    if (name == charset) {
+      ucnv_reset(conv.get());
+      return conv.get();
+    }
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  ConverterPtr conv(ucnv_open(charset.c_str(), &status));
+  if (U_FAILURE(status) || !conv) return nullptr;
+  if (cache.size() >= 8) cache.erase(cache.begin());
+  cache.emplace_back(charset, std::move(conv));
+  return cache.back().second.get();
+}
 
 // Converts with ICU. With `strict`, nullopt when any byte sequence is invalid or unmapped;
 // otherwise such sequences become U+FFFD. nullopt as well for a charset ICU does not know.
 std::optional<std::string> convert(std::string_view bytes, const std::string& charset,
                                    bool strict) {
   UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<UConverter, ConverterCloser> conv(ucnv_open(charset.c_str(), &status));
-  if (U_FAILURE(status) || !conv) return std::nullopt;
+  UConverter* conv = cached_converter(charset);
+  if (conv == nullptr) return std::nullopt;
   if (strict) {
-    ucnv_setToUCallBack(conv.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
   } else {
-    ucnv_setToUCallBack(conv.get(), to_u_replacement, nullptr, nullptr, nullptr, &status);
+    ucnv_setToUCallBack(conv, to_u_replacement, nullptr, nullptr, nullptr, &status);
   }
   if (U_FAILURE(status)) return std::nullopt;
   std::u16string utf16;
@@ -81,8 +103,7 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
   const char* src = bytes.data();
   const char* src_end = bytes.data() + bytes.size();
   UChar* dst = utf16.data();
-  ucnv_toUnicode(conv.get(), &dst, utf16.data() + utf16.size(), &src, src_end, nullptr, true,
-                 &status);
+  ucnv_toUnicode(conv, &dst, utf16.data() + utf16.size(), &src, src_end, nullptr, true, &status);
   if (U_FAILURE(status)) return std::nullopt;
   utf16.resize(static_cast<std::size_t>(dst - utf16.data()));
   // UTF-16 -> UTF-8 with ICU's plain string function: a second converter object cost more

@@ -55,48 +55,77 @@ std::string_view local_name(pugi::xml_node n) {
 }
 
 // The namespace URI bound to the node's prefix in scope; for an unbound prefix its
-// conventional URI (kConventionalPrefixes) or "" .
-std::string_view ns_uri(pugi::xml_node n) {
-  const std::string_view name = n.name();
-  const auto colon = name.find(':');
-  // "xmlns" or "xmlns:<prefix>"; prefixes longer than the buffer are looked up as written.
-  char attr[64] = "xmlns";
-  std::size_t len = 5;
-  if (colon != std::string_view::npos) {
-    if (colon + 7 > sizeof attr) return {};
-    attr[len++] = ':';
-    name.copy(attr + len, colon);
-    len += colon;
+// conventional URI (kConventionalPrefixes) or "". The answers for a parent's scope are kept
+// while its children are looked at: an item's dozen children share one lookup per prefix
+// instead of each walking up to the root, attribute by attribute.
+class NsResolver {
+ public:
+  std::string_view uri(pugi::xml_node n) {
+    const std::string_view name = n.name();
+    const auto colon = name.find(':');
+    // "xmlns" or "xmlns:<prefix>"; prefixes longer than the buffer are looked up as written.
+    char attr[64] = "xmlns";
+    std::size_t len = 5;
+    if (colon != std::string_view::npos) {
+      if (colon + 7 > sizeof attr) return {};
+      attr[len++] = ':';
+      name.copy(attr + len, colon);
+      len += colon;
+    }
+    attr[len] = '\0';
+    const std::string_view prefix =
+        colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
+    if (n.first_attribute()) {
+      if (const pugi::xml_attribute a = n.attribute(attr)) return a.value();
+    }
+    const pugi::xml_node parent = n.parent();
+    if (parent != parent_) {
+      parent_ = parent;
+      cache_.clear();
+    }
+    for (const auto& [pre, uri] : cache_) {
+      if (pre == prefix) return uri;
+    }
+    const std::string_view uri = lookup(parent, attr, colon != std::string_view::npos, prefix);
+    cache_.emplace_back(prefix, uri);
+    return uri;
   }
-  attr[len] = '\0';
-  for (pugi::xml_node p = n; p; p = p.parent()) {
-    if (const pugi::xml_attribute a = p.attribute(attr)) return a.value();
-  }
-  if (colon == std::string_view::npos) return {};
-  const std::string_view prefix = name.substr(0, colon);
-  for (const auto& [pre, uri] : kConventionalPrefixes) {
-    if (pre == prefix) return uri;
-  }
-  return {};
-}
 
-bool is(pugi::xml_node n, NsSet ns, std::string_view local) {
+ private:
+  static std::string_view lookup(pugi::xml_node from, const char* attr, bool prefixed,
+                                 std::string_view prefix) {
+    for (pugi::xml_node p = from; p; p = p.parent()) {
+      if (const pugi::xml_attribute a = p.attribute(attr)) return a.value();
+    }
+    if (!prefixed) return {};
+    for (const auto& [pre, uri] : kConventionalPrefixes) {
+      if (pre == prefix) return uri;
+    }
+    return {};
+  }
+
+  pugi::xml_node parent_;
+  std::vector<std::pair<std::string_view, std::string_view>> cache_;  // prefix -> URI
+};
+
+bool is(NsResolver& scope, pugi::xml_node n, NsSet ns, std::string_view local) {
   if (n.type() != pugi::node_element || local_name(n) != local) return false;
-  const std::string_view uri = ns_uri(n);
+  const std::string_view uri = scope.uri(n);
   return std::find(ns.begin(), ns.end(), uri) != ns.end();
 }
 
-pugi::xml_node child(pugi::xml_node parent, NsSet ns, std::string_view local) {
-  for (pugi::xml_node c : parent.children()) {
-    if (is(c, ns, local)) return c;
+pugi::xml_node child(NsResolver& scope, pugi::xml_node parent, NsSet ns, std::string_view local) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (is(scope, c, ns, local)) return c;
   }
   return {};
 }
 
-std::vector<pugi::xml_node> children(pugi::xml_node parent, NsSet ns, std::string_view local) {
+std::vector<pugi::xml_node> children(NsResolver& scope, pugi::xml_node parent, NsSet ns,
+                                     std::string_view local) {
   std::vector<pugi::xml_node> out;
-  for (pugi::xml_node c : parent.children()) {
-    if (is(c, ns, local)) out.push_back(c);
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (is(scope, c, ns, local)) out.push_back(c);
   }
   return out;
 }
@@ -120,8 +149,22 @@ std::string raw_content(pugi::xml_node n) {
   return os.str();
 }
 
+// raw_content() without a copy for the usual element, one run of character data (or none);
+// anything else is built in `storage`.
+std::string_view raw_view(pugi::xml_node n, std::string& storage) {
+  const pugi::xml_node first = n.first_child();
+  if (!first) return {};
+  const pugi::xml_node_type type = first.type();
+  if ((type == pugi::node_pcdata || type == pugi::node_cdata) && !first.next_sibling()) {
+    return first.value();
+  }
+  storage = raw_content(n);
+  return storage;
+}
+
 std::string text_of(pugi::xml_node n) {
-  return std::string(trim(raw_content(n)));
+  std::string storage;
+  return std::string(trim(raw_view(n, storage)));
 }
 
 // Plain text with its line structure: lines trimmed, empty lines dropped.
@@ -145,11 +188,19 @@ std::string html_or_plain(std::string_view s) {
 
 // A one-line human string (title, author, category) that may carry markup or entities.
 std::string one_line(std::string_view s) {
-  return normalize_ws(looks_like_html(s) ? html_to_text(s) : std::string(s));
+  return looks_like_html(s) ? normalize_ws(html_to_text(s)) : normalize_ws(s);
+}
+
+// one_line() of an element's content.
+std::string one_line_of(pugi::xml_node n) {
+  std::string storage;
+  return one_line(raw_view(n, storage));
 }
 
 // Resolves `ref` against the xml:base chain of `at` and the document URL.
 std::string resolve_at(pugi::xml_node at, std::string_view ref, const Context& ctx) {
+  // An absolute http(s) reference comes back as it is whatever the bases (resolve_url).
+  if (const std::string_view r = trim(ref); is_absolute_http(r)) return std::string(r);
   std::vector<std::string_view> bases;
   for (pugi::xml_node p = at; p; p = p.parent()) {
     if (const pugi::xml_attribute a = p.attribute("xml:base")) bases.push_back(a.value());
@@ -172,6 +223,26 @@ std::optional<std::string> inherited_lang(pugi::xml_node n) {
   }
   return std::nullopt;
 }
+
+// inherited_lang() for the entries of one parent: the parent's answer is looked up once.
+class LangScope {
+ public:
+  std::optional<std::string> of(pugi::xml_node n) {
+    if (const pugi::xml_attribute a = n.attribute("xml:lang")) {
+      const std::string_view v = trim(a.value());
+      if (!v.empty()) return std::string(v);
+    }
+    if (n.parent() != parent_) {
+      parent_ = n.parent();
+      lang_ = inherited_lang(parent_);
+    }
+    return lang_;
+  }
+
+ private:
+  pugi::xml_node parent_;
+  std::optional<std::string> lang_;
+};
 
 // Category slugs of one document: feeds repeat a handful of categories over all their items,
 // and ICU transliteration is the costliest per-item step, so each distinct value is
@@ -202,12 +273,15 @@ void finish(Post post, std::vector<Parsed>& out) {
 enum class TextKind { text, html, xhtml, other };
 
 TextKind atom_kind(pugi::xml_node n) {
-  const std::string type = ascii_lower(trim(n.attribute("type").value()));
-  const std::string mode = ascii_lower(trim(n.attribute("mode").value()));  // Atom 0.3
-  if (mode == "base64") return TextKind::other;  // Atom 0.3 binary content: not text
-  if (type == "xhtml" || type == "application/xhtml+xml" || mode == "xml") return TextKind::xhtml;
-  if (type == "html" || type == "text/html" || mode == "escaped") return TextKind::html;
-  if (type.empty() || type == "text" || type == "text/plain") return TextKind::text;
+  const std::string_view type = trim(n.attribute("type").value());
+  const std::string_view mode = trim(n.attribute("mode").value());  // Atom 0.3
+  const auto eq = [](std::string_view v, std::string_view lower) { return equals_icase(v, lower); };
+  if (eq(mode, "base64")) return TextKind::other;  // Atom 0.3 binary content: not text
+  if (eq(type, "xhtml") || eq(type, "application/xhtml+xml") || eq(mode, "xml")) {
+    return TextKind::xhtml;
+  }
+  if (eq(type, "html") || eq(type, "text/html") || eq(mode, "escaped")) return TextKind::html;
+  if (type.empty() || eq(type, "text") || eq(type, "text/plain")) return TextKind::text;
   return TextKind::other;
 }
 
@@ -236,23 +310,79 @@ std::pair<std::optional<std::string>, std::string> atom_text(pugi::xml_node n) {
   return {std::nullopt, std::string{}};
 }
 
-std::optional<std::string> atom_author(pugi::xml_node n) {
-  if (pugi::xml_node author = child(n, kAtomNs, "author")) {
-    if (std::string name = one_line(text_of(child(author, kAtomNs, "name"))); !name.empty()) {
-      return name;
+// ---- one pass over an entry's children --------------------------------------------------
+
+// A child element a parser reads: its namespaces and local name; `repeated` ones are all
+// kept, the others only the first.
+struct ChildSpec {
+  NsSet ns;
+  std::string_view local;
+  bool repeated = false;
+};
+
+template <std::size_t N>
+struct ChildNodes {
+  std::array<pugi::xml_node, N> first{};
+  std::array<std::vector<pugi::xml_node>, N> all{};  // for repeated specs, in document order
+};
+
+// The children of `parent` matching `specs`, in one pass: the same nodes as child() /
+// children() per spec, without walking the children (and their namespaces) once per field.
+template <std::size_t N>
+ChildNodes<N> collect_children(NsResolver& scope, pugi::xml_node parent,
+                               const std::array<ChildSpec, N>& specs) {
+  ChildNodes<N> out;
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    const std::string_view local = local_name(c);
+    std::optional<std::string_view> uri;  // resolved once, when some spec wants the name
+    for (std::size_t i = 0; i < N; ++i) {
+      const ChildSpec& spec = specs[i];
+      if (spec.local != local || (!spec.repeated && out.first[i])) continue;
+      if (!uri) uri = scope.uri(c);
+      if (std::find(spec.ns.begin(), spec.ns.end(), *uri) == spec.ns.end()) continue;
+      if (spec.repeated) {
+        out.all[i].push_back(c);
+      } else {
+        out.first[i] = c;
+      }
     }
+  }
+  return out;
+}
+
+// What one document's entries share.
+struct FeedScope {
+  const Context& ctx;
+  SlugCache slugs;
+  NsResolver ns;
+  LangScope langs;
+};
+
+// ---- Atom (entries) ---------------------------------------------------------------------
+
+std::optional<std::string> atom_author_name(FeedScope& scope, pugi::xml_node author) {
+  if (!author) return std::nullopt;
+  if (std::string name = one_line(text_of(child(scope.ns, author, kAtomNs, "name")));
+      !name.empty()) {
+    return name;
   }
   return std::nullopt;
 }
 
-std::optional<std::string> atom_link(pugi::xml_node entry, const Context& ctx) {
+std::optional<std::string> atom_author(FeedScope& scope, pugi::xml_node n) {
+  return atom_author_name(scope, child(scope.ns, n, kAtomNs, "author"));
+}
+
+std::optional<std::string> atom_link(const std::vector<pugi::xml_node>& links, const Context& ctx) {
   pugi::xml_node best;
-  for (pugi::xml_node link : children(entry, kAtomNs, "link")) {
-    const std::string rel = ascii_lower(trim(link.attribute("rel").value()));
-    if (!rel.empty() && rel != "alternate") continue;
-    const std::string type = ascii_lower(trim(link.attribute("type").value()));
+  for (pugi::xml_node link : links) {
+    const std::string_view rel = trim(link.attribute("rel").value());
+    if (!rel.empty() && !equals_icase(rel, "alternate")) continue;
+    const std::string_view type = trim(link.attribute("type").value());
     if (!best) best = link;
-    if (type.empty() || type == "text/html" || type == "application/xhtml+xml") {
+    if (type.empty() || equals_icase(type, "text/html") ||
+        equals_icase(type, "application/xhtml+xml")) {
       best = link;
       break;
     }
@@ -268,42 +398,74 @@ std::optional<Timestamp> time_of(pugi::xml_node n, const Context& ctx) {
   return parse_time(text_of(n), ctx.timezone);
 }
 
+enum AtomChild {
+  kAtomId,
+  kAtomLink,
+  kAtomTitle,
+  kAtomUpdated,
+  kAtomModified,
+  kAtomPublished,
+  kAtomIssued,
+  kAtomCreated,
+  kAtomAuthor,
+  kAtomSource,
+  kAtomSummary,
+  kAtomContent,
+  kAtomCategory,
+  kAtomChildCount
+};
+
+constexpr std::array<ChildSpec, kAtomChildCount> kAtomEntryChildren = {{
+    {kAtomNs, "id"},
+    {kAtomNs, "link", true},
+    {kAtomNs, "title"},
+    {kAtomNs, "updated"},
+    {kAtomNs, "modified"},
+    {kAtomNs, "published"},
+    {kAtomNs, "issued"},
+    {kAtomNs, "created"},
+    {kAtomNs, "author"},
+    {kAtomNs, "source"},
+    {kAtomNs, "summary"},
+    {kAtomNs, "content"},
+    {kAtomNs, "category", true},
+}};
+
 Post atom_entry(const std::optional<std::string>& feed_author, pugi::xml_node entry,
-                const Context& ctx, SlugCache& slugs) {
+                FeedScope& scope) {
+  const Context& ctx = scope.ctx;
+  const auto nodes = collect_children(scope.ns, entry, kAtomEntryChildren);
+  const auto& f = nodes.first;
   Post post;
-  post.id = text_of(child(entry, kAtomNs, "id"));
-  post.url = atom_link(entry, ctx);
-  if (pugi::xml_node title = child(entry, kAtomNs, "title")) {
-    post.title = normalize_ws(atom_text(title).second);
-  }
-  post.updated_at = time_of(child(entry, kAtomNs, "updated"), ctx);
-  if (!post.updated_at) post.updated_at = time_of(child(entry, kAtomNs, "modified"), ctx);
-  post.published_at = time_of(child(entry, kAtomNs, "published"), ctx);
-  if (!post.published_at) post.published_at = time_of(child(entry, kAtomNs, "issued"), ctx);
-  if (!post.published_at) post.published_at = time_of(child(entry, kAtomNs, "created"), ctx);
+  post.id = text_of(f[kAtomId]);
+  post.url = atom_link(nodes.all[kAtomLink], ctx);
+  if (f[kAtomTitle]) post.title = normalize_ws(atom_text(f[kAtomTitle]).second);
+  post.updated_at = time_of(f[kAtomUpdated], ctx);
+  if (!post.updated_at) post.updated_at = time_of(f[kAtomModified], ctx);
+  post.published_at = time_of(f[kAtomPublished], ctx);
+  if (!post.published_at) post.published_at = time_of(f[kAtomIssued], ctx);
+  if (!post.published_at) post.published_at = time_of(f[kAtomCreated], ctx);
   if (!post.published_at) post.published_at = post.updated_at;
-  post.author = atom_author(entry);
-  if (!post.author) {
-    if (pugi::xml_node source = child(entry, kAtomNs, "source")) post.author = atom_author(source);
-  }
+  post.author = atom_author_name(scope, f[kAtomAuthor]);
+  if (!post.author && f[kAtomSource]) post.author = atom_author(scope, f[kAtomSource]);
   if (!post.author) post.author = feed_author;
-  if (pugi::xml_node summary = child(entry, kAtomNs, "summary")) {
-    if (std::string s = atom_text(summary).second; !s.empty()) post.summary = std::move(s);
+  if (f[kAtomSummary]) {
+    if (std::string s = atom_text(f[kAtomSummary]).second; !s.empty()) post.summary = std::move(s);
   }
-  if (pugi::xml_node content = child(entry, kAtomNs, "content")) {
-    auto [html, text] = atom_text(content);
+  if (f[kAtomContent]) {
+    auto [html, text] = atom_text(f[kAtomContent]);
     post.body_html = std::move(html);
     post.body_text = std::move(text);
     if (post.body_text.empty()) post.body_html.reset();
   }
   std::vector<std::string> cats;
-  for (pugi::xml_node c : children(entry, kAtomNs, "category")) {
+  for (pugi::xml_node c : nodes.all[kAtomCategory]) {
     std::string term = one_line(c.attribute("term").value());
     if (term.empty()) term = one_line(c.attribute("label").value());
     cats.push_back(std::move(term));
   }
-  set_categories(post, cats, slugs);
-  post.lang = inherited_lang(entry);
+  set_categories(post, cats, scope.slugs);
+  post.lang = scope.langs.of(entry);
   if (post.id.empty() && post.url) post.id = *post.url;
   return post;
 }
@@ -316,13 +478,14 @@ struct ChannelDefaults {
   std::optional<std::string> lang;
 };
 
-ChannelDefaults channel_defaults(pugi::xml_node channel) {
+ChannelDefaults channel_defaults(FeedScope& scope, pugi::xml_node channel) {
   ChannelDefaults d;
   if (!channel) return d;
-  if (std::string name = one_line(raw_content(child(channel, kDcNs, "creator"))); !name.empty()) {
+  if (std::string name = one_line_of(child(scope.ns, channel, kDcNs, "creator")); !name.empty()) {
     d.author = std::move(name);
   }
-  for (pugi::xml_node l : {child(channel, kRssNs, "language"), child(channel, kDcNs, "language")}) {
+  for (pugi::xml_node l : {child(scope.ns, channel, kRssNs, "language"),
+                           child(scope.ns, channel, kDcNs, "language")}) {
     if (std::string v = text_of(l); !v.empty()) {
       d.lang = std::move(v);
       break;
@@ -331,54 +494,96 @@ ChannelDefaults channel_defaults(pugi::xml_node channel) {
   return d;
 }
 
-Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, const Context& ctx,
-              SlugCache& slugs) {
+enum RssChild {
+  kRssLink,
+  kRssGuid,
+  kRssTitle,
+  kRssPubDate,
+  kRssDcDate,
+  kRssIssued,
+  kRssCreated,
+  kRssModified,
+  kRssAtomUpdated,
+  kRssDcCreator,
+  kRssAuthor,
+  kRssDescription,
+  kRssEncoded,
+  kRssCategory,
+  kRssDcSubject,
+  kRssChildCount
+};
+
+constexpr std::array<ChildSpec, kRssChildCount> kRssItemChildren = {{
+    {kRssNs, "link"},
+    {kRssNs, "guid"},
+    {kRssNs, "title"},
+    {kRssNs, "pubDate"},
+    {kDcNs, "date"},
+    {kDcTermsNs, "issued"},
+    {kDcTermsNs, "created"},
+    {kDcTermsNs, "modified"},
+    {kAtom10Ns, "updated"},
+    {kDcNs, "creator"},
+    {kRssNs, "author"},
+    {kRssNs, "description"},
+    {kContentNs, "encoded"},
+    {kRssNs, "category", true},
+    {kDcNs, "subject", true},
+}};
+
+Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, FeedScope& scope) {
+  const Context& ctx = scope.ctx;
+  const auto nodes = collect_children(scope.ns, item, kRssItemChildren);
+  const auto& f = nodes.first;
   Post post;
-  if (pugi::xml_node link = child(item, kRssNs, "link")) {
-    if (std::string href = resolve_at(item, text_of(link), ctx); !href.empty()) post.url = href;
+  if (f[kRssLink]) {
+    if (std::string href = resolve_at(item, text_of(f[kRssLink]), ctx); !href.empty()) {
+      post.url = std::move(href);
+    }
   }
-  if (pugi::xml_node guid = child(item, kRssNs, "guid")) {
+  if (const pugi::xml_node guid = f[kRssGuid]) {
     post.id = text_of(guid);
-    const std::string perma = ascii_lower(trim(guid.attribute("isPermaLink").value()));
-    if (!post.url && perma != "false" && is_absolute_http(post.id)) post.url = post.id;
+    const bool perma = !equals_icase(trim(guid.attribute("isPermaLink").value()), "false");
+    if (!post.url && perma && is_absolute_http(post.id)) post.url = post.id;
   }
   if (post.id.empty()) {
     if (const pugi::xml_attribute about = item.attribute("rdf:about"))
       post.id = trim(about.value());
   }
   if (post.id.empty() && post.url) post.id = *post.url;
-  post.title = one_line(raw_content(child(item, kRssNs, "title")));
+  post.title = one_line_of(f[kRssTitle]);
 
-  post.published_at = time_of(child(item, kRssNs, "pubDate"), ctx);
-  if (!post.published_at) post.published_at = time_of(child(item, kDcNs, "date"), ctx);
-  if (!post.published_at) post.published_at = time_of(child(item, kDcTermsNs, "issued"), ctx);
-  if (!post.published_at) post.published_at = time_of(child(item, kDcTermsNs, "created"), ctx);
-  post.updated_at = time_of(child(item, kDcTermsNs, "modified"), ctx);
-  if (!post.updated_at) post.updated_at = time_of(child(item, kAtom10Ns, "updated"), ctx);
+  post.published_at = time_of(f[kRssPubDate], ctx);
+  if (!post.published_at) post.published_at = time_of(f[kRssDcDate], ctx);
+  if (!post.published_at) post.published_at = time_of(f[kRssIssued], ctx);
+  if (!post.published_at) post.published_at = time_of(f[kRssCreated], ctx);
+  post.updated_at = time_of(f[kRssModified], ctx);
+  if (!post.updated_at) post.updated_at = time_of(f[kRssAtomUpdated], ctx);
   if (!post.published_at) post.published_at = post.updated_at;
 
-  for (pugi::xml_node a : {child(item, kDcNs, "creator"), child(item, kRssNs, "author")}) {
-    if (std::string name = one_line(raw_content(a)); !name.empty() && !post.author) {
-      post.author = std::move(name);
-    }
+  for (pugi::xml_node a : {f[kRssDcCreator], f[kRssAuthor]}) {
+    if (post.author) break;
+    if (std::string name = one_line_of(a); !name.empty()) post.author = std::move(name);
   }
   if (!post.author) post.author = channel.author;
-  if (pugi::xml_node desc = child(item, kRssNs, "description")) {
-    if (std::string s = html_or_plain(raw_content(desc)); !s.empty()) post.summary = std::move(s);
+  std::string storage;
+  if (f[kRssDescription]) {
+    if (std::string s = html_or_plain(raw_view(f[kRssDescription], storage)); !s.empty()) {
+      post.summary = std::move(s);
+    }
   }
-  if (pugi::xml_node encoded = child(item, kContentNs, "encoded")) {
-    std::string html = raw_content(encoded);
+  if (f[kRssEncoded]) {
+    const std::string_view html = raw_view(f[kRssEncoded], storage);
     post.body_text = html_or_plain(html);
-    if (!post.body_text.empty()) post.body_html = std::move(html);
+    if (!post.body_text.empty()) post.body_html = std::string(html);
   }
   std::vector<std::string> cats;
-  for (pugi::xml_node c : children(item, kRssNs, "category"))
-    cats.push_back(one_line(raw_content(c)));
-  for (pugi::xml_node c : children(item, kDcNs, "subject"))
-    cats.push_back(one_line(raw_content(c)));
-  set_categories(post, cats, slugs);
+  for (const RssChild k : {kRssCategory, kRssDcSubject}) {
+    for (pugi::xml_node c : nodes.all[k]) cats.push_back(one_line_of(c));
+  }
+  set_categories(post, cats, scope.slugs);
 
-  post.lang = inherited_lang(item);
+  post.lang = scope.langs.of(item);
   if (!post.lang) post.lang = channel.lang;
   return post;
 }
@@ -398,18 +603,19 @@ std::optional<long> positive_int(std::string_view s) {
 
 // RSS <ttl> (minutes) wins; else the syndication module's period / frequency. `scopes` are
 // the elements that may carry them (the channel, and the root for RDF and Atom).
-std::optional<std::chrono::seconds> feed_ttl(std::initializer_list<pugi::xml_node> scopes) {
+std::optional<std::chrono::seconds> feed_ttl(NsResolver& ns,
+                                             std::initializer_list<pugi::xml_node> scopes) {
   using std::chrono::seconds;
   for (pugi::xml_node scope : scopes) {
     if (!scope) continue;
-    if (pugi::xml_node ttl = child(scope, kRssNs, "ttl")) {
+    if (pugi::xml_node ttl = child(ns, scope, kRssNs, "ttl")) {
       if (const auto minutes = positive_int(raw_content(ttl))) return seconds{*minutes * 60};
     }
   }
   for (pugi::xml_node scope : scopes) {
     if (!scope) continue;
-    const pugi::xml_node period = child(scope, kSyNs, "updatePeriod");
-    const pugi::xml_node frequency = child(scope, kSyNs, "updateFrequency");
+    const pugi::xml_node period = child(ns, scope, kSyNs, "updatePeriod");
+    const pugi::xml_node frequency = child(ns, scope, kSyNs, "updateFrequency");
     if (!period && !frequency) continue;
     long period_s = 86400;  // the module's default: daily
     if (period) {
@@ -473,7 +679,7 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
   const pugi::xml_node root = doc.document_element();
   const std::string_view root_name = local_name(root);
   std::vector<Parsed> out;
-  SlugCache slugs;
+  FeedScope scope{ctx, {}, {}, {}};
   std::size_t dropped = 0;
   // Entries past the cap are counted, not parsed.
   const auto full = [&] {
@@ -483,25 +689,25 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
   };
 
   if (root_name == "feed") {
-    const std::optional<std::string> feed_author = atom_author(root);  // read once
-    for (pugi::xml_node entry : children(root, kAtomNs, "entry")) {
-      if (!full()) finish(atom_entry(feed_author, entry, ctx, slugs), out);
+    const std::optional<std::string> feed_author = atom_author(scope, root);  // read once
+    for (pugi::xml_node entry : children(scope.ns, root, kAtomNs, "entry")) {
+      if (!full()) finish(atom_entry(feed_author, entry, scope), out);
     }
     if (info) {
-      if (auto ttl = feed_ttl({root})) info->ttl = ttl;
+      if (auto ttl = feed_ttl(scope.ns, {root})) info->ttl = ttl;
     }
   } else if (root_name == "rss" || root_name == "RDF") {
-    pugi::xml_node channel = child(root, kRssNs, "channel");
-    std::vector<pugi::xml_node> items = children(root, kRssNs, "item");  // RDF: siblings
+    pugi::xml_node channel = child(scope.ns, root, kRssNs, "channel");
+    std::vector<pugi::xml_node> items = children(scope.ns, root, kRssNs, "item");  // RDF: siblings
     if (channel) {
-      for (pugi::xml_node item : children(channel, kRssNs, "item")) items.push_back(item);
+      for (pugi::xml_node item : children(scope.ns, channel, kRssNs, "item")) items.push_back(item);
     }
-    const ChannelDefaults defaults = channel_defaults(channel);
+    const ChannelDefaults defaults = channel_defaults(scope, channel);
     for (pugi::xml_node item : items) {
-      if (!full()) finish(rss_item(defaults, item, ctx, slugs), out);
+      if (!full()) finish(rss_item(defaults, item, scope), out);
     }
     if (info) {
-      if (auto ttl = feed_ttl({channel, root})) info->ttl = ttl;
+      if (auto ttl = feed_ttl(scope.ns, {channel, root})) info->ttl = ttl;
     }
   } else {
     return make_error(std::string(to_string(expected)) + ": not a feed (root element <" +

@@ -1,11 +1,10 @@
 // Jekyll posts: YAML front matter + an HTML (or markdown) body, as the seed pipeline writes
 // them. See DESIGN.md "Parsing rules" for the seed-format conventions handled here.
-#include <yaml-cpp/yaml.h>
-
 #include <string>
 #include <utility>
 
 #include "parse/formats.h"
+#include "parse/front_matter.h"
 #include "parse/html_text.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"
@@ -22,12 +21,11 @@ std::string_view rtrim_ascii(std::string_view s) {
   return s;
 }
 
-std::optional<std::string> scalar(const YAML::Node& map, std::initializer_list<const char*> keys) {
+std::optional<std::string> scalar(const FrontMatter& map, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
-    const YAML::Node v = map[key];
-    if (v && v.IsScalar()) {
-      std::string s = v.Scalar();
-      if (!trim(s).empty()) return s;
+    const FrontMatterValue* v = find_entry(map, key);
+    if (v && v->kind == FrontMatterValue::Kind::scalar && !trim(v->scalar).empty()) {
+      return v->scalar;
     }
   }
   return std::nullopt;
@@ -47,18 +45,18 @@ std::vector<std::string> split_ws(std::string_view s) {
 }
 
 // A YAML scalar or list as strings. Jekyll splits a scalar `categories`/`tags` on spaces.
-std::vector<std::string> string_list(const YAML::Node& map,
+std::vector<std::string> string_list(const FrontMatter& map,
                                      std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
-    const YAML::Node v = map[key];
+    const FrontMatterValue* v = find_entry(map, key);
     if (!v) continue;
     std::vector<std::string> out;
-    if (v.IsScalar()) {
-      out = split_ws(v.Scalar());
-    } else if (v.IsSequence()) {
-      for (const auto& item : v) {
-        if (!item.IsScalar()) continue;
-        std::string s = normalize_ws(item.Scalar());
+    if (v->kind == FrontMatterValue::Kind::scalar) {
+      out = split_ws(v->scalar);
+    } else if (v->kind == FrontMatterValue::Kind::sequence) {
+      for (const auto& item : v->items) {
+        if (!item) continue;
+        std::string s = normalize_ws(*item);
         if (!s.empty()) out.push_back(std::move(s));
       }
     }
@@ -225,17 +223,9 @@ Expected<std::vector<Parsed>> parse_jekyll(std::string_view input, const Context
     front.append(lines[k]);
     front.push_back('\n');
   }
-  YAML::Node fm;
-  try {
-    fm = YAML::Load(front);
-  } catch (const YAML::Exception& e) {
-    return make_error("jekyll: front matter is not valid YAML: line " +
-                      std::to_string(e.mark.line + first + 2) + ": " + e.msg);
-  }
-  if (fm && !fm.IsMap() && !fm.IsNull()) {
-    return make_error("jekyll: front matter is not a YAML mapping");
-  }
-  if (!fm || fm.IsNull()) fm = YAML::Node(YAML::NodeType::Map);
+  Expected<FrontMatter> read = read_front_matter(front, first + 2);
+  if (!read) return make_error("jekyll: " + read.error().message);
+  const FrontMatter& fm = *read;
 
   // Body lines: a leading "> …" blockquote is the summary; trailing navigation links and the
   // "<http…>" share line are not part of the article.
@@ -320,11 +310,11 @@ Expected<std::vector<Parsed>> parse_jekyll(std::string_view input, const Context
     if (std::string slug = slugify(cats.front()); !slug.empty()) post.category = std::move(slug);
   }
   post.tags = string_list(fm, {"tags", "tag"});
-  if (const YAML::Node a = std::as_const(fm)["author"]; a) {
-    if (a.IsScalar() && !trim(a.Scalar()).empty()) {
-      post.author = normalize_ws(a.Scalar());
-    } else if (a.IsMap()) {
-      if (auto name = scalar(a, {"name"})) post.author = normalize_ws(*name);
+  if (const FrontMatterValue* a = find_entry(fm, "author")) {
+    if (a->kind == FrontMatterValue::Kind::scalar && !trim(a->scalar).empty()) {
+      post.author = normalize_ws(a->scalar);
+    } else if (a->kind == FrontMatterValue::Kind::map) {
+      if (auto name = scalar(a->map, {"name"})) post.author = normalize_ws(*name);
     }
   }
   if (auto lang = scalar(fm, {"lang", "language"})) post.lang = std::string(trim(*lang));

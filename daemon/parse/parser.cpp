@@ -119,14 +119,14 @@ Format sniff(std::string_view bytes) {
   if (t.starts_with('{')) return sniff_json(t);
   if (t.starts_with('[')) return Format::json_api;
   if (t.starts_with('<')) {
-    const std::string head = ascii_lower(t.substr(0, 512));
-    if (head.starts_with("<!doctype html") || head.starts_with("<html") ||
-        head.starts_with("<head") || head.starts_with("<body") || head.starts_with("<meta") ||
-        head.starts_with("<title")) {
+    // Compared in place: a lowered copy of the first 512 bytes per document was measurable.
+    const auto head = [&t](std::string_view lower) { return starts_with_icase(t, lower); };
+    if (head("<!doctype html") || head("<html") || head("<head") || head("<body") ||
+        head("<meta") || head("<title")) {
       return Format::html;
     }
-    if (head.starts_with("<?xml") || head.starts_with("<feed") || head.starts_with("<rss") ||
-        head.starts_with("<rdf:rdf") || head.starts_with("<!--") || head.starts_with("<!doctype")) {
+    if (head("<?xml") || head("<feed") || head("<rss") || head("<rdf:rdf") || head("<!--") ||
+        head("<!doctype")) {
       const std::string root = xml_root_name(t);
       if (!root.empty()) return format_of_xml_root(root);
     }

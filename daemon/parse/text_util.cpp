@@ -69,7 +69,12 @@ constexpr std::array<bool, 256> kMaySpace = [] {
 // is words separated by one space, so this covers whole paragraphs.
 std::size_t plain_run(std::string_view s, std::size_t i) {
   const std::size_t start = i;
-  const auto plain = [&](std::size_t k) { return !kMaySpace[static_cast<unsigned char>(s[k])]; };
+  // A lead byte of a character that is not a space (CJK punctuation starts with 0xE3 / 0xEF
+  // too) stays in the run rather than ending it.
+  const auto plain = [&](std::size_t k) {
+    const auto c = static_cast<unsigned char>(s[k]);
+    return !kMaySpace[c] || (c >= 0x80 && space_len(s, k) == 0);
+  };
   while (i < s.size()) {
     if (plain(i)) {
       ++i;

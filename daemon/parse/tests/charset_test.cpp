@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 #include "parse/parser.h"
 #include "parse/tests/test_util.h"
 #include "parse/text_util.h"
@@ -139,6 +142,92 @@ TEST(Charset, FindsAMetaCharsetAfterLongHeadScripts) {
                            "</script><meta charset=\"windows-1251\"></head><body>\xCD\xEE</body>";
   EXPECT_EQ(charset_from_document(page), "windows-1251");
   EXPECT_NE(to_utf8(page, "").find("Но"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace newsd::parse
+
+namespace newsd::parse {
+namespace {
+
+TEST(Charset, ConvertsTheSameWhenAConverterIsReused) {
+  // The per-thread converter cache: a truncated sequence at the end of one document must not
+  // leak into the next one.
+  const std::string gbk_truncated = "\xD6\xD0\xCE";  // 中 + half of 文
+  const std::string gbk = "\xD6\xD0\xCE\xC4";        // 中文
+  const std::string first = to_utf8(gbk_truncated, "text/plain; charset=gbk");
+  EXPECT_EQ(to_utf8(gbk, "text/plain; charset=gbk"), "中文");
+  EXPECT_EQ(to_utf8(gbk_truncated, "text/plain; charset=gbk"), first);
+}
+
+}  // namespace
+}  // namespace newsd::parse
+
+namespace newsd::parse {
+namespace {
+
+// normalize_ws() as its contract reads, one character at a time (text_util.h: ASCII
+// whitespace, U+00A0, U+3000 and the other Unicode spaces; invalid bytes count as
+// characters).
+std::string reference_normalize_ws(std::string_view s) {
+  static const std::vector<std::string_view> kSpaces = {
+      " ",           "\t",           "\n",           "\r",           "\f",           "\v",
+      "\xC2\xA0",    "\xE3\x80\x80", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F",
+      "\xEF\xBB\xBF"};
+  std::string out;
+  bool pending = false;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t space = 0;
+    for (std::string_view sp : kSpaces) {
+      if (s.substr(i).starts_with(sp)) space = sp.size();
+    }
+    for (unsigned char c2 = 0x80; c2 <= 0x8A && space == 0; ++c2) {  // U+2000..U+200A
+      if (s.substr(i).starts_with(std::string{'\xE2', '\x80', static_cast<char>(c2)})) space = 3;
+    }
+    if (space > 0) {
+      pending = !out.empty();
+      i += space;
+      continue;
+    }
+    if (pending) out.push_back(' ');
+    pending = false;
+    out.push_back(s[i++]);
+  }
+  return out;
+}
+
+TEST(NormalizeWs, AgreesWithTheCharacterByCharacterReadingOnGeneratedText) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> pieces = {"a",
+                                           "字",
+                                           "，",
+                                           "。",
+                                           "「",
+                                           " ",
+                                           "  ",
+                                           "\t",
+                                           "\n",
+                                           "\xC2\xA0",
+                                           "\xE3\x80\x80",
+                                           "\xE2\x80\x83",
+                                           "\xE2\x80\x94",
+                                           "\xE2\x80\xA8",
+                                           "\xEF\xBB\xBF",
+                                           "\xEF\xBC\x8C",
+                                           "\xE3",
+                                           "\xE2\x80",
+                                           "\xC2",
+                                           "\xEF",
+                                           "\x80",
+                                           "é"};
+  for (int n = 0; n < 50'000; ++n) {
+    std::string s;
+    const int len = std::uniform_int_distribution<int>(0, 10)(rng);
+    for (int i = 0; i < len; ++i) {
+      s += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
+    }
+    ASSERT_EQ(normalize_ws(s), reference_normalize_ws(s)) << "case " << n;
+  }
 }
 
 }  // namespace
