@@ -17,6 +17,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/post.h"
 
@@ -42,6 +43,15 @@ class SeenStore {
  public:
   virtual ~SeenStore() = default;
   virtual std::optional<SeenEntry> find(const std::string& source, const std::string& id) = 0;
+  // find() of each of `ids`, answers in the same order. A store may look them up together
+  // (one query for a whole feed instead of one per entry); this default asks one by one.
+  virtual std::vector<std::optional<SeenEntry>> find_many(const std::string& source,
+                                                          const std::vector<std::string>& ids) {
+    std::vector<std::optional<SeenEntry>> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) out.push_back(find(source, id));
+    return out;
+  }
   // Records an acknowledged post. Returns false when the write failed.
   virtual bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
                       Timestamp acked_at) = 0;

@@ -21,9 +21,12 @@
 //
 // Feed documents are parsed on a small pool (`parse_threads`, DESIGN.md: "CPU-heavy parsing
 // may run on a small pool; results come back to the loop"). A worker sees only the bytes and
-// a copy of the parse context; the result is posted back to the loop, where everything else
-// happens. At most `max_parsing` documents wait for or are in a worker: beyond that no new
-// request is started, so fetched bodies cannot pile up in memory faster than they are parsed.
+// a copy of the parse context and of the source's overrides; it also serializes every entry
+// that needs no further request into its Kafka record (JSON, topic, headers), so the loop
+// only looks the entries up (one store query per feed) and hands the records over. The
+// result is posted back to the loop, where everything else happens. At most `max_parsing` documents
+// wait for or are in a worker: beyond that no new request is started, so fetched bodies cannot pile
+// up in memory faster than they are parsed.
 //
 // Thread-safety: everything runs on the io_context's thread, except parse::parse() of feed
 // documents on the pool's threads.
@@ -37,6 +40,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -119,8 +123,13 @@ class Engine {
   void on_parsed(const PollPtr& poll, ParseResult result);
   void on_article(const PollPtr& poll, Post entry, fetch::Response r);
   void on_detail(const PollPtr& poll, Post entry, fetch::Response r);
+  // A post ready to produce, and what is recorded once Kafka acknowledges it.
+  struct Outgoing;
+  // `post` (from a followed link or a detail request) is looked up and published if new.
   void consider(const PollPtr& poll, Post post);
-  void publish(const PollPtr& poll, Post post, bool updated);
+  // `out`, whose seen-store entry is `seen`, is published unless it is a duplicate.
+  void offer(const PollPtr& poll, Outgoing out, const std::optional<dedupe::SeenEntry>& seen);
+  void publish(const PollPtr& poll, Outgoing out);
   void drain_backlog(const PollPtr& poll);
   void set_paused(Poll& poll, bool paused);
   void maybe_finish(const PollPtr& poll);
@@ -129,7 +138,6 @@ class Engine {
   // A store write happened: make sure the open transaction is committed soon.
   void wrote_state();
   void flush_state();
-  void apply_overrides(const SourceState& s, Post& p) const;
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
   // One extra label of a series besides `source` (none when `name` is empty).

@@ -58,10 +58,9 @@ class FakeHttp : public fetch::HttpClient {
 // Takes messages until `capacity` are unacknowledged; the test acknowledges them.
 class FakePublisher : public publish::Publisher {
  public:
-  publish::Enqueue publish(const std::string& topic, const Post& post,
-                           publish::DeliveryHandler done) override {
+  publish::Enqueue publish(const publish::Record& r, publish::DeliveryHandler done) override {
     if (pending.size() >= capacity) return publish::Enqueue::queue_full;
-    pending.push_back({topic, post.id, std::move(done)});
+    pending.push_back({r.topic, r.key, std::move(done)});
     return publish::Enqueue::queued;
   }
   std::size_t in_flight() const override { return pending.size(); }
