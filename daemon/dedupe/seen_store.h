@@ -4,8 +4,8 @@
 //
 // Writes are grouped: commit() and save_poll_state() join one open transaction, which
 // flush() commits (the owner calls it soon after writing, and before it stops). Reads see the
-// grouped writes at once; a crash before flush() loses them together, in order, so a poll
-// state is never durable without the seen marks written before it.
+// grouped writes at once; a crash before flush() loses them together, so a poll state is never
+// durable without the seen marks written before it while batch_intact() holds.
 //
 // Thread-safety: not thread-safe; used from the event loop only.
 // Error policy: opening failures throw StoreError naming the path (start-up); failures of
@@ -61,6 +61,10 @@ class SeenStore {
 
   virtual PollState poll_state(const std::string& source) = 0;
   virtual bool save_poll_state(const std::string& source, const PollState& state) = 0;
+  // Whether every write since the last flush() still waits in the open batch, to be committed
+  // or lost together. False once an error rolled the batch back (later writes are then durable
+  // one by one, before flush() reports the loss).
+  virtual bool batch_intact() = 0;
   // Makes the writes so far durable. Returns false when they could not be committed and were
   // rolled back (the posts they marked seen will be published again).
   virtual bool flush() = 0;

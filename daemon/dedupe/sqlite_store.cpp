@@ -222,6 +222,11 @@ class SqliteStore final : public SeenStore {
     return done(sqlite3_step(u.s), "poll state write");
   }
 
+  bool batch_intact() override {
+    // Without a transaction (begin() failed) every write was durable or failed on its own.
+    return !in_txn_ || sqlite3_get_autocommit(db_) == 0;
+  }
+
   bool flush() override {
     if (!in_txn_) return true;
     in_txn_ = false;

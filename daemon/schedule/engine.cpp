@@ -795,9 +795,13 @@ void Engine::finish(const PollPtr& poll) {
   const SourcePtr& s = poll->source;
   const std::string& name = s->cfg.name;
   log::Scope scope(name);
-  // The poll's seen marks must be durable before its new ETag is written: a batch that
-  // fails to commit marks the polls that wrote into it as failed.
-  if (options_.commit && poll->batch == batch_id_) flush_state();
+  // The poll's new ETag must never be durable without its seen marks. Marks in an earlier
+  // batch are committed already (a batch that failed to commit failed this poll). Marks in
+  // the open batch are safe to join: the ETag goes into the same transaction and is committed
+  // or rolled back with them, so no commit per poll is needed. Unless the store lost the
+  // batch already (an error rolled it back and later writes would be durable on their own):
+  // then flushing reports the loss and fails this poll before anything is written.
+  if (options_.commit && poll->batch == batch_id_ && !store_.batch_intact()) flush_state();
   const bool failed = poll->hints.failed;
   const bool was_failing = s->consecutive_failures > 0;
   // What the store should hold now: on failure the old validators (so nothing the failed
