@@ -15,9 +15,11 @@
 // once and cached, its conditional-GET state is kept in memory (read from the store once,
 // written only when it changes), and store writes are grouped into one transaction per
 // `state_flush_delay` (a crash loses at most that window of seen marks: posts are then
-// published again, never lost). A poll's seen marks are committed before its new ETag is
-// written, and a batch that fails to commit fails the polls that wrote into it, so the ETag
-// never moves past a post that is not recorded as seen.
+// published again, never lost). A poll's new ETag is committed with or after its seen marks,
+// never before: it joins the transaction that holds them (or a later one), a batch that
+// fails to commit fails the polls that wrote into it, and a batch an error already rolled
+// back is flushed (failing its polls) before the ETag is written. So the ETag never moves
+// past a post that is not recorded as seen, and polls cost no commit of their own.
 //
 // Feed documents are parsed on a small pool (`parse_threads`, DESIGN.md: "CPU-heavy parsing
 // may run on a small pool; results come back to the loop"). A worker sees only the bytes and
