@@ -232,6 +232,7 @@ Engine::~Engine() {
   }
   alive_.reset();
   flush_timer_.cancel();
+  stopping_ = true;  // a failed last commit schedules nothing now
   flush_state();
 }
 
@@ -300,7 +301,9 @@ void Engine::flush_state() {
   unflushed_writes_ = 0;
   const bool ok = store_.flush();
   auto writers = std::move(batch_polls_);
+  auto ended = std::move(batch_ended_);
   batch_polls_.clear();
+  batch_ended_.clear();
   ++batch_id_;
   if (ok) return;
   // The grouped writes were rolled back: the polls whose posts they marked seen fail (their
@@ -310,6 +313,29 @@ void Engine::flush_state() {
   for (const auto& w : writers)
     if (auto poll = w.lock()) poll->hints.failed = true;
   for (auto& [name, s] : sources_) s->saved.reset();
+  // Polls that ended as successes with their ETag in this batch failed after all: they back
+  // off like any failed poll instead of publishing everything again at their usual pace.
+  for (const auto& s : ended) fail_ended_poll(s);
+}
+
+void Engine::fail_ended_poll(const SourcePtr& s) {
+  if (s->removed) return;
+  ++failed_polls_;
+  if (s->consecutive_failures++ == 0) {
+    ++failing_;
+    count_failing();
+  }
+  if (s->polling || stopping_ || options_.once) return;  // a poll under way decides anew
+  PollHints hints;
+  hints.failed = true;
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  const Bounds bounds{s->learned_interval.value_or(s->cfg.interval), options_.http.max_interval,
+                      options_.http.max_backoff};
+  const auto delay =
+      next_delay(hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
+  log_schedule_->info("{}: its seen marks could not be committed ({} in a row); next try in {}s",
+                      s->cfg.name, s->consecutive_failures, duration_cast<seconds>(delay).count());
+  schedule(s, delay);
 }
 
 void Engine::start() {
@@ -803,6 +829,7 @@ void Engine::finish(const PollPtr& poll) {
   // then flushing reports the loss and fails this poll before anything is written.
   if (options_.commit && poll->batch == batch_id_ && !store_.batch_intact()) flush_state();
   const bool failed = poll->hints.failed;
+  if (options_.commit && !failed && poll->batch == batch_id_) batch_ended_.push_back(s);
   const bool was_failing = s->consecutive_failures > 0;
   // What the store should hold now: on failure the old validators (so nothing the failed
   // poll missed hides behind a 304) with the failure count, else the response's validators.

@@ -140,6 +140,9 @@ class Engine {
   // A store write happened: make sure the open transaction is committed soon.
   void wrote_state();
   void flush_state();
+  // The source's last poll ended as a success, but the batch with its seen marks and ETag
+  // failed to commit: count it failed and back off.
+  void fail_ended_poll(const SourcePtr& s);
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
   // One extra label of a series besides `source` (none when `name` is empty).
@@ -204,6 +207,7 @@ class Engine {
   std::size_t unflushed_writes_ = 0;
   std::uint64_t batch_id_ = 1;                      // the store's open batch of writes
   std::vector<std::weak_ptr<Poll>> batch_polls_;    // polls with seen marks in it
+  std::vector<SourcePtr> batch_ended_;              // sources whose poll ended with its marks in it
   std::unique_ptr<boost::asio::thread_pool> pool_;  // null when parse_threads == 0
   std::size_t parsing_ = 0;                         // documents handed to pool_
   std::deque<std::string> starved_;                 // hosts held back by max_parsing

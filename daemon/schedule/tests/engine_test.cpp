@@ -154,6 +154,11 @@ class RollbackStore : public dedupe::SeenStore {
   bool batch_intact() override { return !rolled_back; }
   bool flush() override {
     ++flushes;
+    if (fail_flush) {  // the COMMIT itself fails
+      seen_pending.clear();
+      polls_pending.clear();
+      return false;
+    }
     if (rolled_back) {
       rolled_back = false;
       return false;
@@ -166,6 +171,7 @@ class RollbackStore : public dedupe::SeenStore {
   }
 
   int fail_commit = -1;  // the commit() (counted from 1) that fails and rolls back
+  bool fail_flush = false;
   int commits = 0, flushes = 0;
   bool rolled_back = false;
   std::map<std::pair<std::string, std::string>, dedupe::SeenEntry> seen, seen_pending;
@@ -423,6 +429,22 @@ TEST_F(EngineTest, AnEtagIsNeverDurableWithoutTheSeenMarksOfItsPoll) {
       EXPECT_TRUE(store.seen.count({s, id})) << s << " has its new ETag but not " << id;
   }
   EXPECT_EQ(e.failed_polls(), 2u);  // both polls lost marks: both are offered again
+}
+
+TEST_F(EngineTest, APollWhoseBatchFailsToCommitAfterItEndedCountsAsFailed) {
+  RollbackStore store;
+  store.fail_flush = true;  // e.g. the disk is full: the ETag and the marks are lost together
+  Options o;
+  o.http.host_spacing = 0ms;
+  o.state_flush_delay = 1ms;
+  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o);
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 3; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return store.flushes > 0 && e.failed_polls() == 1; });
+  EXPECT_FALSE(store.polls.count("s"));  // nothing durable, so the posts are offered again
+  EXPECT_EQ(value("newsd_sources_failing", ""), 1);  // its next poll backs off if this goes on
+  e.stop();
 }
 
 TEST_F(EngineTest, PollsThatEndInOneBatchShareItsCommit) {
