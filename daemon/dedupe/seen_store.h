@@ -4,8 +4,8 @@
 //
 // Writes are grouped: commit() and save_poll_state() join one open transaction, which
 // flush() commits (the owner calls it soon after writing, and before it stops). Reads see the
-// grouped writes at once; a crash before flush() loses them together, in order, so a poll
-// state is never durable without the seen marks written before it.
+// grouped writes at once; a crash before flush() loses them together, so a poll state is never
+// durable without the seen marks written before it while batch_intact() holds.
 //
 // Thread-safety: not thread-safe; used from the event loop only.
 // Error policy: opening failures throw StoreError naming the path (start-up); failures of
@@ -17,6 +17,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/post.h"
 
@@ -42,6 +43,15 @@ class SeenStore {
  public:
   virtual ~SeenStore() = default;
   virtual std::optional<SeenEntry> find(const std::string& source, const std::string& id) = 0;
+  // find() of each of `ids`, answers in the same order. A store may look them up together
+  // (one query for a whole feed instead of one per entry); this default asks one by one.
+  virtual std::vector<std::optional<SeenEntry>> find_many(const std::string& source,
+                                                          const std::vector<std::string>& ids) {
+    std::vector<std::optional<SeenEntry>> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) out.push_back(find(source, id));
+    return out;
+  }
   // Records an acknowledged post. Returns false when the write failed.
   virtual bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
                       Timestamp acked_at) = 0;
@@ -51,6 +61,10 @@ class SeenStore {
 
   virtual PollState poll_state(const std::string& source) = 0;
   virtual bool save_poll_state(const std::string& source, const PollState& state) = 0;
+  // Whether every write since the last flush() still waits in the open batch, to be committed
+  // or lost together. False once an error rolled the batch back (later writes are then durable
+  // one by one, before flush() reports the loss).
+  virtual bool batch_intact() = 0;
   // Makes the writes so far durable. Returns false when they could not be committed and were
   // rolled back (the posts they marked seen will be published again).
   virtual bool flush() = 0;

@@ -1,6 +1,8 @@
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
 
 #include "core/log.h"
 #include "dedupe/seen_store.h"
@@ -52,8 +54,10 @@ struct Use {
   sqlite3_stmt* s;
 };
 
+// SQLITE_STATIC: every use of a statement ends (Use) before the bound strings go away, so
+// SQLite need not copy them.
 void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
 void bind_opt(sqlite3_stmt* s, int i, const std::optional<std::string>& v) {
   if (v)
@@ -66,6 +70,9 @@ std::optional<std::string> column_opt(sqlite3_stmt* s, int i) {
   return std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
                      sqlite3_column_bytes(s, i));
 }
+
+// Ids looked up by one statement of find_many().
+constexpr int kFindChunk = 32;
 
 class SqliteStore final : public SeenStore {
  public:
@@ -88,6 +95,12 @@ class SqliteStore final : public SeenStore {
       exec(kSchema);
       find_ = std::make_unique<Stmt>(
           db_, "SELECT content_sha256, updated_at FROM seen WHERE source=?1 AND id=?2");
+      {
+        std::string sql =
+            "SELECT id, content_sha256, updated_at FROM seen WHERE source=?1 AND id IN (";
+        for (int i = 0; i < kFindChunk; ++i) sql += (i ? ",?" : "?") + std::to_string(i + 2);
+        find_many_ = std::make_unique<Stmt>(db_, (sql + ")").c_str());
+      }
       commit_ = std::make_unique<Stmt>(
           db_,
           "INSERT INTO seen(source,id,content_sha256,updated_at,acked_at) VALUES(?1,?2,?3,?4,?5) "
@@ -130,6 +143,33 @@ class SqliteStore final : public SeenStore {
     }
     if (rc != SQLITE_DONE) log_->error("state lookup failed in {}: {}", path_, sqlite3_errmsg(db_));
     return std::nullopt;
+  }
+
+  std::vector<std::optional<SeenEntry>> find_many(const std::string& source,
+                                                  const std::vector<std::string>& ids) override {
+    std::vector<std::optional<SeenEntry>> out(ids.size());
+    for (std::size_t first = 0; first < ids.size(); first += kFindChunk) {
+      const std::size_t n = std::min<std::size_t>(kFindChunk, ids.size() - first);
+      Use u(*find_many_);
+      bind_text(u.s, 1, source);
+      // Unbound parameters are NULL, which matches no id.
+      for (std::size_t i = 0; i < n; ++i) bind_text(u.s, static_cast<int>(i) + 2, ids[first + i]);
+      int rc;
+      while ((rc = sqlite3_step(u.s)) == SQLITE_ROW) {
+        const std::string_view id(reinterpret_cast<const char*>(sqlite3_column_text(u.s, 0)),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(u.s, 0)));
+        SeenEntry e;
+        e.content_sha256 = *column_opt(u.s, 1);
+        if (sqlite3_column_type(u.s, 2) != SQLITE_NULL)
+          e.updated_at = Timestamp(std::chrono::seconds(sqlite3_column_int64(u.s, 2)));
+        // A feed may list an id twice: every occurrence gets the answer.
+        for (std::size_t i = 0; i < n; ++i)
+          if (ids[first + i] == id) out[first + i] = e;
+      }
+      if (rc != SQLITE_DONE)
+        log_->error("state lookup failed in {}: {}", path_, sqlite3_errmsg(db_));
+    }
+    return out;
   }
 
   bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
@@ -180,6 +220,11 @@ class SqliteStore final : public SeenStore {
     bind_opt(u.s, 3, st.last_modified);
     sqlite3_bind_int(u.s, 4, st.consecutive_failures);
     return done(sqlite3_step(u.s), "poll state write");
+  }
+
+  bool batch_intact() override {
+    // Without a transaction (begin() failed) every write was durable or failed on its own.
+    return !in_txn_ || sqlite3_get_autocommit(db_) == 0;
   }
 
   bool flush() override {
@@ -242,6 +287,7 @@ class SqliteStore final : public SeenStore {
 
   void release() {
     find_.reset();
+    find_many_.reset();
     commit_.reset();
     prune_.reset();
     count_.reset();
@@ -256,7 +302,8 @@ class SqliteStore final : public SeenStore {
   std::shared_ptr<spdlog::logger> log_;
   std::string path_;
   sqlite3* db_ = nullptr;
-  std::unique_ptr<Stmt> find_, commit_, prune_, count_, get_poll_, put_poll_, begin_, commit_txn_;
+  std::unique_ptr<Stmt> find_, find_many_, commit_, prune_, count_, get_poll_, put_poll_, begin_,
+      commit_txn_;
   bool in_txn_ = false;  // a transaction opened by begin() awaits flush()
 };
 

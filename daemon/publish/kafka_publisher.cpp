@@ -4,7 +4,9 @@
 #include <boost/asio/post.hpp>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/log.h"
 #include "publish/publisher.h"
@@ -65,6 +67,7 @@ class KafkaPublisher final : public Publisher {
     // Reports served here are posted to a loop that may no longer run: the posts stay
     // unseen and are published again at the next start (at-least-once).
     rd_kafka_flush(rk_, 10'000);
+    post_reports();
     const int left = rd_kafka_outq_len(rk_);
     if (left > 0)
       log_->warn(
@@ -74,18 +77,25 @@ class KafkaPublisher final : public Publisher {
     rd_kafka_destroy(rk_);
   }
 
-  Enqueue publish(const std::string& topic, const Post& post, DeliveryHandler done) override {
-    if (!fatal_error().empty()) return Enqueue::failed;
-    const std::string value = to_json(post);
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(8);
-    for (const auto& [name, v] : cloudevent_headers(post))
-      rd_kafka_header_add(headers, name.c_str(), static_cast<ssize_t>(name.size()), v.data(),
+  Enqueue publish(const Record& r, DeliveryHandler done) override {
+    if (fatal_.load(std::memory_order_relaxed)) return Enqueue::failed;
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(6);
+    const auto add = [headers](std::string_view name, std::string_view v) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), v.data(),
                           static_cast<ssize_t>(v.size()));
+    };
+    // The order and values of cloudevent_headers().
+    add("ce_specversion", "1.0");
+    add("ce_id", r.ce_id);
+    add("ce_source", r.ce_source);
+    add("ce_type", "newsd.post.v1");
+    add("ce_time", r.ce_time);
+    add("content-type", "application/json");
     auto* pending = new Pending{std::move(done), Clock::now()};
     const rd_kafka_resp_err_t rc =
-        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
-                          RD_KAFKA_V_KEY(const_cast<char*>(post.id.data()), post.id.size()),
-                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(r.topic.c_str()),
+                          RD_KAFKA_V_KEY(const_cast<char*>(r.key.data()), r.key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
                           RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
     if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -95,7 +105,7 @@ class KafkaPublisher final : public Publisher {
     rd_kafka_headers_destroy(headers);
     delete pending;
     if (rc == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Enqueue::queue_full;
-    log_->error("cannot produce post {} to {}: {}", post.id, topic, rd_kafka_err2str(rc));
+    log_->error("cannot produce post {} to {}: {}", r.key, r.topic, rd_kafka_err2str(rc));
     return Enqueue::failed;
   }
 
@@ -103,7 +113,7 @@ class KafkaPublisher final : public Publisher {
   bool reachable() const override { return reachable_; }
   std::string fatal_error() const override {
     std::lock_guard lock(mutex_);
-    return fatal_;
+    return fatal_text_;
   }
 
  private:
@@ -113,6 +123,7 @@ class KafkaPublisher final : public Publisher {
     auto next_probe = Clock::now();
     while (!stop_) {
       rd_kafka_poll(rk_, 100);
+      post_reports();
       if (Clock::now() >= next_probe) {
         const rd_kafka_metadata_t* md = nullptr;
         const auto rc = rd_kafka_metadata(rk_, 0, nullptr, &md, 2000);
@@ -123,24 +134,36 @@ class KafkaPublisher final : public Publisher {
     }
   }
 
+  // Runs inside rd_kafka_poll() (the poll thread) or rd_kafka_flush() (the destructor, once
+  // the poll thread has ended): one thread at a time. Reports are collected and handed to
+  // the loop together by post_reports(): one post per poll instead of one per message (each
+  // post locks the loop's queue and may wake it).
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) noexcept {
     auto* self = static_cast<KafkaPublisher*>(opaque);
-    auto* pending = static_cast<Pending*>(m->_private);
-    Delivery d;
+    Report report{std::unique_ptr<Pending>(static_cast<Pending*>(m->_private)), {}};
+    Delivery& d = report.delivery;
     d.ok = m->err == RD_KAFKA_RESP_ERR_NO_ERROR;
     if (!d.ok) d.error = rd_kafka_err2str(m->err);
     d.topic = rd_kafka_topic_name(m->rkt);
     d.partition = m->partition;
     d.offset = m->offset;
-    d.latency = Clock::now() - pending->enqueued;
+    d.latency = Clock::now() - report.pending->enqueued;
     if (d.ok) self->reachable_ = true;
+    if (!self->reports_) self->reports_ = std::make_shared<std::vector<Report>>();
+    self->reports_->push_back(std::move(report));
+  }
+
+  void post_reports() {
+    if (!reports_) return;
     // Shared ownership: if the loop is gone (shutdown), destroying the queued handler still
-    // frees the message's state.
-    std::shared_ptr<Pending> owned(pending);
-    boost::asio::post(self->io_, [self, owned, d = std::move(d)] {
-      --self->in_flight_;
-      owned->done(d);
+    // frees the messages' state.
+    boost::asio::post(io_, [this, reports = std::move(reports_)] {
+      for (auto& r : *reports) {
+        --in_flight_;
+        r.pending->done(r.delivery);
+      }
     });
+    reports_.reset();
   }
 
   static int on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) noexcept {
@@ -159,8 +182,9 @@ class KafkaPublisher final : public Publisher {
       char buf[512];
       const auto code = rd_kafka_fatal_error(rk, buf, sizeof buf);
       std::lock_guard lock(self->mutex_);
-      self->fatal_ = std::string(rd_kafka_err2name(code)) + ": " + buf;
-      self->log_->critical("Kafka producer failed fatally: {}", self->fatal_);
+      self->fatal_text_ = std::string(rd_kafka_err2name(code)) + ": " + buf;
+      self->fatal_ = true;
+      self->log_->critical("Kafka producer failed fatally: {}", self->fatal_text_);
       return;
     }
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->reachable_ = false;
@@ -175,19 +199,26 @@ class KafkaPublisher final : public Publisher {
   std::atomic<bool> reachable_{false};
   std::size_t in_flight_ = 0;  // loop thread only
   std::function<void(std::string_view)> on_statistics_;
+  // Delivery reports not yet handed to the loop (see on_delivery).
+  struct Report {
+    std::unique_ptr<Pending> pending;
+    Delivery delivery;
+  };
+  std::shared_ptr<std::vector<Report>> reports_;
   mutable std::mutex mutex_;
-  std::string fatal_;
+  std::string fatal_text_;          // guarded by mutex_
+  std::atomic<bool> fatal_{false};  // fatal_text_ is set: a lock-free check per message
 };
 
 class StdoutPublisher final : public Publisher {
  public:
   StdoutPublisher(boost::asio::io_context& io, std::ostream& out) : io_(io), out_(out) {}
 
-  Enqueue publish(const std::string& topic, const Post& post, DeliveryHandler done) override {
-    out_ << to_json(post) << '\n';
+  Enqueue publish(const Record& r, DeliveryHandler done) override {
+    out_ << r.value << '\n';
     out_.flush();
     ++in_flight_;
-    boost::asio::post(io_, [this, topic, done = std::move(done)] {
+    boost::asio::post(io_, [this, topic = r.topic, done = std::move(done)] {
       --in_flight_;
       Delivery d;
       d.ok = static_cast<bool>(out_);

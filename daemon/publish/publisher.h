@@ -39,10 +39,22 @@ enum class Enqueue {
   failed,      // permanent (e.g. message too large, fatal producer); handler will not run
 };
 
+// A post made ready to produce: the topic, key, JSON value and the CloudEvents headers that
+// vary per post. Built by make_record(), which is thread-safe, so that the serialization can
+// run where the post was parsed rather than on the event loop.
+struct Record {
+  std::string topic;
+  std::string key;    // the post's id
+  std::string value;  // to_json(post)
+  std::string ce_id, ce_source, ce_time;
+};
+
+Record make_record(const std::string& topic_template, const Post& post);
+
 class Publisher {
  public:
   virtual ~Publisher() = default;
-  virtual Enqueue publish(const std::string& topic, const Post& post, DeliveryHandler done) = 0;
+  virtual Enqueue publish(const Record& record, DeliveryHandler done) = 0;
   // Messages handed over whose report has not yet run on the loop.
   virtual std::size_t in_flight() const = 0;
   // Whether the last check reached a broker (for /readyz).

@@ -33,16 +33,39 @@ std::string render_topic(const std::string& tmpl, const Post& post) {
   return out;
 }
 
+namespace {
+
+// ce_id must be unique per event: a changed post is a new event with the same key.
+std::string ce_id_of(const Post& post) {
+  std::string id;
+  id.reserve(post.id.size() + 17);
+  id.append(post.id).push_back('#');
+  id.append(post.content_sha256, 0, 16);
+  return id;
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> cloudevent_headers(const Post& post) {
-  // ce_id must be unique per event: a changed post is a new event with the same key.
   return {
       {"ce_specversion", "1.0"},
-      {"ce_id", post.id + "#" + post.content_sha256.substr(0, 16)},
+      {"ce_id", ce_id_of(post)},
       {"ce_source", "/newsd/sources/" + post.source},
       {"ce_type", "newsd.post.v1"},
       {"ce_time", format_rfc3339(post.fetched_at)},
       {"content-type", "application/json"},
   };
+}
+
+Record make_record(const std::string& topic_template, const Post& post) {
+  Record r;
+  r.topic = render_topic(topic_template, post);
+  r.key = post.id;
+  r.value = to_json(post);
+  r.ce_id = ce_id_of(post);
+  r.ce_source = "/newsd/sources/" + post.source;
+  r.ce_time = format_rfc3339(post.fetched_at);
+  return r;
 }
 
 }  // namespace newsd::publish

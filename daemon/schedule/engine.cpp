@@ -46,6 +46,32 @@ struct Engine::SourceState {
   std::shared_ptr<metrics::SourceSeries> series;  // resolved at first use
 };
 
+struct Engine::Outgoing {
+  publish::Record record;
+  dedupe::SeenEntry entry;
+  std::optional<Timestamp> published;
+  bool updated = false;  // a new version of a post already seen
+};
+
+namespace {
+
+// What a source's configuration sets in its posts (a copy travels with each parse job).
+struct Overrides {
+  std::optional<std::string> category, media;
+  bool follow = false;
+};
+
+Overrides overrides_of(const config::Source& cfg) {
+  return {cfg.category, cfg.media, cfg.follow};
+}
+
+void apply_overrides(const Overrides& o, Post& p) {
+  if (o.category) p.category = o.category;
+  if (o.media && !p.media) p.media = o.media;
+}
+
+}  // namespace
+
 // One poll of one source, shared by the callbacks it spawns; it ends when nothing is pending.
 struct Engine::Poll {
   explicit Poll(SourcePtr s) : source(std::move(s)) {}
@@ -56,7 +82,7 @@ struct Engine::Poll {
   std::size_t pending_deliveries = 0;
   // Posts the producer could not take yet. A list: an empty std::deque allocates ~600
   // bytes, and at short intervals thousands of polls wait for a host slot at once.
-  std::list<std::pair<Post, bool>> backlog;
+  std::list<Outgoing> backlog;
   // Made on the first back-pressure pause only: most polls never need it.
   std::unique_ptr<boost::asio::steady_timer> retry_timer;
   bool retry_armed = false;
@@ -105,6 +131,9 @@ struct Engine::ParseResult {
   parse::DocumentInfo info;
   parse::Format format;
   std::optional<std::string> url;
+  // Beside each of `posts`: its record when it needs no further request (no link to follow,
+  // no detail to fetch), else empty. Overrides are applied to `posts` already.
+  std::vector<std::optional<Outgoing>> ready;
 };
 
 // A feed document to parse, self-contained so that a pool thread can parse it.
@@ -113,13 +142,32 @@ struct Engine::ParseJob {
   parse::Context ctx;
   std::shared_ptr<const parse::JsonApiMapping> mapping;  // a copy: reloads may change it
   parse::Format format = parse::Format::automatic;
+  // Copies, for the same reason.
+  Overrides overrides;
+  std::string topic_template;
 
   Engine::ParseResult run() {
     log::Scope scope(ctx.source);
     ctx.json_api = mapping.get();
     parse::DocumentInfo info;
     auto posts = parse::parse(body, format, ctx, &info);
-    return {std::move(posts), info, format, ctx.url};
+    std::vector<std::optional<Outgoing>> ready;
+    if (posts) {
+      ready.reserve(posts->size());
+      for (auto& entry : *posts) {
+        apply_overrides(overrides, entry.post);
+        if ((overrides.follow && entry.link) || entry.detail_url) {
+          ready.emplace_back();
+          continue;
+        }
+        const Post& p = entry.post;
+        ready.push_back(Outgoing{publish::make_record(topic_template, p),
+                                 {p.content_sha256, p.updated_at},
+                                 p.published_at,
+                                 false});
+      }
+    }
+    return {std::move(posts), info, format, ctx.url, std::move(ready)};
   }
 };
 
@@ -178,6 +226,7 @@ Engine::~Engine() {
   }
   alive_.reset();
   flush_timer_.cancel();
+  stopping_ = true;  // a failed last commit schedules nothing now
   flush_state();
 }
 
@@ -228,7 +277,9 @@ void Engine::flush_state() {
   unflushed_writes_ = 0;
   const bool ok = store_.flush();
   auto writers = std::move(batch_polls_);
+  auto ended = std::move(batch_ended_);
   batch_polls_.clear();
+  batch_ended_.clear();
   ++batch_id_;
   if (ok) return;
   // The grouped writes were rolled back: the polls whose posts they marked seen fail (their
@@ -238,6 +289,29 @@ void Engine::flush_state() {
   for (const auto& w : writers)
     if (auto poll = w.lock()) poll->hints.failed = true;
   for (auto& [name, s] : sources_) s->saved.reset();
+  // Polls that ended as successes with their ETag in this batch failed after all: they back
+  // off like any failed poll instead of publishing everything again at their usual pace.
+  for (const auto& s : ended) fail_ended_poll(s);
+}
+
+void Engine::fail_ended_poll(const SourcePtr& s) {
+  if (s->removed) return;
+  ++failed_polls_;
+  if (s->consecutive_failures++ == 0) {
+    ++failing_;
+    count_failing();
+  }
+  if (s->polling || stopping_ || options_.once) return;  // a poll under way decides anew
+  PollHints hints;
+  hints.failed = true;
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  const Bounds bounds{s->learned_interval.value_or(s->cfg.interval), options_.http.max_interval,
+                      options_.http.max_backoff};
+  const auto delay =
+      next_delay(hints, bounds, s->consecutive_failures, system_clock::now(), jitter(rng_));
+  log_schedule_->info("{}: its seen marks could not be committed ({} in a row); next try in {}s",
+                      s->cfg.name, s->consecutive_failures, duration_cast<seconds>(delay).count());
+  schedule(s, delay);
 }
 
 void Engine::start() {
@@ -396,11 +470,6 @@ void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
   queue_fetch_->Set(double(http_.in_flight() + waiting_));
 }
 
-void Engine::apply_overrides(const SourceState& s, Post& p) const {
-  if (s.cfg.category) p.category = s.cfg.category;
-  if (s.cfg.media && !p.media) p.media = s.cfg.media;
-}
-
 void Engine::begin_poll(const SourcePtr& s) {
   if (s->polling || s->removed) return;  // never two polls of one source at once
   s->polling = true;
@@ -442,6 +511,8 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
     job->body = std::move(r.body);
     job->ctx = context_for(s.cfg, r, s.cfg.url, now_utc());
     if (s.cfg.json_api) job->mapping = std::make_shared<parse::JsonApiMapping>(s.mapping);
+    job->overrides = overrides_of(s.cfg);
+    job->topic_template = options_.topic_template;
     job->format =
         s.format == parse::Format::automatic ? parse::detect(job->body, r.content_type) : s.format;
     if (!pool_) {
@@ -500,20 +571,30 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
                       duration_cast<seconds>(*learned).count());
         if (learned) s.learned_interval = learned;
       }
-      for (auto& entry : *parsed) {
-        series(s).post(metrics::SourceSeries::Post::parsed);
-        Post& p = entry.post;
-        apply_overrides(s, p);
-        if (!poll->ids.insert(p.id).second) continue;
-        const bool follow = s.cfg.follow && entry.link;
-        if (!follow && !entry.detail_url) {
-          consider(poll, std::move(p));
+      series(s).post(metrics::SourceSeries::Post::parsed, double(parsed->size()));
+      // One store query for the whole feed. Ids repeated in the feed are handled once.
+      std::vector<std::size_t> fresh;
+      std::vector<std::string> ids;
+      fresh.reserve(parsed->size());
+      ids.reserve(parsed->size());
+      for (std::size_t i = 0; i < parsed->size(); ++i) {
+        const std::string& id = (*parsed)[i].post.id;
+        if (!poll->ids.insert(id).second) continue;
+        fresh.push_back(i);
+        ids.push_back(id);
+      }
+      const auto seen = store_.find_many(s.cfg.name, ids);
+      for (std::size_t k = 0; k < fresh.size(); ++k) {
+        const std::size_t i = fresh[k];
+        if (auto& out = result.ready[i]) {
+          offer(poll, std::move(*out), seen[k]);
           continue;
         }
+        parse::Parsed& entry = (*parsed)[i];
+        Post& p = entry.post;
         // Follow links and request details only for what is new or says it changed:
         // re-fetching every article on each poll would be impolite.
-        auto seen = store_.find(s.cfg.name, p.id);
-        if (seen && (entry.detail_url || seen->updated_at == p.updated_at)) {
+        if (seen[k] && (entry.detail_url || seen[k]->updated_at == p.updated_at)) {
           series(s).post(metrics::SourceSeries::Post::duplicate);
           continue;
         }
@@ -558,7 +639,7 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
     return;
   }
   Post merged = parse::merge_followed(entry, parsed->front().post);
-  apply_overrides(s, merged);
+  apply_overrides(overrides_of(s.cfg), merged);
   consider(poll, std::move(merged));
   maybe_finish(poll);
 }
@@ -584,19 +665,28 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
     maybe_finish(poll);
     return;
   }
-  apply_overrides(s, *post);
+  apply_overrides(overrides_of(s.cfg), *post);
   consider(poll, std::move(*post));
   maybe_finish(poll);
 }
 
 void Engine::consider(const PollPtr& poll, Post post) {
-  const std::string& source = poll->source->cfg.name;
-  auto seen = store_.find(source, post.id);
-  if (seen && seen->content_sha256 == post.content_sha256) {
+  const auto seen = store_.find(poll->source->cfg.name, post.id);
+  Outgoing out{publish::make_record(options_.topic_template, post),
+               {post.content_sha256, post.updated_at},
+               post.published_at,
+               false};
+  offer(poll, std::move(out), seen);
+}
+
+void Engine::offer(const PollPtr& poll, Outgoing out,
+                   const std::optional<dedupe::SeenEntry>& seen) {
+  if (seen && seen->content_sha256 == out.entry.content_sha256) {
     series(*poll->source).post(metrics::SourceSeries::Post::duplicate);
     return;
   }
-  publish(poll, std::move(post), seen.has_value());
+  out.updated = seen.has_value();
+  publish(poll, std::move(out));
 }
 
 void Engine::set_paused(Poll& poll, bool paused) {
@@ -611,27 +701,22 @@ void Engine::set_paused(Poll& poll, bool paused) {
     log_publish_->info("{}: polling resumed", poll.source->cfg.name);
 }
 
-void Engine::publish(const PollPtr& poll, Post post, bool updated) {
-  if (!poll->backlog.empty()) {
-    // Keep order: posts already waiting for room go first.
-    poll->backlog.emplace_back(std::move(post), updated);
-    return;
-  }
-  poll->backlog.emplace_back(std::move(post), updated);
-  drain_backlog(poll);
+void Engine::publish(const PollPtr& poll, Outgoing out) {
+  // Keep order: posts already waiting for room go first.
+  const bool waiting = !poll->backlog.empty();
+  poll->backlog.push_back(std::move(out));
+  if (!waiting) drain_backlog(poll);
 }
 
 void Engine::drain_backlog(const PollPtr& poll) {
-  const std::string source = poll->source->cfg.name;
   while (!poll->backlog.empty()) {
-    auto& [post, updated] = poll->backlog.front();
+    const Outgoing& out = poll->backlog.front();
     publish::Enqueue result = publish::Enqueue::queue_full;
-    const std::string topic = publish::render_topic(options_.topic_template, post);
     if (publisher_.in_flight() < options_.max_in_flight) {
-      auto on_delivery = [this, poll, topic, source, id = post.id,
-                          entry = dedupe::SeenEntry{post.content_sha256, post.updated_at},
-                          published = post.published_at,
-                          updated = updated](const publish::Delivery& d) {
+      auto on_delivery = [this, poll, topic = out.record.topic, id = out.record.key,
+                          entry = out.entry, published = out.published,
+                          updated = out.updated](const publish::Delivery& d) {
+        const std::string& source = poll->source->cfg.name;
         log::Scope scope(source, id);
         --poll->pending_deliveries;
         queue_kafka_->Set(double(publisher_.in_flight()));
@@ -665,7 +750,7 @@ void Engine::drain_backlog(const PollPtr& poll) {
         }
         maybe_finish(poll);
       };
-      result = publisher_.publish(topic, post, on_delivery);
+      result = publisher_.publish(out.record, std::move(on_delivery));
     }
     switch (result) {
       case publish::Enqueue::queued:
@@ -712,10 +797,15 @@ void Engine::finish(const PollPtr& poll) {
   const SourcePtr& s = poll->source;
   const std::string& name = s->cfg.name;
   log::Scope scope(name);
-  // The poll's seen marks must be durable before its new ETag is written: a batch that
-  // fails to commit marks the polls that wrote into it as failed.
-  if (options_.commit && poll->batch == batch_id_) flush_state();
+  // The poll's new ETag must never be durable without its seen marks. Marks in an earlier
+  // batch are committed already (a batch that failed to commit failed this poll). Marks in
+  // the open batch are safe to join: the ETag goes into the same transaction and is committed
+  // or rolled back with them, so no commit per poll is needed. Unless the store lost the
+  // batch already (an error rolled it back and later writes would be durable on their own):
+  // then flushing reports the loss and fails this poll before anything is written.
+  if (options_.commit && poll->batch == batch_id_ && !store_.batch_intact()) flush_state();
   const bool failed = poll->hints.failed;
+  if (options_.commit && !failed && poll->batch == batch_id_) batch_ended_.push_back(s);
   const bool was_failing = s->consecutive_failures > 0;
   // What the store should hold now: on failure the old validators (so nothing the failed
   // poll missed hides behind a 304) with the failure count, else the response's validators.

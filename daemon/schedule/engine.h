@@ -15,15 +15,20 @@
 // once and cached, its conditional-GET state is kept in memory (read from the store once,
 // written only when it changes), and store writes are grouped into one transaction per
 // `state_flush_delay` (a crash loses at most that window of seen marks: posts are then
-// published again, never lost). A poll's seen marks are committed before its new ETag is
-// written, and a batch that fails to commit fails the polls that wrote into it, so the ETag
-// never moves past a post that is not recorded as seen.
+// published again, never lost). A poll's new ETag is committed with or after its seen marks,
+// never before: it joins the transaction that holds them (or a later one), a batch that
+// fails to commit fails the polls that wrote into it, and a batch an error already rolled
+// back is flushed (failing its polls) before the ETag is written. So the ETag never moves
+// past a post that is not recorded as seen, and polls cost no commit of their own.
 //
 // Feed documents are parsed on a small pool (`parse_threads`, DESIGN.md: "CPU-heavy parsing
 // may run on a small pool; results come back to the loop"). A worker sees only the bytes and
-// a copy of the parse context; the result is posted back to the loop, where everything else
-// happens. At most `max_parsing` documents wait for or are in a worker: beyond that no new
-// request is started, so fetched bodies cannot pile up in memory faster than they are parsed.
+// a copy of the parse context and of the source's overrides; it also serializes every entry
+// that needs no further request into its Kafka record (JSON, topic, headers), so the loop
+// only looks the entries up (one store query per feed) and hands the records over. The
+// result is posted back to the loop, where everything else happens. At most `max_parsing` documents
+// wait for or are in a worker: beyond that no new request is started, so fetched bodies cannot pile
+// up in memory faster than they are parsed.
 //
 // Thread-safety: everything runs on the io_context's thread, except parse::parse() of feed
 // documents on the pool's threads.
@@ -37,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -119,8 +125,13 @@ class Engine {
   void on_parsed(const PollPtr& poll, ParseResult result);
   void on_article(const PollPtr& poll, Post entry, fetch::Response r);
   void on_detail(const PollPtr& poll, Post entry, fetch::Response r);
+  // A post ready to produce, and what is recorded once Kafka acknowledges it.
+  struct Outgoing;
+  // `post` (from a followed link or a detail request) is looked up and published if new.
   void consider(const PollPtr& poll, Post post);
-  void publish(const PollPtr& poll, Post post, bool updated);
+  // `out`, whose seen-store entry is `seen`, is published unless it is a duplicate.
+  void offer(const PollPtr& poll, Outgoing out, const std::optional<dedupe::SeenEntry>& seen);
+  void publish(const PollPtr& poll, Outgoing out);
   void drain_backlog(const PollPtr& poll);
   void set_paused(Poll& poll, bool paused);
   void maybe_finish(const PollPtr& poll);
@@ -129,7 +140,9 @@ class Engine {
   // A store write happened: make sure the open transaction is committed soon.
   void wrote_state();
   void flush_state();
-  void apply_overrides(const SourceState& s, Post& p) const;
+  // The source's last poll ended as a success, but the batch with its seen marks and ETag
+  // failed to commit: count it failed and back off.
+  void fail_ended_poll(const SourcePtr& s);
   fetch::Request request_for(const std::string& url) const;
   void check_idle();
   // The source's series: its own with per-source labels on, else the one set every source
@@ -187,6 +200,7 @@ class Engine {
   std::size_t unflushed_writes_ = 0;
   std::uint64_t batch_id_ = 1;                      // the store's open batch of writes
   std::vector<std::weak_ptr<Poll>> batch_polls_;    // polls with seen marks in it
+  std::vector<SourcePtr> batch_ended_;              // sources whose poll ended with its marks in it
   std::unique_ptr<boost::asio::thread_pool> pool_;  // null when parse_threads == 0
   std::size_t parsing_ = 0;                         // documents handed to pool_
   std::deque<std::string> starved_;                 // hosts held back by max_parsing

@@ -38,6 +38,34 @@ TEST_F(SqliteStoreTest, RemembersCommittedPostsAcrossReopen) {
   EXPECT_FALSE(store->find("other", "a"));
 }
 
+TEST_F(SqliteStoreTest, LooksUpAWholeFeedAtOnceWithTheAnswersOfOneByOne) {
+  auto store = open_sqlite(dir_);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 70; ++i) {  // more than one statement's worth
+    ids.push_back("id" + std::to_string(i));
+    if (i % 3 == 0) {
+      ASSERT_TRUE(store->commit("s", ids.back(), {"h" + std::to_string(i), std::nullopt}, kT0));
+    }
+  }
+  ASSERT_TRUE(store->commit("other", "id1", {"x", kT0}, kT0));  // another source's entry
+  ids.push_back("id3");                                         // listed twice
+  ids.push_back("it's \"quoted\"");
+  const auto many = store->find_many("s", ids);
+  ASSERT_EQ(many.size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto one = store->find("s", ids[i]);
+    ASSERT_EQ(many[i].has_value(), one.has_value()) << ids[i];
+    if (one) {
+      EXPECT_EQ(many[i]->content_sha256, one->content_sha256);
+      EXPECT_EQ(many[i]->updated_at, one->updated_at);
+    }
+  }
+  EXPECT_TRUE(many[69]);
+  EXPECT_FALSE(many[1]);
+  EXPECT_EQ(many[70]->content_sha256, "h3");
+  EXPECT_TRUE(store->find_many("s", {}).empty());
+}
+
 TEST_F(SqliteStoreTest, UpdatesTheHashWhenContentChanges) {
   auto store = open_sqlite(dir_);
   store->commit("s", "a", {"h1", std::nullopt}, kT0);

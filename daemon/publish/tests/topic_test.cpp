@@ -47,5 +47,17 @@ TEST(CloudEvents, HeadersFollowTheKafkaBinaryBinding) {
   EXPECT_EQ(h[5], (std::pair<std::string, std::string>{"content-type", "application/json"}));
 }
 
+TEST(Record, CarriesTheKeyTheJsonAndTheHeadersOfThePost) {
+  const Post p = sample();
+  const Record r = make_record("news.{category}", p);
+  EXPECT_EQ(r.topic, render_topic("news.{category}", p));
+  EXPECT_EQ(r.key, p.id);
+  EXPECT_EQ(r.value, to_json(p));
+  const auto h = cloudevent_headers(p);
+  EXPECT_EQ(r.ce_id, h[1].second);
+  EXPECT_EQ(r.ce_source, h[2].second);
+  EXPECT_EQ(r.ce_time, h[4].second);
+}
+
 }  // namespace
 }  // namespace newsd::publish

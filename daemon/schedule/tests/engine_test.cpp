@@ -59,20 +59,19 @@ class FakeHttp : public fetch::HttpClient {
 // Takes messages until `capacity` are unacknowledged; the test acknowledges them.
 class FakePublisher : public publish::Publisher {
  public:
-  publish::Enqueue publish(const std::string& topic, const Post& post,
-                           publish::DeliveryHandler done) override {
+  publish::Enqueue publish(const publish::Record& r, publish::DeliveryHandler done) override {
     if (pending.size() >= capacity) return publish::Enqueue::queue_full;
-    pending.push_back({topic, post.id, std::move(done)});
+    pending.push_back({r.topic, r.key, std::move(done)});
     return publish::Enqueue::queued;
   }
   std::size_t in_flight() const override { return pending.size(); }
   bool reachable() const override { return true; }
   std::string fatal_error() const override { return {}; }
 
-  // Reports the oldest message as delivered (or failed).
-  std::string ack(bool ok = true) {
-    auto m = std::move(pending.front());
-    pending.pop_front();
+  // Reports the oldest message (or the `i`th oldest) as delivered (or failed).
+  std::string ack(bool ok = true, std::size_t i = 0) {
+    auto m = std::move(pending[i]);
+    pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
     publish::Delivery d;
     d.ok = ok;
     d.topic = m.topic;
@@ -110,11 +109,74 @@ class CountingStore : public dedupe::SeenStore {
     ++state_writes;
     return store_.save_poll_state(source, state);
   }
-  bool flush() override { return store_.flush(); }
-  int state_reads = 0, state_writes = 0;
+  bool batch_intact() override { return store_.batch_intact(); }
+  bool flush() override {
+    ++flushes;
+    return store_.flush();
+  }
+  int state_reads = 0, state_writes = 0, flushes = 0;
 
  private:
   dedupe::SeenStore& store_;
+};
+
+// A transactional store in memory that fails the way SQLite may on a full disk: the failing
+// write rolls the open batch back, later writes are durable one by one, and flush() reports
+// the loss.
+class RollbackStore : public dedupe::SeenStore {
+ public:
+  std::optional<dedupe::SeenEntry> find(const std::string& source, const std::string& id) override {
+    for (auto* m : {&seen_pending, &seen})
+      if (auto it = m->find({source, id}); it != m->end()) return it->second;
+    return std::nullopt;
+  }
+  bool commit(const std::string& source, const std::string& id, const dedupe::SeenEntry& entry,
+              Timestamp) override {
+    if (++commits == fail_commit) {
+      seen_pending.clear();
+      polls_pending.clear();
+      rolled_back = true;
+      return false;
+    }
+    (rolled_back ? seen : seen_pending)[{source, id}] = entry;
+    return true;
+  }
+  std::size_t prune(Timestamp) override { return 0; }
+  std::size_t size() override { return seen.size(); }
+  dedupe::PollState poll_state(const std::string& source) override {
+    for (auto* m : {&polls_pending, &polls})
+      if (auto it = m->find(source); it != m->end()) return it->second;
+    return {};
+  }
+  bool save_poll_state(const std::string& source, const dedupe::PollState& state) override {
+    (rolled_back ? polls : polls_pending)[source] = state;
+    return true;
+  }
+  bool batch_intact() override { return !rolled_back; }
+  bool flush() override {
+    ++flushes;
+    if (fail_flush) {  // the COMMIT itself fails
+      seen_pending.clear();
+      polls_pending.clear();
+      return false;
+    }
+    if (rolled_back) {
+      rolled_back = false;
+      return false;
+    }
+    for (auto& [k, v] : seen_pending) seen[k] = v;
+    for (auto& [k, v] : polls_pending) polls[k] = v;
+    seen_pending.clear();
+    polls_pending.clear();
+    return true;
+  }
+
+  int fail_commit = -1;  // the commit() (counted from 1) that fails and rolls back
+  bool fail_flush = false;
+  int commits = 0, flushes = 0;
+  bool rolled_back = false;
+  std::map<std::pair<std::string, std::string>, dedupe::SeenEntry> seen, seen_pending;
+  std::map<std::string, dedupe::PollState> polls, polls_pending;  // durable, pending
 };
 
 class EngineTest : public ::testing::Test {
@@ -367,6 +429,70 @@ TEST_F(EngineTest, ANotModifiedAnswerCostsNoStateReadOrWrite) {
   EXPECT_EQ(counting.state_writes, 1);  // the new ETag; the 304s changed nothing
   EXPECT_EQ(store_->poll_state("s").etag, "\"v1\"");
   e.stop();
+}
+
+TEST_F(EngineTest, AnEtagIsNeverDurableWithoutTheSeenMarksOfItsPoll) {
+  RollbackStore store;
+  store.fail_commit = 3;  // s2's first mark: s1's first two are rolled back with it
+  Options o;
+  o.once = true;
+  o.http.host_spacing = 0ms;
+  o.state_flush_delay = 1h;  // nothing is committed behind the test's back
+  Engine e(io_, {source("s1"), source("s2")}, http_, store, publisher_, metrics_, o);
+  e.on_idle([this] { idle_ = true; });
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 6; });  // s1 a b c, s2 a b c
+  publisher_.ack();                                           // s1 a
+  publisher_.ack();                                           // s1 b
+  publisher_.ack(true, 1);         // s2 a: its write fails and takes s1's marks with it
+  EXPECT_TRUE(store.rolled_back);  // (the fake did fail as intended)
+  publisher_.ack();                // s1 c: written on its own; s1's poll ends here
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return idle_; });
+  for (const std::string s : {"s1", "s2"}) {
+    const auto it = store.polls.find(s);
+    if (it == store.polls.end() || it->second.etag != "\"v1\"") continue;
+    for (const std::string id : {"a", "b", "c"})
+      EXPECT_TRUE(store.seen.count({s, id})) << s << " has its new ETag but not " << id;
+  }
+  EXPECT_EQ(e.failed_polls(), 2u);  // both polls lost marks: both are offered again
+}
+
+TEST_F(EngineTest, APollWhoseBatchFailsToCommitAfterItEndedCountsAsFailed) {
+  RollbackStore store;
+  store.fail_flush = true;  // e.g. the disk is full: the ETag and the marks are lost together
+  Options o;
+  o.http.host_spacing = 0ms;
+  o.state_flush_delay = 1ms;
+  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o);
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 3; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return store.flushes > 0 && e.failed_polls() == 1; });
+  EXPECT_FALSE(store.polls.count("s"));  // nothing durable, so the posts are offered again
+  EXPECT_EQ(value("newsd_sources_failing", ""), 1);  // its next poll backs off if this goes on
+  e.stop();
+}
+
+TEST_F(EngineTest, PollsThatEndInOneBatchShareItsCommit) {
+  CountingStore counting(*store_);
+  Options o;
+  o.once = true;
+  o.http.host_spacing = 0ms;
+  o.state_flush_delay = 1h;
+  std::vector<config::Source> sources;
+  for (int i = 0; i < 8; ++i) sources.push_back(source("s" + std::to_string(i)));
+  Engine e(io_, sources, http_, counting, publisher_, metrics_, o);
+  e.on_idle([this] { idle_ = true; });
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 24; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return idle_; });
+  EXPECT_EQ(counting.flushes, 1);  // at the end, not once per poll
+  for (const auto& s : sources) {
+    EXPECT_TRUE(store_->find(s.name, "c")) << s.name;
+    EXPECT_EQ(store_->poll_state(s.name).etag, "\"v1\"") << s.name;
+  }
 }
 
 }  // namespace
