@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <boost/json/serializer.hpp>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -68,48 +69,16 @@ std::string format_rfc3339(Timestamp t) {
 
 namespace {
 
-// Appends `s` as a JSON string, escaped exactly as boost::json::serialize does (the records'
-// bytes stay what they were): '"', '\\', the short escapes of \b \t \n \f \r and \u00xx for
-// other control characters; everything else, UTF-8 included, is copied as it is.
+// Appends `s` as a JSON string: Boost.JSON's own escaping, streamed through a small buffer
+// without building a json::value.
 void append_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
-    }
+  thread_local boost::json::serializer sr;
+  sr.reset(boost::json::string_view(s.data(), s.size()));
+  char buf[4096];
+  while (!sr.done()) {
+    const boost::json::string_view part = sr.read(buf, sizeof buf);
+    out.append(part.data(), part.size());
   }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
 }
 
 void append_opt(std::string& out, const std::optional<std::string>& s) {
