@@ -452,7 +452,6 @@ struct SplitList {
     std::size_t size;  // items
   };
   std::vector<Group> groups;
-  std::size_t items = 0;
 };
 
 // Where yaml-cpp itself finds the list's items, from its event parser (which builds no
@@ -616,7 +615,6 @@ std::optional<SplitList> split_list(const std::string& text, bool top_level_list
     const std::size_t to = end_line < lines.size() ? lines[end_line].begin : text.size();
     out.groups.push_back({text.substr(from, to - from), static_cast<int>(starts[g]), n});
   }
-  out.items = starts.size();
   // The list's lines become empty and the key's value an explicit empty list: an empty
   // value would let yaml-cpp take whatever follows (say, a line starting with ':') as it.
   if (top_level_list) {
@@ -656,7 +654,9 @@ std::optional<std::string> read_text(const std::string& path) {
 // parsed. False when a group does not parse alone: the caller then reads the whole document.
 bool read_split_sources(Ctx& ctx, const SplitList& split, const std::string& key,
                         std::vector<Source>& out) {
-  out.reserve(out.size() + split.items);
+  std::size_t items = 0;
+  for (const auto& group : split.groups) items += group.size;
+  out.reserve(out.size() + items);
   std::size_t index = 0;
   for (const auto& group : split.groups) {
     YAML::Node list;
