@@ -587,9 +587,9 @@ std::optional<SplitList> split_list(const std::string& text, bool top_level_list
   // is malformed, and yaml-cpp should be the one to say how.
   if (i < lines.size() && (top_level_list || lines[i].indent != 0 || starts_item(lines[i])))
     return std::nullopt;
-  // Trailing blank and comment lines belong to the rest of the document.
-  std::size_t region_end = i;
-  while (region_end > starts.back() + 1 && lines[region_end - 1].indent < 0) --region_end;
+  // Trailing blank and comment lines stay with the last item: what looks like a comment may
+  // be the end of a quoted scalar that yaml-cpp lets run on to the end of the document.
+  const std::size_t region_end = i;
   ListLocator where(top_level_list);
   try {
     std::istringstream in(text);

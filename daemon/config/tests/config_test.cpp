@@ -337,6 +337,7 @@ TEST(ConfigSplitList, LeavesDocumentsItCannotCutSafelyToYamlCpp) {
           "sources:\n  - name: b\n    url: \"hb.example/\n      continued\"\n    x >\n"
           "      folded\n  -\n    name: c\n",
       "sources:\n  - name: x /  \n\n\n\n\n\n\n: 5q\n\x15    bogus: 1\n",
+      "sources:\n  - name: b\n    url: \"https://b.example/\n      x\n  # looks like a comment\n",
       // Nothing to split.
       head + "sources:\n",
       head + "sources:\n# only a comment\n",
