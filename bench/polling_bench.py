@@ -12,7 +12,10 @@ Phases (each bounded in time; see --help):
   4. Every feed gets P new entries (N*P posts; generated beforehand into a second directory,
      then swapped in at once by renaming the symlink nginx serves them through): posts/s from the start of the swap to the last Kafka ack (end offset of
      the topic), and the enqueue-to-ack latency histogram.
-  5. kcat produces the very same records (key + JSON value, read back from newsd's topic)
+  5. newsd once on the stopped daemon's state: all N conditional polls at once, timed by
+     nginx's request counter: the request rate newsd sustains (phase 3 only shows what its
+     1 s schedule asks for).
+  6. kcat produces the very same records (key + JSON value, read back from newsd's topic)
      with the same producer settings: posts/s of the reference.
 Prints a JSON summary and a Markdown table. Started by bench/polling_bench.sh.
 """
@@ -110,7 +113,7 @@ def nginx_etag(path):
     return '"%x-%x"' % (int(st.st_mtime), st.st_size)
 
 
-def start_nginx(work, www, port):
+def start_nginx(work, www, port, hosts=1):
     conf = os.path.join(work, "nginx.conf")
     with open(conf, "w") as f:
         f.write(f"""
@@ -134,7 +137,7 @@ http {{
   scgi_temp_path {work}/tmp;
   types {{ application/atom+xml xml; }}
   server {{
-    listen 127.0.0.1:{port};
+    {"".join(f"listen 127.0.0.{h + 1}:{port}; " for h in range(hosts))}
     root {www};
     location = /nginx_status {{ stub_status; }}
   }}
@@ -259,15 +262,22 @@ def quantile(q, before, after):
     return prev_le
 
 
-def write_newsd_config(path, work, port, metrics_port, brokers, n, interval, labels):
+def source_host(i, hosts):
+    """Source i's server: with several hosts, the sources are dealt over 127.0.0.1..N (one
+    nginx listens on each), so that newsd's per-host connection cap applies per address."""
+    return f"127.0.0.{1 + i % hosts}"
+
+
+def write_newsd_config(path, work, port, metrics_port, brokers, n, interval, labels, hosts=1,
+                       fetch_threads=0):
     with open(path, "w") as f:
-        f.write(f"state_dir: {work}/state\nlog_level: warn\n"
+        f.write(f"state_dir: {work}/state\nlog_level: warn\nfetch_threads: {fetch_threads}\n"
                 f"metrics: {{listen: '127.0.0.1:{metrics_port}', "
                 f"per_source_labels: {'true' if labels else 'false'}}}\n"
                 f"kafka: {{brokers: '{brokers}', topic: 'bench.newsd'}}\n"
                 f"http: {{host_spacing: 0s, timeout: 30s, max_body: 1MiB}}\nsources:\n")
         for i in range(n):
-            f.write(f"  - {{name: s{i:05d}, url: 'http://127.0.0.1:{port}/f/{i:05d}.xml', "
+            f.write(f"  - {{name: s{i:05d}, url: 'http://{source_host(i, hosts)}:{port}/f/{i:05d}.xml', "
                     f"format: atom, interval: {interval}}}\n")
 
 
@@ -325,6 +335,43 @@ def stop_perf(p):
         p.kill()
 
 
+def capacity_pass(newsd_bin, config, port, n, runs):
+    """The rate newsd can sustain rather than the rate its schedule asks for: at the 1 s
+    minimum interval, N sources ask for N requests/s, which a quiet machine serves with room
+    to spare. After the daemon has stopped, `newsd once` on its state (every source has its
+    ETag, no feed changed since) starts all N conditional polls at once; nginx's request
+    counter, read every 5 ms, times them from the first request to the N-th."""
+    out = []
+    for _ in range(runs):
+        base = nginx_requests(port)
+        before = os.times()
+        once = subprocess.Popen([newsd_bin, "once", "--config", config],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = last = None
+        polls = 0
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            polls += 1  # nginx counts our status requests too
+            count = nginx_requests(port) - base - polls
+            now = time.monotonic()
+            if first is None and count > 0:
+                first = now
+            if count >= n or once.poll() is not None:
+                last = now
+                break
+            time.sleep(0.005)
+        rc = once.wait(timeout=300)
+        after = os.times()
+        cpu = (after.children_user - before.children_user
+               + after.children_system - before.children_system)
+        took = (last - first) if first is not None and last is not None else 0.0
+        served = nginx_requests(port) - base - polls - 1
+        out.append({"exit": rc, "requests": served, "seconds": took,
+                    "requests_per_s": n / took if took > 0 and served >= n else 0.0,
+                    "once_cpu_s": cpu, "cpu_us_per_request_incl_startup": 1e6 * cpu / n})
+    return out
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 def main():
@@ -335,6 +382,13 @@ def main():
     ap.add_argument("--interval", default="1s", help="every source's interval")
     ap.add_argument("--window", type=int, default=20, help="seconds of the 304 measurement")
     ap.add_argument("--wrk-seconds", type=int, default=10)
+    ap.add_argument("--hosts", type=int, default=1, choices=range(1, 255), metavar="1..254",
+                    help="deal the sources over this many loopback addresses (a per-host "
+                         "connection cap of 4 each); wrk's 64 connections are the reference "
+                         "for more than one")
+    ap.add_argument("--fetch-threads", type=int, default=0, help="newsd's fetch_threads")
+    ap.add_argument("--capacity-runs", type=int, default=3,
+                    help="`newsd once` passes that measure the conditional request capacity")
     ap.add_argument("--publish-timeout", type=int, default=900)
     ap.add_argument("--workdir", default=None, help="keep files here (default: a temp dir)")
     ap.add_argument("--json", default=None, help="write the summary here too")
@@ -352,7 +406,9 @@ def main():
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
     www = os.path.join(work, "www")
     n = args.sources
-    res = {"sources": n, "posts_per_source": args.posts, "interval": args.interval,
+    res = {"sources": n, "hosts": args.hosts, "fetch_threads": args.fetch_threads,
+           "posts_per_source": args.posts,
+           "interval": args.interval,
            "nproc": os.cpu_count(),
            "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                         if l.startswith("model name")), "?")}
@@ -364,7 +420,7 @@ def main():
         os.chmod(www, 0o755)
         write_feeds(www, n, 0, 0)
         port = free_port()
-        nginx = start_nginx(work, www, port)
+        nginx = start_nginx(work, www, port, args.hosts)
         procs.append(nginx)
 
         log("wrk: conditional GETs")
@@ -383,7 +439,7 @@ def main():
         metrics_port = free_port()
         config = os.path.join(work, "newsd.yaml")
         write_newsd_config(config, work, port, metrics_port, brokers, n, args.interval,
-                           args.per_source_labels == "true")
+                           args.per_source_labels == "true", args.hosts, args.fetch_threads)
         nlog = open(os.path.join(work, "newsd.log"), "w")
         t_start = time.monotonic()
         newsd = subprocess.Popen([args.newsd, "run", "--config", config], stdout=nlog,
@@ -474,6 +530,12 @@ def main():
         newsd.wait(timeout=60)
         procs.remove(newsd)
 
+        log("newsd once: conditional requests at capacity")
+        res["newsd_capacity"] = capacity_pass(args.newsd, config, port, n, args.capacity_runs)
+        best = max(r["requests_per_s"] for r in res["newsd_capacity"])
+        log(f"newsd once: {best:.0f} conditional requests/s at capacity (best of "
+            f"{args.capacity_runs})")
+
         log("kcat: producing the same records")
         dump = os.path.join(work, "records.tsv")
         with open(dump, "w") as f:
@@ -493,7 +555,9 @@ def main():
         w4 = res["wrk_c4"]["requests_per_s"]
         w64 = res["wrk_c64"]["requests_per_s"]
         nc = res["newsd_conditional"]["requests_per_s"]
+        cap = max(r["requests_per_s"] for r in res["newsd_capacity"])
         res["ratios"] = {"conditional_vs_wrk_c4": nc / w4, "conditional_vs_wrk_c64": nc / w64,
+                         "capacity_vs_wrk_c4": cap / w4, "capacity_vs_wrk_c64": cap / w64,
                          "posts_vs_kcat": res["newsd_publish"]["posts_per_s"]
                          / res["kcat_publish"]["posts_per_s"]}
     finally:

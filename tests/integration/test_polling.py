@@ -55,6 +55,9 @@ SLOW = {"drip": "/drip/x"}
 class MisbehavingServerTest(unittest.TestCase):
     """One daemon, one source per misbehaviour."""
 
+    TOP = {}  # more top-level config keys
+    PREFIX = "pol"  # of the topics: each class publishes to its own
+
     @classmethod
     def setUpClass(cls):
         cls.server = HostileServer()
@@ -67,7 +70,8 @@ class MisbehavingServerTest(unittest.TestCase):
         sources += [{"name": n, "url": cls.slow.url(p), "format": "atom", "interval": "1s"}
                     for n, p in SLOW.items()]
         write_config(config, os.path.join(cls.tmp.name, "state"), KAFKA.bootstrap, sources,
-                     topic="pol.{source}", metrics_port=cls.port, http=HTTP)
+                     topic=cls.PREFIX + ".{source}", metrics_port=cls.port, http=HTTP,
+                     top=cls.TOP)
         cls.daemon = Daemon(config)
 
     @classmethod
@@ -101,7 +105,7 @@ class MisbehavingServerTest(unittest.TestCase):
                         timeout, f"{at_least} requests to {path}")
 
     def records(self, source):
-        return KAFKA.consume(f"pol.{source}")
+        return KAFKA.consume(f"{self.PREFIX}.{source}")
 
     # -- 2xx ------------------------------------------------------------------------------
 
@@ -267,7 +271,7 @@ class MisbehavingServerTest(unittest.TestCase):
         self.assertEqual(self.records("to-file"), [])
         self.assertEqual(self.records("to-gopher"), [])
         for topic in KAFKA.topics():
-            if topic.startswith("pol."):
+            if topic.startswith(self.PREFIX + "."):
                 for m in KAFKA.consume(topic):
                     self.assertNotIn(PASSWD_MARK, str(m["value"]))
         self.assertNotIn(PASSWD_MARK, http_get(f"http://127.0.0.1:{self.port}/metrics")[1])
@@ -289,6 +293,13 @@ class MisbehavingServerTest(unittest.TestCase):
         self.assertIsNone(self.daemon.proc.poll())
         self.assertEqual(http_get(f"http://127.0.0.1:{self.port}/healthz")[0], 200)
         self.assertEqual(self.records("malformed"), [])
+
+
+class MisbehavingServerOnFetchThreadsTest(MisbehavingServerTest):
+    """The same cases with curl on two fetch threads of its own (fetch_threads)."""
+
+    TOP = {"fetch_threads": 2}
+    PREFIX = "polt"
 
 
 class ConditionalAcrossRestartTest(unittest.TestCase):

@@ -1,5 +1,7 @@
 // The real curl client against a loopback server: every outcome a source can produce, and
 // the lifetime rules of the asio binding (handlers exactly once, never inline, safe shutdown).
+// Every case runs on both forms of the client: curl on the caller's loop, and curl on fetch
+// threads of its own (1 and 2) delivering to that loop.
 #include "fetch/curl_client.h"
 
 #include <gtest/gtest.h>
@@ -33,7 +35,14 @@ bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
   return true;
 }
 
-class CurlClient : public ::testing::Test {
+// 0: make_curl_client on the test's loop; N: make_threaded_curl_client with N threads.
+std::unique_ptr<HttpClient> make_client(boost::asio::io_context& io, std::size_t threads,
+                                        CurlOptions options = {}) {
+  return threads == 0 ? make_curl_client(io, options)
+                      : make_threaded_curl_client(io, threads, options);
+}
+
+class CurlClient : public ::testing::TestWithParam<std::size_t> {
  protected:
   Request request(std::string_view target) const {
     Request r;
@@ -64,10 +73,16 @@ class CurlClient : public ::testing::Test {
 
   boost::asio::io_context io;
   TestHttpServer server;
-  std::unique_ptr<HttpClient> client = make_curl_client(io);
+  std::unique_ptr<HttpClient> client = make_client(io, GetParam());
 };
 
-TEST_F(CurlClient, ReturnsBodyStatusAndValidatorsOfA200) {
+INSTANTIATE_TEST_SUITE_P(OnTheLoopAndOnFetchThreads, CurlClient, ::testing::Values(0u, 1u, 2u),
+                         [](const auto& info) {
+                           return info.param == 0 ? std::string("OnTheLoop")
+                                                  : std::to_string(info.param) + "Threads";
+                         });
+
+TEST_P(CurlClient, ReturnsBodyStatusAndValidatorsOfA200) {
   const Response r = fetch("/ok");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
@@ -81,7 +96,7 @@ TEST_F(CurlClient, ReturnsBodyStatusAndValidatorsOfA200) {
   EXPECT_EQ(client->in_flight(), 0u);
 }
 
-TEST_F(CurlClient, SendsRequestHeadersSoAConditionalGetGets304) {
+TEST_P(CurlClient, SendsRequestHeadersSoAConditionalGetGets304) {
   Request r = request("/conditional");
   r.headers.push_back("If-None-Match: \"v1\"");
   const Response resp = fetch(r);
@@ -91,21 +106,21 @@ TEST_F(CurlClient, SendsRequestHeadersSoAConditionalGetGets304) {
   EXPECT_EQ(resp.etag, "\"v1\"");
 }
 
-TEST_F(CurlClient, ReportsAServerErrorAsAStatusNotAnError) {
+TEST_P(CurlClient, ReportsAServerErrorAsAStatusNotAnError) {
   const Response r = fetch("/error");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(r.body, "boom");
 }
 
-TEST_F(CurlClient, ExposesRetryAfterOfA429) {
+TEST_P(CurlClient, ExposesRetryAfterOfA429) {
   const Response r = fetch("/busy");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.retry_after, "120");
 }
 
-TEST_F(CurlClient, KeepsOnlyTheFinalResponsesHeadersAfterRedirects) {
+TEST_P(CurlClient, KeepsOnlyTheFinalResponsesHeadersAfterRedirects) {
   const Response r = fetch("/redirect/2");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
@@ -117,14 +132,14 @@ TEST_F(CurlClient, KeepsOnlyTheFinalResponsesHeadersAfterRedirects) {
   EXPECT_EQ(r.retry_after, std::nullopt) << "leaked from a redirect response";
 }
 
-TEST_F(CurlClient, FollowsRedirectsUpToFive) {
+TEST_P(CurlClient, FollowsRedirectsUpToFive) {
   const Response r = fetch("/redirect/5");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "landed");
 }
 
-TEST_F(CurlClient, GivesUpAfterFiveRedirectsAsProtocol) {
+TEST_P(CurlClient, GivesUpAfterFiveRedirectsAsProtocol) {
   const Response six = fetch("/redirect/6");
   EXPECT_EQ(six.error, ErrorClass::protocol);
   EXPECT_EQ(six.status, 0);
@@ -134,14 +149,14 @@ TEST_F(CurlClient, GivesUpAfterFiveRedirectsAsProtocol) {
   EXPECT_EQ(loop.error, ErrorClass::protocol);
 }
 
-TEST_F(CurlClient, RefusesARedirectToAFileUrl) {
+TEST_P(CurlClient, RefusesARedirectToAFileUrl) {
   const Response r = fetch("/to-file");
   EXPECT_EQ(r.error, ErrorClass::protocol);
   EXPECT_TRUE(r.body.empty());
   EXPECT_EQ(r.body.find("root:"), std::string::npos);
 }
 
-TEST_F(CurlClient, RefusesNonHttpSchemesWithoutReadingThem) {
+TEST_P(CurlClient, RefusesNonHttpSchemesWithoutReadingThem) {
   const std::string port = std::to_string(server.port());
   const std::vector<std::string> urls = {"file:///etc/passwd", "FILE:///etc/hostname",
                                          "gopher://127.0.0.1:" + port + "/",
@@ -156,7 +171,7 @@ TEST_F(CurlClient, RefusesNonHttpSchemesWithoutReadingThem) {
   EXPECT_EQ(server.requests_received(), 0);
 }
 
-TEST_F(CurlClient, RejectsABodyWhoseContentLengthExceedsTheLimit) {
+TEST_P(CurlClient, RejectsABodyWhoseContentLengthExceedsTheLimit) {
   Request r = request("/big?n=200000");
   r.max_body_bytes = 100'000;
   const Response resp = fetch(r);
@@ -164,7 +179,7 @@ TEST_F(CurlClient, RejectsABodyWhoseContentLengthExceedsTheLimit) {
   EXPECT_TRUE(resp.body.empty());
 }
 
-TEST_F(CurlClient, RejectsAChunkedBodyWhileStreamingOnceItExceedsTheLimit) {
+TEST_P(CurlClient, RejectsAChunkedBodyWhileStreamingOnceItExceedsTheLimit) {
   Request r = request("/big-chunked?n=200000");
   r.max_body_bytes = 100'000;
   const Response resp = fetch(r);
@@ -175,7 +190,7 @@ TEST_F(CurlClient, RejectsAChunkedBodyWhileStreamingOnceItExceedsTheLimit) {
   EXPECT_LE(resp.received_bytes, 100'000u);
 }
 
-TEST_F(CurlClient, AcceptsABodyOfExactlyTheLimit) {
+TEST_P(CurlClient, AcceptsABodyOfExactlyTheLimit) {
   Request r = request("/big-chunked?n=100000");
   r.max_body_bytes = 100'000;
   const Response resp = fetch(r);
@@ -184,21 +199,21 @@ TEST_F(CurlClient, AcceptsABodyOfExactlyTheLimit) {
   EXPECT_EQ(resp.received_bytes, 100'000u);
 }
 
-TEST_F(CurlClient, DecodesAGzipBody) {
+TEST_P(CurlClient, DecodesAGzipBody) {
   const Response r = fetch("/gzip");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "compressed hello\n");
 }
 
-TEST_F(CurlClient, AppliesTheLimitToTheDecodedBodyOfACompressionBomb) {
+TEST_P(CurlClient, AppliesTheLimitToTheDecodedBodyOfACompressionBomb) {
   Request r = request("/gzip-bomb?n=4194304");
   r.max_body_bytes = 64 * 1024;
   const Response resp = fetch(r);
   EXPECT_EQ(resp.error, ErrorClass::too_large) << resp.error_message;
 }
 
-TEST_F(CurlClient, TimesOutASlowDripAfterTheTotalTimeout) {
+TEST_P(CurlClient, TimesOutASlowDripAfterTheTotalTimeout) {
   Request r = request("/drip");
   r.total_timeout = 500ms;
   const Response resp = fetch(r);
@@ -207,7 +222,7 @@ TEST_F(CurlClient, TimesOutASlowDripAfterTheTotalTimeout) {
   EXPECT_LT(resp.elapsed, 5s);
 }
 
-TEST_F(CurlClient, ClassifiesAConnectionResetAsProtocol) {
+TEST_P(CurlClient, ClassifiesAConnectionResetAsProtocol) {
   const Response before = fetch("/reset");
   EXPECT_EQ(before.error, ErrorClass::protocol) << before.error_message;
   const Response mid = fetch("/reset-mid");
@@ -215,7 +230,7 @@ TEST_F(CurlClient, ClassifiesAConnectionResetAsProtocol) {
   EXPECT_TRUE(mid.body.empty());
 }
 
-TEST_F(CurlClient, ClassifiesConnectionRefusedAsConnect) {
+TEST_P(CurlClient, ClassifiesConnectionRefusedAsConnect) {
   Request r;
   r.url = "http://127.0.0.1:" + std::to_string(testing::unused_port()) + "/";
   const Response resp = fetch(r);
@@ -223,14 +238,14 @@ TEST_F(CurlClient, ClassifiesConnectionRefusedAsConnect) {
   EXPECT_FALSE(resp.error_message.empty());
 }
 
-TEST_F(CurlClient, ClassifiesAFailedTlsHandshakeAsTls) {
+TEST_P(CurlClient, ClassifiesAFailedTlsHandshakeAsTls) {
   Request r = request("/ok");
   r.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/ok";
   const Response resp = fetch(r);
   EXPECT_EQ(resp.error, ErrorClass::tls) << resp.error_message;
 }
 
-TEST_F(CurlClient, ReusesOneConnectionForSequentialRequests) {
+TEST_P(CurlClient, ReusesOneConnectionForSequentialRequests) {
   for (int i = 0; i < 5; ++i) {
     const Response r = fetch("/ok");
     ASSERT_EQ(r.status, 200) << r.error_message;
@@ -238,7 +253,7 @@ TEST_F(CurlClient, ReusesOneConnectionForSequentialRequests) {
   EXPECT_EQ(server.connections_accepted(), 1);
 }
 
-TEST_F(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
+TEST_P(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
   constexpr int kRequests = 200;
   std::vector<int> calls(kRequests, 0);
   std::vector<Response> responses(kRequests);
@@ -267,7 +282,7 @@ TEST_F(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
   EXPECT_LE(server.connections_accepted(), 4) << "connections are reused";
 }
 
-TEST_F(CurlClient, NeverRunsTheHandlerInlineEvenForImmediateFailures) {
+TEST_P(CurlClient, NeverRunsTheHandlerInlineEvenForImmediateFailures) {
   bool ran = false;
   Request r;
   r.url = "not a url at all";
@@ -279,7 +294,7 @@ TEST_F(CurlClient, NeverRunsTheHandlerInlineEvenForImmediateFailures) {
   ASSERT_TRUE(run_until(io, [&] { return ran; }));
 }
 
-TEST_F(CurlClient, ShutdownAbortsEveryTransferInFlightExactlyOnce) {
+TEST_P(CurlClient, ShutdownAbortsEveryTransferInFlightExactlyOnce) {
   constexpr int kRequests = 10;
   std::vector<int> calls(kRequests, 0);
   int completed = 0;
@@ -306,7 +321,7 @@ TEST_F(CurlClient, ShutdownAbortsEveryTransferInFlightExactlyOnce) {
   EXPECT_EQ(late->error, ErrorClass::aborted);
 }
 
-TEST_F(CurlClient, DestroyingTheClientMidTransferAbortsAndLeavesNothingDangling) {
+TEST_P(CurlClient, DestroyingTheClientMidTransferAbortsAndLeavesNothingDangling) {
   int aborted = 0;
   for (int i = 0; i < 6; ++i) {
     client->get(request("/drip"), [&](Response r) {
@@ -323,14 +338,56 @@ TEST_F(CurlClient, DestroyingTheClientMidTransferAbortsAndLeavesNothingDangling)
   EXPECT_EQ(aborted, 7);
 }
 
-TEST_F(CurlClient, ServesManyClientsOnOneLoop) {
-  auto second = make_curl_client(io, CurlOptions{.max_host_connections = 1});
+TEST_P(CurlClient, ServesManyClientsOnOneLoop) {
+  auto second = make_client(io, GetParam(), CurlOptions{.max_host_connections = 1});
   int done = 0;
   for (int i = 0; i < 20; ++i) {
     client->get(request("/ok"), [&](Response r) { done += r.status == 200; });
     second->get(request("/ok"), [&](Response r) { done += r.status == 200; });
   }
   ASSERT_TRUE(run_until(io, [&] { return done == 40; }));
+}
+
+// Lanes: however many threads share a host, it never has more connections than its cap.
+TEST(FetchThreads, NeverOpenMoreConnectionsToAHostThanItsCapInAll) {
+  for (const std::size_t threads : {2u, 3u, 4u}) {
+    for (const long cap : {1L, 2L, 3L, 5L}) {
+      boost::asio::io_context io;
+      TestHttpServer server;
+      auto client = make_threaded_curl_client(io, threads, {.max_host_connections = cap});
+      constexpr int kRequests = 60;
+      int ok = 0;
+      for (int i = 0; i < kRequests; ++i) {
+        Request r;
+        r.url = server.url("/echo?i=" + std::to_string(i));
+        client->get(std::move(r), [&](Response resp) { ok += resp.status == 200; });
+      }
+      EXPECT_EQ(client->in_flight(), std::size_t{kRequests});
+      ASSERT_TRUE(run_until(
+          io, [&] { return ok == kRequests; }, 30s))
+          << threads << " threads, cap " << cap << ": " << ok;
+      EXPECT_EQ(client->in_flight(), 0u);
+      EXPECT_LE(server.peak_open_connections(), cap) << threads << " threads";
+      EXPECT_LE(server.connections_accepted(), cap) << threads << " threads: reused";
+    }
+  }
+}
+
+// The engine keeps a host below its cap, so each request finds a free lane: sequential
+// requests stay on the first lane's thread and its one kept-alive connection.
+TEST(FetchThreads, SequentialRequestsOfAHostReuseOneConnection) {
+  boost::asio::io_context io;
+  TestHttpServer server;
+  auto client = make_threaded_curl_client(io, 2);
+  for (int i = 0; i < 6; ++i) {
+    std::optional<Response> out;
+    Request r;
+    r.url = server.url("/ok");
+    client->get(std::move(r), [&](Response resp) { out = std::move(resp); });
+    ASSERT_TRUE(run_until(io, [&] { return out.has_value(); }));
+    EXPECT_EQ(out->status, 200) << out->error_message;
+  }
+  EXPECT_EQ(server.connections_accepted(), 1);
 }
 
 TEST(CurlErrorClassification, MapsCurlCodesToErrorClasses) {
