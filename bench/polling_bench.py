@@ -268,10 +268,9 @@ def source_host(i, hosts):
     return f"127.0.0.{1 + i % hosts}"
 
 
-def write_newsd_config(path, work, port, metrics_port, brokers, n, interval, labels, hosts=1,
-                       fetch_threads=0):
+def write_newsd_config(path, work, port, metrics_port, brokers, n, interval, labels, hosts=1):
     with open(path, "w") as f:
-        f.write(f"state_dir: {work}/state\nlog_level: warn\nfetch_threads: {fetch_threads}\n"
+        f.write(f"state_dir: {work}/state\nlog_level: warn\n"
                 f"metrics: {{listen: '127.0.0.1:{metrics_port}', "
                 f"per_source_labels: {'true' if labels else 'false'}}}\n"
                 f"kafka: {{brokers: '{brokers}', topic: 'bench.newsd'}}\n"
@@ -386,7 +385,6 @@ def main():
                     help="deal the sources over this many loopback addresses (a per-host "
                          "connection cap of 4 each); wrk's 64 connections are the reference "
                          "for more than one")
-    ap.add_argument("--fetch-threads", type=int, default=0, help="newsd's fetch_threads")
     ap.add_argument("--capacity-runs", type=int, default=3,
                     help="`newsd once` passes that measure the conditional request capacity")
     ap.add_argument("--publish-timeout", type=int, default=900)
@@ -406,8 +404,7 @@ def main():
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
     www = os.path.join(work, "www")
     n = args.sources
-    res = {"sources": n, "hosts": args.hosts, "fetch_threads": args.fetch_threads,
-           "posts_per_source": args.posts,
+    res = {"sources": n, "hosts": args.hosts, "posts_per_source": args.posts,
            "interval": args.interval,
            "nproc": os.cpu_count(),
            "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
@@ -439,7 +436,7 @@ def main():
         metrics_port = free_port()
         config = os.path.join(work, "newsd.yaml")
         write_newsd_config(config, work, port, metrics_port, brokers, n, args.interval,
-                           args.per_source_labels == "true", args.hosts, args.fetch_threads)
+                           args.per_source_labels == "true", args.hosts)
         nlog = open(os.path.join(work, "newsd.log"), "w")
         t_start = time.monotonic()
         newsd = subprocess.Popen([args.newsd, "run", "--config", config], stdout=nlog,

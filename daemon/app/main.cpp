@@ -115,11 +115,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       };
       publisher = publish::make_kafka(io, kafka);
     }
-    // curl on the loop by default; on threads of its own when asked (fetch_threads). On the
-    // 2-core machines measured (BENCHMARKS.md, "Fetch threads"), threads published 25 % more
-    // posts/s but cost 20 % more CPU per request and served a single busy host more slowly.
-    auto http = cfg.fetch_threads > 0 ? fetch::make_threaded_curl_client(io, cfg.fetch_threads)
-                                      : fetch::make_curl_client(io);
+    auto http = fetch::make_curl_client(io);
     if (!once) {
       const auto cutoff = std::chrono::floor<std::chrono::seconds>(
           std::chrono::system_clock::now() - cfg.retention);

@@ -753,16 +753,13 @@ Config load(const std::string& text, const std::string& name, bool split) {
     std::chrono::milliseconds retention = cfg.retention;
     r.duration("retention", retention, std::chrono::hours(1));
     cfg.retention = std::chrono::duration_cast<std::chrono::hours>(retention);
-    for (auto [key, out] : {std::pair{"parse_threads", &cfg.parse_threads},
-                            std::pair{"fetch_threads", &cfg.fetch_threads}}) {
-      if (auto n = r.scalar(key)) {
-        std::size_t v = 0;
-        auto [p, ec] = std::from_chars(n->data(), n->data() + n->size(), v);
-        if (ec != std::errc() || p != n->data() + n->size() || v > 64)
-          r.fail(key, "expected a whole number from 0 (automatic) to 64");
-        else
-          *out = v;
-      }
+    if (auto n = r.scalar("parse_threads")) {
+      std::size_t v = 0;
+      auto [p, ec] = std::from_chars(n->data(), n->data() + n->size(), v);
+      if (ec != std::errc() || p != n->data() + n->size() || v > 64)
+        r.fail("parse_threads", "expected a whole number from 0 (one per core) to 64");
+      else
+        cfg.parse_threads = v;
     }
 
     if (YAML::Node m = r.get("metrics", false); m.IsDefined()) {

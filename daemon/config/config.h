@@ -113,9 +113,6 @@ struct Config {
   std::chrono::hours retention{24 * 90};  // seen entries older than this are pruned
   // Threads parsing fetched documents; 0: one per core, at most 4. Read at start-up only.
   std::size_t parse_threads = 0;
-  // Threads running the HTTP client (curl); 0: none, curl runs on the event loop. Read at
-  // start-up only.
-  std::size_t fetch_threads = 0;
   std::vector<Source> sources;
 };
 

@@ -244,7 +244,7 @@ struct Socket {
 
 class CurlClient final : public HttpClient {
  public:
-  CurlClient(asio::io_context& io, asio::io_context& deliver, CurlOptions options);
+  CurlClient(asio::io_context& io, CurlOptions options);
   ~CurlClient() override;
   CurlClient(const CurlClient&) = delete;
   CurlClient& operator=(const CurlClient&) = delete;
@@ -273,7 +273,6 @@ class CurlClient final : public HttpClient {
   void recycle(CURL* easy);
 
   asio::io_context& io_;
-  asio::io_context& deliver_;  // where completion handlers run (io_, or the caller's loop)
   std::shared_ptr<spdlog::logger> log_;
   CURLM* multi_ = nullptr;
   asio::steady_timer timer_;
@@ -287,8 +286,8 @@ class CurlClient final : public HttpClient {
   bool shut_down_ = false;
 };
 
-CurlClient::CurlClient(asio::io_context& io, asio::io_context& deliver, CurlOptions options)
-    : io_(io), deliver_(deliver), log_(log::get("fetch")), timer_(io) {
+CurlClient::CurlClient(asio::io_context& io, CurlOptions options)
+    : io_(io), log_(log::get("fetch")), timer_(io) {
   // Thread-safe in this libcurl ("threadsafe" feature); reference counted.
   static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (global != CURLE_OK) {
@@ -331,7 +330,7 @@ CurlClient::~CurlClient() {
 
 void CurlClient::get(Request request, Handler done) {
   if (shut_down_) {
-    post_result(deliver_, std::move(done), failure(ErrorClass::aborted, "client is shut down"));
+    post_result(io_, std::move(done), failure(ErrorClass::aborted, "client is shut down"));
     return;
   }
   auto t = std::make_unique<Transfer>();
@@ -348,19 +347,18 @@ void CurlClient::get(Request request, Handler done) {
     t->easy = curl_easy_init();
   }
   if (t->easy == nullptr) {
-    post_result(deliver_, std::move(t->done),
-                failure(ErrorClass::protocol, "curl_easy_init failed"));
+    post_result(io_, std::move(t->done), failure(ErrorClass::protocol, "curl_easy_init failed"));
     return;
   }
   if (const CURLcode rc = configure(*t, request); rc != CURLE_OK) {
-    post_result(deliver_, std::move(t->done),
+    post_result(io_, std::move(t->done),
                 failure(classify(rc, false, false),
                         std::string("setting up the transfer: ") + curl_easy_strerror(rc)));
     return;
   }
   // Calls on_timer (a 0 ms timeout); the transfer starts when that timer fires.
   if (const CURLMcode rc = curl_multi_add_handle(multi_, t->easy); rc != CURLM_OK) {
-    post_result(deliver_, std::move(t->done),
+    post_result(io_, std::move(t->done),
                 failure(ErrorClass::protocol,
                         std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc)));
     return;
@@ -649,7 +647,7 @@ void CurlClient::finish(CURL* easy, CURLcode code) {
   curl_multi_remove_handle(multi_, easy);
   t->easy = nullptr;
   recycle(easy);
-  post_result(deliver_, std::move(t->done), std::move(r));
+  post_result(io_, std::move(t->done), std::move(r));
 }
 
 void CurlClient::recycle(CURL* easy) {
@@ -672,20 +670,14 @@ void CurlClient::abort_all(const char* why) {
     Response r = failure(ErrorClass::aborted, why);
     r.effective_url = t->url;
     r.elapsed = Clock::now() - t->started;
-    post_result(deliver_, std::move(t->done), std::move(r));
+    post_result(io_, std::move(t->done), std::move(r));
   }
 }
 
 }  // namespace
 
 std::unique_ptr<HttpClient> make_curl_client(boost::asio::io_context& io, CurlOptions options) {
-  return std::make_unique<CurlClient>(io, io, options);
-}
-
-std::unique_ptr<HttpClient> make_curl_client_delivering_to(boost::asio::io_context& io,
-                                                           boost::asio::io_context& deliver,
-                                                           CurlOptions options) {
-  return std::make_unique<CurlClient>(io, deliver, options);
+  return std::make_unique<CurlClient>(io, options);
 }
 
 }  // namespace newsd::fetch

@@ -13,10 +13,4 @@ namespace newsd::fetch {
 // max_body_bytes (CURLE_WRITE_ERROR).
 ErrorClass classify(CURLcode code, bool connected, bool body_limit_hit);
 
-// The client of make_curl_client, driven by `io` (its thread runs curl), whose completion
-// handlers are posted to `deliver` instead: the building block of the fetch threads.
-std::unique_ptr<HttpClient> make_curl_client_delivering_to(boost::asio::io_context& io,
-                                                           boost::asio::io_context& deliver,
-                                                           CurlOptions options);
-
 }  // namespace newsd::fetch

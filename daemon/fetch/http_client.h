@@ -66,9 +66,6 @@ class HttpClient {
   // Starts a GET; `done` runs exactly once on the io_context thread, never inline.
   virtual void get(Request request, Handler done) = 0;
   virtual std::size_t in_flight() const = 0;
-  // Requests per host the client takes beyond its connection cap: they wait in the client and
-  // start as soon as a connection of that host is free, with their timeouts counted from then.
-  virtual std::size_t look_ahead() const { return 0; }
   // Aborts every transfer (their handlers get ErrorClass::aborted).
   virtual void shutdown() = 0;
 };
@@ -86,19 +83,5 @@ struct CurlOptions {
 // Must be destroyed before `io`; destroying it aborts what is in flight (handlers are posted
 // with ErrorClass::aborted). Throws std::runtime_error if libcurl cannot be initialised.
 std::unique_ptr<HttpClient> make_curl_client(boost::asio::io_context& io, CurlOptions options = {});
-
-// The same client with curl driven by `threads` threads of its own, each with its own curl
-// multi and event loop, so that HTTP and TLS work leaves the daemon's loop and uses more
-// than one core. The interface is unchanged: get(), in_flight() and shutdown() are called
-// on `io`'s thread, and handlers run there, never inline.
-// A host's connections are split between the threads in fixed lanes (lane k of a host runs
-// on thread k mod threads, one transfer at a time), so it never has more than
-// options.max_host_connections open in all; fewer threads are started when that cap is
-// smaller. look_ahead() is that cap: one more request per lane waits on its thread.
-// Destroying the client aborts what is in flight and waiting (handlers posted to `io` with
-// ErrorClass::aborted) and joins the threads.
-std::unique_ptr<HttpClient> make_threaded_curl_client(boost::asio::io_context& io,
-                                                      std::size_t threads,
-                                                      CurlOptions options = {});
 
 }  // namespace newsd::fetch

@@ -425,11 +425,7 @@ void Engine::dispatch(const std::string& host) {
   auto it = hosts_.find(host);
   if (it == hosts_.end()) return;
   HostSlots& h = it->second;
-  // Without spacing, the client may hold the host's next requests itself and start each the
-  // moment a connection frees (its connection cap stays max_per_host).
-  const std::size_t limit =
-      options_.max_per_host + (options_.http.host_spacing.count() == 0 ? http_.look_ahead() : 0);
-  while (h.active < limit && !h.waiting.empty()) {
+  while (h.active < options_.max_per_host && !h.waiting.empty()) {
     if (!parse_room()) {
       // The parse pool is full: fetching more would only hold more bodies in memory.
       if (!h.starved) {

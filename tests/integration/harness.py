@@ -136,10 +136,9 @@ def free_port():
 
 
 def write_config(path, state_dir, brokers, sources, topic="it.{category}", metrics_port=None,
-                 http=None, kafka_properties=None, max_in_flight=None, top=None):
+                 http=None, kafka_properties=None, max_in_flight=None):
     """`http`: the config's http section as a dict ({"timeout": "2s", ...});
-    `kafka_properties` are added to (and override) the librdkafka properties; `top`: more
-    top-level keys ({"fetch_threads": 2})."""
+    `kafka_properties` are added to (and override) the librdkafka properties."""
     props = {"message.timeout.ms": "30000", **(kafka_properties or {})}
     kafka = {"brokers": brokers, "topic": topic, "properties": props}
     if max_in_flight is not None:
@@ -147,7 +146,6 @@ def write_config(path, state_dir, brokers, sources, topic="it.{category}", metri
     lines = [f"state_dir: {state_dir}", "log_level: info",
              f"metrics: {{listen: '127.0.0.1:{metrics_port or free_port()}'}}",
              "kafka: " + json.dumps(kafka)]
-    lines += [f"{k}: {json.dumps(v)}" for k, v in (top or {}).items()]
     if http:
         lines.append("http: " + json.dumps(http))
     lines.append("sources:")

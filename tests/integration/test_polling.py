@@ -55,9 +55,6 @@ SLOW = {"drip": "/drip/x"}
 class MisbehavingServerTest(unittest.TestCase):
     """One daemon, one source per misbehaviour."""
 
-    TOP = {}  # more top-level config keys
-    PREFIX = "pol"  # of the topics: each class publishes to its own
-
     @classmethod
     def setUpClass(cls):
         cls.server = HostileServer()
@@ -70,8 +67,7 @@ class MisbehavingServerTest(unittest.TestCase):
         sources += [{"name": n, "url": cls.slow.url(p), "format": "atom", "interval": "1s"}
                     for n, p in SLOW.items()]
         write_config(config, os.path.join(cls.tmp.name, "state"), KAFKA.bootstrap, sources,
-                     topic=cls.PREFIX + ".{source}", metrics_port=cls.port, http=HTTP,
-                     top=cls.TOP)
+                     topic="pol.{source}", metrics_port=cls.port, http=HTTP)
         cls.daemon = Daemon(config)
 
     @classmethod
@@ -105,7 +101,7 @@ class MisbehavingServerTest(unittest.TestCase):
                         timeout, f"{at_least} requests to {path}")
 
     def records(self, source):
-        return KAFKA.consume(f"{self.PREFIX}.{source}")
+        return KAFKA.consume(f"pol.{source}")
 
     # -- 2xx ------------------------------------------------------------------------------
 
@@ -271,7 +267,7 @@ class MisbehavingServerTest(unittest.TestCase):
         self.assertEqual(self.records("to-file"), [])
         self.assertEqual(self.records("to-gopher"), [])
         for topic in KAFKA.topics():
-            if topic.startswith(self.PREFIX + "."):
+            if topic.startswith("pol."):
                 for m in KAFKA.consume(topic):
                     self.assertNotIn(PASSWD_MARK, str(m["value"]))
         self.assertNotIn(PASSWD_MARK, http_get(f"http://127.0.0.1:{self.port}/metrics")[1])
@@ -293,13 +289,6 @@ class MisbehavingServerTest(unittest.TestCase):
         self.assertIsNone(self.daemon.proc.poll())
         self.assertEqual(http_get(f"http://127.0.0.1:{self.port}/healthz")[0], 200)
         self.assertEqual(self.records("malformed"), [])
-
-
-class MisbehavingServerOnFetchThreadsTest(MisbehavingServerTest):
-    """The same cases with curl on two fetch threads of its own (fetch_threads)."""
-
-    TOP = {"fetch_threads": 2}
-    PREFIX = "polt"
 
 
 class ConditionalAcrossRestartTest(unittest.TestCase):

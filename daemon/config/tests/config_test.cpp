@@ -215,19 +215,15 @@ TEST(Config, ParsesSizesWithUnits) {
   EXPECT_FALSE(parse_size("8 parsecs"));
 }
 
-TEST(Config, ParseAndFetchThreadsDefaultToAutomaticAndAreBounded) {
+TEST(Config, ParseThreadsDefaultsToAutomaticAndIsBounded) {
   const std::string base = "kafka:\n  brokers: 127.0.0.1:9092\n";
   EXPECT_EQ(load_string(base, "t.yaml").parse_threads, 0u);
-  EXPECT_EQ(load_string(base, "t.yaml").fetch_threads, 0u);
   EXPECT_EQ(load_string(base + "parse_threads: 3\n", "t.yaml").parse_threads, 3u);
-  EXPECT_EQ(load_string(base + "fetch_threads: 2\n", "t.yaml").fetch_threads, 2u);
-  for (const std::string key : {"parse_threads", "fetch_threads"}) {
-    for (const char* bad : {"65", "-1", "two", "1.5"}) {
-      const auto errors = errors_of(base + key + ": " + bad + "\n");
-      ASSERT_EQ(errors.size(), 1u) << bad;
-      EXPECT_NE(errors[0].find(key + ": expected a whole number from 0"), std::string::npos)
-          << errors[0];
-    }
+  for (const char* bad : {"65", "-1", "two", "1.5"}) {
+    const auto errors = errors_of(base + "parse_threads: " + bad + "\n");
+    ASSERT_EQ(errors.size(), 1u) << bad;
+    EXPECT_NE(errors[0].find("parse_threads: expected a whole number from 0"), std::string::npos)
+        << errors[0];
   }
 }
 

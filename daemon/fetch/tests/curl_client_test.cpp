@@ -1,7 +1,5 @@
 // The real curl client against a loopback server: every outcome a source can produce, and
 // the lifetime rules of the asio binding (handlers exactly once, never inline, safe shutdown).
-// Every case runs on both forms of the client: curl on the caller's loop, and curl on fetch
-// threads of its own (1 and 2) delivering to that loop.
 #include "fetch/curl_client.h"
 
 #include <gtest/gtest.h>
@@ -35,14 +33,7 @@ bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
   return true;
 }
 
-// 0: make_curl_client on the test's loop; N: make_threaded_curl_client with N threads.
-std::unique_ptr<HttpClient> make_client(boost::asio::io_context& io, std::size_t threads,
-                                        CurlOptions options = {}) {
-  return threads == 0 ? make_curl_client(io, options)
-                      : make_threaded_curl_client(io, threads, options);
-}
-
-class CurlClient : public ::testing::TestWithParam<std::size_t> {
+class CurlClient : public ::testing::Test {
  protected:
   Request request(std::string_view target) const {
     Request r;
@@ -73,16 +64,10 @@ class CurlClient : public ::testing::TestWithParam<std::size_t> {
 
   boost::asio::io_context io;
   TestHttpServer server;
-  std::unique_ptr<HttpClient> client = make_client(io, GetParam());
+  std::unique_ptr<HttpClient> client = make_curl_client(io);
 };
 
-INSTANTIATE_TEST_SUITE_P(OnTheLoopAndOnFetchThreads, CurlClient, ::testing::Values(0u, 1u, 2u),
-                         [](const auto& info) {
-                           return info.param == 0 ? std::string("OnTheLoop")
-                                                  : std::to_string(info.param) + "Threads";
-                         });
-
-TEST_P(CurlClient, ReturnsBodyStatusAndValidatorsOfA200) {
+TEST_F(CurlClient, ReturnsBodyStatusAndValidatorsOfA200) {
   const Response r = fetch("/ok");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
@@ -96,7 +81,7 @@ TEST_P(CurlClient, ReturnsBodyStatusAndValidatorsOfA200) {
   EXPECT_EQ(client->in_flight(), 0u);
 }
 
-TEST_P(CurlClient, SendsRequestHeadersSoAConditionalGetGets304) {
+TEST_F(CurlClient, SendsRequestHeadersSoAConditionalGetGets304) {
   Request r = request("/conditional");
   r.headers.push_back("If-None-Match: \"v1\"");
   const Response resp = fetch(r);
@@ -106,21 +91,21 @@ TEST_P(CurlClient, SendsRequestHeadersSoAConditionalGetGets304) {
   EXPECT_EQ(resp.etag, "\"v1\"");
 }
 
-TEST_P(CurlClient, ReportsAServerErrorAsAStatusNotAnError) {
+TEST_F(CurlClient, ReportsAServerErrorAsAStatusNotAnError) {
   const Response r = fetch("/error");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(r.body, "boom");
 }
 
-TEST_P(CurlClient, ExposesRetryAfterOfA429) {
+TEST_F(CurlClient, ExposesRetryAfterOfA429) {
   const Response r = fetch("/busy");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.retry_after, "120");
 }
 
-TEST_P(CurlClient, KeepsOnlyTheFinalResponsesHeadersAfterRedirects) {
+TEST_F(CurlClient, KeepsOnlyTheFinalResponsesHeadersAfterRedirects) {
   const Response r = fetch("/redirect/2");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
@@ -132,14 +117,14 @@ TEST_P(CurlClient, KeepsOnlyTheFinalResponsesHeadersAfterRedirects) {
   EXPECT_EQ(r.retry_after, std::nullopt) << "leaked from a redirect response";
 }
 
-TEST_P(CurlClient, FollowsRedirectsUpToFive) {
+TEST_F(CurlClient, FollowsRedirectsUpToFive) {
   const Response r = fetch("/redirect/5");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "landed");
 }
 
-TEST_P(CurlClient, GivesUpAfterFiveRedirectsAsProtocol) {
+TEST_F(CurlClient, GivesUpAfterFiveRedirectsAsProtocol) {
   const Response six = fetch("/redirect/6");
   EXPECT_EQ(six.error, ErrorClass::protocol);
   EXPECT_EQ(six.status, 0);
@@ -149,14 +134,14 @@ TEST_P(CurlClient, GivesUpAfterFiveRedirectsAsProtocol) {
   EXPECT_EQ(loop.error, ErrorClass::protocol);
 }
 
-TEST_P(CurlClient, RefusesARedirectToAFileUrl) {
+TEST_F(CurlClient, RefusesARedirectToAFileUrl) {
   const Response r = fetch("/to-file");
   EXPECT_EQ(r.error, ErrorClass::protocol);
   EXPECT_TRUE(r.body.empty());
   EXPECT_EQ(r.body.find("root:"), std::string::npos);
 }
 
-TEST_P(CurlClient, RefusesNonHttpSchemesWithoutReadingThem) {
+TEST_F(CurlClient, RefusesNonHttpSchemesWithoutReadingThem) {
   const std::string port = std::to_string(server.port());
   const std::vector<std::string> urls = {"file:///etc/passwd", "FILE:///etc/hostname",
                                          "gopher://127.0.0.1:" + port + "/",
@@ -171,7 +156,7 @@ TEST_P(CurlClient, RefusesNonHttpSchemesWithoutReadingThem) {
   EXPECT_EQ(server.requests_received(), 0);
 }
 
-TEST_P(CurlClient, RejectsABodyWhoseContentLengthExceedsTheLimit) {
+TEST_F(CurlClient, RejectsABodyWhoseContentLengthExceedsTheLimit) {
   Request r = request("/big?n=200000");
   r.max_body_bytes = 100'000;
   const Response resp = fetch(r);
@@ -179,7 +164,7 @@ TEST_P(CurlClient, RejectsABodyWhoseContentLengthExceedsTheLimit) {
   EXPECT_TRUE(resp.body.empty());
 }
 
-TEST_P(CurlClient, RejectsAChunkedBodyWhileStreamingOnceItExceedsTheLimit) {
+TEST_F(CurlClient, RejectsAChunkedBodyWhileStreamingOnceItExceedsTheLimit) {
   Request r = request("/big-chunked?n=200000");
   r.max_body_bytes = 100'000;
   const Response resp = fetch(r);
@@ -190,7 +175,7 @@ TEST_P(CurlClient, RejectsAChunkedBodyWhileStreamingOnceItExceedsTheLimit) {
   EXPECT_LE(resp.received_bytes, 100'000u);
 }
 
-TEST_P(CurlClient, AcceptsABodyOfExactlyTheLimit) {
+TEST_F(CurlClient, AcceptsABodyOfExactlyTheLimit) {
   Request r = request("/big-chunked?n=100000");
   r.max_body_bytes = 100'000;
   const Response resp = fetch(r);
@@ -199,21 +184,21 @@ TEST_P(CurlClient, AcceptsABodyOfExactlyTheLimit) {
   EXPECT_EQ(resp.received_bytes, 100'000u);
 }
 
-TEST_P(CurlClient, DecodesAGzipBody) {
+TEST_F(CurlClient, DecodesAGzipBody) {
   const Response r = fetch("/gzip");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "compressed hello\n");
 }
 
-TEST_P(CurlClient, AppliesTheLimitToTheDecodedBodyOfACompressionBomb) {
+TEST_F(CurlClient, AppliesTheLimitToTheDecodedBodyOfACompressionBomb) {
   Request r = request("/gzip-bomb?n=4194304");
   r.max_body_bytes = 64 * 1024;
   const Response resp = fetch(r);
   EXPECT_EQ(resp.error, ErrorClass::too_large) << resp.error_message;
 }
 
-TEST_P(CurlClient, TimesOutASlowDripAfterTheTotalTimeout) {
+TEST_F(CurlClient, TimesOutASlowDripAfterTheTotalTimeout) {
   Request r = request("/drip");
   r.total_timeout = 500ms;
   const Response resp = fetch(r);
@@ -222,7 +207,7 @@ TEST_P(CurlClient, TimesOutASlowDripAfterTheTotalTimeout) {
   EXPECT_LT(resp.elapsed, 5s);
 }
 
-TEST_P(CurlClient, ClassifiesAConnectionResetAsProtocol) {
+TEST_F(CurlClient, ClassifiesAConnectionResetAsProtocol) {
   const Response before = fetch("/reset");
   EXPECT_EQ(before.error, ErrorClass::protocol) << before.error_message;
   const Response mid = fetch("/reset-mid");
@@ -230,7 +215,7 @@ TEST_P(CurlClient, ClassifiesAConnectionResetAsProtocol) {
   EXPECT_TRUE(mid.body.empty());
 }
 
-TEST_P(CurlClient, ClassifiesConnectionRefusedAsConnect) {
+TEST_F(CurlClient, ClassifiesConnectionRefusedAsConnect) {
   Request r;
   r.url = "http://127.0.0.1:" + std::to_string(testing::unused_port()) + "/";
   const Response resp = fetch(r);
@@ -238,14 +223,14 @@ TEST_P(CurlClient, ClassifiesConnectionRefusedAsConnect) {
   EXPECT_FALSE(resp.error_message.empty());
 }
 
-TEST_P(CurlClient, ClassifiesAFailedTlsHandshakeAsTls) {
+TEST_F(CurlClient, ClassifiesAFailedTlsHandshakeAsTls) {
   Request r = request("/ok");
   r.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/ok";
   const Response resp = fetch(r);
   EXPECT_EQ(resp.error, ErrorClass::tls) << resp.error_message;
 }
 
-TEST_P(CurlClient, ReusesOneConnectionForSequentialRequests) {
+TEST_F(CurlClient, ReusesOneConnectionForSequentialRequests) {
   for (int i = 0; i < 5; ++i) {
     const Response r = fetch("/ok");
     ASSERT_EQ(r.status, 200) << r.error_message;
@@ -253,7 +238,7 @@ TEST_P(CurlClient, ReusesOneConnectionForSequentialRequests) {
   EXPECT_EQ(server.connections_accepted(), 1);
 }
 
-TEST_P(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
+TEST_F(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
   constexpr int kRequests = 200;
   std::vector<int> calls(kRequests, 0);
   std::vector<Response> responses(kRequests);
@@ -282,7 +267,7 @@ TEST_P(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
   EXPECT_LE(server.connections_accepted(), 4) << "connections are reused";
 }
 
-TEST_P(CurlClient, NeverRunsTheHandlerInlineEvenForImmediateFailures) {
+TEST_F(CurlClient, NeverRunsTheHandlerInlineEvenForImmediateFailures) {
   bool ran = false;
   Request r;
   r.url = "not a url at all";
@@ -294,7 +279,7 @@ TEST_P(CurlClient, NeverRunsTheHandlerInlineEvenForImmediateFailures) {
   ASSERT_TRUE(run_until(io, [&] { return ran; }));
 }
 
-TEST_P(CurlClient, ShutdownAbortsEveryTransferInFlightExactlyOnce) {
+TEST_F(CurlClient, ShutdownAbortsEveryTransferInFlightExactlyOnce) {
   constexpr int kRequests = 10;
   std::vector<int> calls(kRequests, 0);
   int completed = 0;
@@ -321,7 +306,7 @@ TEST_P(CurlClient, ShutdownAbortsEveryTransferInFlightExactlyOnce) {
   EXPECT_EQ(late->error, ErrorClass::aborted);
 }
 
-TEST_P(CurlClient, DestroyingTheClientMidTransferAbortsAndLeavesNothingDangling) {
+TEST_F(CurlClient, DestroyingTheClientMidTransferAbortsAndLeavesNothingDangling) {
   int aborted = 0;
   for (int i = 0; i < 6; ++i) {
     client->get(request("/drip"), [&](Response r) {
@@ -338,56 +323,14 @@ TEST_P(CurlClient, DestroyingTheClientMidTransferAbortsAndLeavesNothingDangling)
   EXPECT_EQ(aborted, 7);
 }
 
-TEST_P(CurlClient, ServesManyClientsOnOneLoop) {
-  auto second = make_client(io, GetParam(), CurlOptions{.max_host_connections = 1});
+TEST_F(CurlClient, ServesManyClientsOnOneLoop) {
+  auto second = make_curl_client(io, CurlOptions{.max_host_connections = 1});
   int done = 0;
   for (int i = 0; i < 20; ++i) {
     client->get(request("/ok"), [&](Response r) { done += r.status == 200; });
     second->get(request("/ok"), [&](Response r) { done += r.status == 200; });
   }
   ASSERT_TRUE(run_until(io, [&] { return done == 40; }));
-}
-
-// Lanes: however many threads share a host, it never has more connections than its cap.
-TEST(FetchThreads, NeverOpenMoreConnectionsToAHostThanItsCapInAll) {
-  for (const std::size_t threads : {2u, 3u, 4u}) {
-    for (const long cap : {1L, 2L, 3L, 5L}) {
-      boost::asio::io_context io;
-      TestHttpServer server;
-      auto client = make_threaded_curl_client(io, threads, {.max_host_connections = cap});
-      constexpr int kRequests = 60;
-      int ok = 0;
-      for (int i = 0; i < kRequests; ++i) {
-        Request r;
-        r.url = server.url("/echo?i=" + std::to_string(i));
-        client->get(std::move(r), [&](Response resp) { ok += resp.status == 200; });
-      }
-      EXPECT_EQ(client->in_flight(), std::size_t{kRequests});
-      ASSERT_TRUE(run_until(
-          io, [&] { return ok == kRequests; }, 30s))
-          << threads << " threads, cap " << cap << ": " << ok;
-      EXPECT_EQ(client->in_flight(), 0u);
-      EXPECT_LE(server.peak_open_connections(), cap) << threads << " threads";
-      EXPECT_LE(server.connections_accepted(), cap) << threads << " threads: reused";
-    }
-  }
-}
-
-// The engine keeps a host below its cap, so each request finds a free lane: sequential
-// requests stay on the first lane's thread and its one kept-alive connection.
-TEST(FetchThreads, SequentialRequestsOfAHostReuseOneConnection) {
-  boost::asio::io_context io;
-  TestHttpServer server;
-  auto client = make_threaded_curl_client(io, 2);
-  for (int i = 0; i < 6; ++i) {
-    std::optional<Response> out;
-    Request r;
-    r.url = server.url("/ok");
-    client->get(std::move(r), [&](Response resp) { out = std::move(resp); });
-    ASSERT_TRUE(run_until(io, [&] { return out.has_value(); }));
-    EXPECT_EQ(out->status, 200) << out->error_message;
-  }
-  EXPECT_EQ(server.connections_accepted(), 1);
 }
 
 TEST(CurlErrorClassification, MapsCurlCodesToErrorClasses) {

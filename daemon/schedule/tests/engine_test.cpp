@@ -40,29 +40,14 @@ class FakeHttp : public fetch::HttpClient {
       r.content_type = "application/atom+xml";
       r.etag = "\"v1\"";
     }
-    peak_in_flight = std::max(peak_in_flight, ++in_flight_);
-    auto finish = [this, r = std::move(r), done = std::move(done)]() mutable {
+    ++in_flight_;
+    boost::asio::post(io_, [this, r = std::move(r), done = std::move(done)]() mutable {
       --in_flight_;
       done(std::move(r));
-    };
-    if (hold)
-      held.push_back(std::move(finish));
-    else
-      boost::asio::post(io_, std::move(finish));
-  }
-  // Answers the held requests (hold stays as it is).
-  void release() {
-    auto all = std::move(held);
-    held.clear();
-    for (auto& f : all) boost::asio::post(io_, std::move(f));
+    });
   }
   std::size_t in_flight() const override { return in_flight_; }
-  std::size_t look_ahead() const override { return ahead; }
   void shutdown() override {}
-  std::size_t ahead = 0;  // what look_ahead() says
-  std::size_t peak_in_flight = 0;
-  bool hold = false;  // keep the answers until release()
-  std::vector<std::function<void()>> held;
   std::map<std::string, int> requests;
   std::string body = kFeed;
 
@@ -214,11 +199,10 @@ class EngineTest : public ::testing::Test {
     return s;
   }
 
-  std::unique_ptr<Engine> engine(std::vector<config::Source> sources, bool once = true,
-                                 std::chrono::milliseconds host_spacing = 0ms) {
+  std::unique_ptr<Engine> engine(std::vector<config::Source> sources, bool once = true) {
     Options o;
     o.once = once;
-    o.http.host_spacing = host_spacing;
+    o.http.host_spacing = 0ms;
     o.backpressure_retry = 1ms;
     auto e =
         std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_, metrics_, o);
@@ -266,35 +250,6 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<dedupe::SeenStore> store_;
   bool idle_ = false;
 };
-
-// A client that queues a host's next requests itself (fetch threads) gets that many more
-// beyond the per-host cap, but only without host spacing, which the engine alone can keep.
-TEST_F(EngineTest, HandsAHostsNextRequestsToAClientThatLooksAheadOnlyWithoutSpacing) {
-  std::vector<config::Source> many;
-  for (int i = 0; i < 20; ++i) many.push_back(source("s" + std::to_string(i)));
-  http_.body = R"(<feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>X</title></feed>)";
-  struct Case {
-    std::size_t ahead;
-    std::chrono::milliseconds spacing;
-    std::size_t peak;
-  };
-  for (const Case c : {Case{0, 0ms, 4}, Case{4, 0ms, 8}, Case{4, 1ms, 4}}) {
-    http_.ahead = c.ahead;
-    http_.peak_in_flight = 0;
-    http_.hold = true;
-    idle_ = false;
-    auto e = engine(many, true, c.spacing);
-    e->start();
-    // Nothing is answered: the engine hands over all it may, and no more.
-    run_until([&] { return http_.in_flight() == c.peak; });
-    io_.restart();
-    io_.run_for(20ms);
-    EXPECT_EQ(http_.peak_in_flight, c.peak) << c.ahead << " ahead, spacing " << c.spacing.count();
-    http_.hold = false;
-    http_.release();
-    run_until([&] { return idle_; });
-  }
-}
 
 TEST_F(EngineTest, MarksPostsSeenOnlyWhenKafkaAcknowledges) {
   auto e = engine({source("s")});
