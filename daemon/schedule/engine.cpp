@@ -426,8 +426,9 @@ void Engine::dispatch(const std::string& host) {
   if (it == hosts_.end()) return;
   HostSlots& h = it->second;
   while (h.active < options_.max_per_host && !h.waiting.empty()) {
-    if (!parse_room()) {
-      // The parse pool is full: fetching more would only hold more bodies in memory.
+    if (!fetch_room()) {
+      // The parse pool is full, or polls hold many posts for Kafka: fetching more would only
+      // hold more bodies and posts in memory.
       if (!h.starved) {
         h.starved = true;
         starved_.push_back(host);
@@ -460,6 +461,17 @@ void Engine::dispatch(const std::string& host) {
   if (h.active == 0 && h.waiting.empty()) {
     hosts_.erase(it);
     if (++hosts_released_ % 1024 == 0) gate_.forget_idle(steady_clock::now());
+  }
+}
+
+void Engine::resume_starved() {
+  while (fetch_room() && !starved_.empty()) {
+    const std::string host = std::move(starved_.front());
+    starved_.pop_front();
+    if (auto it = hosts_.find(host); it != hosts_.end()) {
+      it->second.starved = false;
+      dispatch(host);
+    }
   }
 }
 
@@ -533,15 +545,7 @@ void Engine::on_feed(const PollPtr& poll, fetch::Response r) {
         --parsing_;
         --poll->pending_fetches;
         on_parsed(poll, std::move(result));
-        // Room in the pool again: start what was held back, oldest host first.
-        while (parse_room() && !starved_.empty()) {
-          const std::string host = std::move(starved_.front());
-          starved_.pop_front();
-          if (auto it = hosts_.find(host); it != hosts_.end()) {
-            it->second.starved = false;
-            dispatch(host);
-          }
-        }
+        resume_starved();  // room in the pool again
       });
     });
     return;
@@ -705,6 +709,7 @@ void Engine::publish(const PollPtr& poll, Outgoing out) {
   // Keep order: posts already waiting for room go first.
   const bool waiting = !poll->backlog.empty();
   poll->backlog.push_back(std::move(out));
+  ++held_;
   if (!waiting) drain_backlog(poll);
 }
 
@@ -756,12 +761,14 @@ void Engine::drain_backlog(const PollPtr& poll) {
       case publish::Enqueue::queued:
         ++poll->pending_deliveries;
         poll->backlog.pop_front();
+        --held_;
         queue_kafka_->Set(double(publisher_.in_flight()));
         continue;
       case publish::Enqueue::failed:
         metrics_.enqueue_failures.Add({{"reason", "failed"}}).Increment();
         poll->hints.failed = true;
         poll->backlog.pop_front();
+        --held_;
         continue;
       case publish::Enqueue::queue_full:
         // Back-pressure: hold the posts and this source's poll until there is room.
@@ -778,11 +785,13 @@ void Engine::drain_backlog(const PollPtr& poll) {
             maybe_finish(poll);
           });
         }
-        queue_backlog_->Set(double(poll->backlog.size()));
+        queue_backlog_->Set(double(held_));
         return;
     }
   }
+  queue_backlog_->Set(double(held_));
   set_paused(*poll, false);
+  resume_starved();  // fewer posts held: requests held back may start
 }
 
 void Engine::maybe_finish(const PollPtr& poll) {

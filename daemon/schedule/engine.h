@@ -9,7 +9,9 @@
 // Back-pressure: when the producer's queue is full, or `max_in_flight` messages await
 // acknowledgement, the affected polls hold their remaining posts and resume by themselves
 // once there is room; nothing is dropped, and the source's next poll waits for its current
-// one. paused_sources() and the newsd_sources_paused gauge show it.
+// one. paused_sources() and the newsd_sources_paused gauge show it. Once the posts held so
+// are `max_in_flight` too, no new request starts until they drain (the backlog queue
+// gauge), so what waits for Kafka stays bounded however many sources have news.
 //
 // Costs per request are kept off the hot path: each source's metric series are resolved
 // once and cached, its conditional-GET state is kept in memory (read from the store once,
@@ -158,7 +160,15 @@ class Engine {
   void drop_series(SourceState& s);
   void count_failing();
   void dispatch(const std::string& host);
-  bool parse_room() const { return !pool_ || parsing_ < options_.max_parsing; }
+  // Whether a new request may start: the parse pool has room, and the posts that polls
+  // hold for want of room in the producer are fewer than max_in_flight. Otherwise polls
+  // would keep fetching and parsing while Kafka is slow or down, each holding its feed's
+  // posts: memory would grow with the number of sources.
+  bool fetch_room() const {
+    return (!pool_ || parsing_ < options_.max_parsing) && held_ < options_.max_in_flight;
+  }
+  // Starts the requests held back by fetch_room(), oldest host first, while there is room.
+  void resume_starved();
 
   boost::asio::io_context& io_;
   fetch::HttpClient& http_;
@@ -169,7 +179,7 @@ class Engine {
   std::map<std::string, SourcePtr> sources_;
   struct HostSlots {
     std::size_t active = 0;
-    bool starved = false;  // in starved_: waits for room in the parse pool
+    bool starved = false;  // in starved_: waits for fetch_room()
     std::deque<std::pair<fetch::Request, fetch::Handler>> waiting;
   };
   std::unordered_map<std::string, HostSlots> hosts_;
@@ -203,7 +213,8 @@ class Engine {
   std::vector<SourcePtr> batch_ended_;              // sources whose poll ended with its marks in it
   std::unique_ptr<boost::asio::thread_pool> pool_;  // null when parse_threads == 0
   std::size_t parsing_ = 0;                         // documents handed to pool_
-  std::deque<std::string> starved_;                 // hosts held back by max_parsing
+  std::deque<std::string> starved_;                 // hosts held back by fetch_room()
+  std::size_t held_ = 0;  // posts in polls' backlogs: not yet taken by the producer
   // Parse results posted back after the engine is gone (an abnormal teardown) check this.
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
