@@ -10,8 +10,8 @@
 // acknowledgement, the affected polls hold their remaining posts and resume by themselves
 // once there is room; nothing is dropped, and the source's next poll waits for its current
 // one. paused_sources() and the newsd_sources_paused gauge show it. Once the posts held so
-// are `max_in_flight` too, no new request starts until they drain (the backlog queue
-// gauge), so what waits for Kafka stays bounded however many sources have news.
+// reach a quarter of `max_in_flight`, no new request starts until they drain (the backlog
+// queue gauge), so what waits for Kafka stays bounded however many sources have news.
 //
 // Costs per request are kept off the hot path: each source's metric series are resolved
 // once and cached, its conditional-GET state is kept in memory (read from the store once,
@@ -36,6 +36,7 @@
 // documents on the pool's threads.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -161,11 +162,13 @@ class Engine {
   void count_failing();
   void dispatch(const std::string& host);
   // Whether a new request may start: the parse pool has room, and the posts that polls
-  // hold for want of room in the producer are fewer than max_in_flight. Otherwise polls
-  // would keep fetching and parsing while Kafka is slow or down, each holding its feed's
-  // posts: memory would grow with the number of sources.
+  // hold for want of room in the producer are fewer than a quarter of max_in_flight (enough
+  // to keep the producer fed while more are fetched). Otherwise polls would keep fetching
+  // and parsing while Kafka is slow or down, each holding its feed's posts: memory would
+  // grow with the number of sources.
   bool fetch_room() const {
-    return (!pool_ || parsing_ < options_.max_parsing) && held_ < options_.max_in_flight;
+    return (!pool_ || parsing_ < options_.max_parsing) &&
+           held_ < std::max<std::size_t>(options_.max_in_flight / 4, 1);
   }
   // Starts the requests held back by fetch_room(), oldest host first, while there is room.
   void resume_starved();

@@ -312,7 +312,7 @@ TEST_F(EngineTest, PausesWhenKafkaIsFullAndResumesWithoutDroppingAnything) {
 }
 
 // Kafka takes nothing: the first polls fill the producer and hold the rest of their posts.
-// Once max_in_flight posts are held too, no further feed is fetched (each would hold its
+// Once a quarter of max_in_flight are held, no further feed is fetched (each would hold its
 // posts as well: memory would grow with the sources); the rest follows as Kafka drains.
 TEST_F(EngineTest, StopsFetchingWhileManyPostsWaitForKafkaAndLosesNothing) {
   max_in_flight_ = 4;
@@ -329,7 +329,7 @@ TEST_F(EngineTest, StopsFetchingWhileManyPostsWaitForKafkaAndLosesNothing) {
     return n;
   };
   // 3 posts per feed: 4 went to the producer, the rest are held. Requests already under
-  // way when the held posts reached 4 still deliver theirs; after that nothing starts.
+  // way when the held posts reached 1 still deliver theirs; after that nothing starts.
   const std::size_t before = fetched();
   EXPECT_LT(before, 10u);
   io_.restart();
