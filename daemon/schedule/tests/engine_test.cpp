@@ -8,7 +8,6 @@
 #include <ctime>
 #include <deque>
 #include <filesystem>
-#include <set>
 #include <sstream>
 
 namespace newsd::schedule {
