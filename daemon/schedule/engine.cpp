@@ -397,8 +397,8 @@ void Engine::schedule(const SourcePtr& s, milliseconds delay) {
   // one timer wake-up instead of one each (10,000 sources at a 1 s interval: 100 wake-ups
   // a second instead of 10,000). Intervals are seconds and jittered by 10 %; 10 ms is noise.
   using Tick = duration<steady_clock::rep, std::ratio<1, 100>>;
-  s->timer.expires_at(time_point_cast<steady_clock::duration>(
-      ceil<Tick>(steady_clock::now() + delay)));
+  s->timer.expires_at(
+      time_point_cast<steady_clock::duration>(ceil<Tick>(steady_clock::now() + delay)));
   s->timer.async_wait([this, s](boost::system::error_code ec) {
     if (!ec && !stopping_ && !s->removed) begin_poll(s);
   });
