@@ -56,11 +56,30 @@ class Kafka:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def end_offsets(self, topic):
+        """{partition: end offset} of `topic`; {} when it does not exist (yet)."""
+        out = subprocess.run(["kcat", "-b", self.bootstrap, "-L", "-J", "-t", topic, "-m", "10"],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            return {}
+        parts = [p["partition"] for t in json.loads(out.stdout).get("topics", [])
+                 if t.get("topic") == topic for p in t.get("partitions") or []]
+        if not parts:
+            return {}
+        args = [a for p in parts for a in ("-t", f"{topic}:{p}:-1")]
+        out = subprocess.run(["kcat", "-b", self.bootstrap, "-Q", *args, "-m", "10"],
+                             capture_output=True, text=True, timeout=60)
+        return {int(p): int(o) for p, o in re.findall(r"\[(\d+)\] offset (-?\d+)", out.stdout)}
+
     def consume(self, topic):
-        """Every message of `topic` as dicts with key, headers (dict), value (parsed JSON)."""
+        """Every message of `topic` as dicts with key, headers (dict), value (parsed JSON): at
+        least those there when called. Reading stops after that many (-c) as well as at the end
+        (-e): a topic that grows faster than kcat reads (a daemon re-publishing while its state
+        directory is full) has no end to reach."""
+        total = sum(max(0, o) for o in self.end_offsets(topic).values())
         out = subprocess.run(
             ["kcat", "-b", self.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
-             "-q", "-m", "10"],
+             "-q", "-m", "10", *(["-c", str(total)] if total > 0 else [])],
             capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
             if "Unknown topic" in out.stderr or "UNKNOWN_TOPIC" in out.stderr:
