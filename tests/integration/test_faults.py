@@ -127,9 +127,7 @@ class FaultTest(unittest.TestCase):
         distinct = set(ids)
         lost = published - distinct
         duplicates = len(ids) - len(distinct)
-        db = sqlite3.connect(os.path.join(self.state, "newsd.sqlite3"))
-        seen = {row[0] for row in db.execute("SELECT id FROM seen")}
-        db.close()
+        seen = self.seen_ids()
         agrees = seen <= distinct and distinct <= published
         REPORT.append(f"| {name} | {len(published)} | {len(distinct)} | {len(lost)} | "
                       f"{duplicates} | {'yes' if agrees else 'NO'} |")
