@@ -3,11 +3,16 @@
 // format detection, charset conversion and sealing included, as the daemon runs it.
 //
 //   parse_bench [--corpus DIR] [--seeds DIR] [benchmark flags]
+//   parse_bench --passes N FILE...   parses the files N times and exits, for `perf stat -e
+//                                    instructions:u`: instruction counts stay comparable on a
+//                                    loaded machine where CPU times do not
 //
 // One benchmark per format ("format/rss", "format/html", "format/jekyll", ...) parses every
 // file of that format once per iteration; "file/<name>" benchmarks each file alone.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -90,7 +95,45 @@ std::vector<Doc> load(const fs::path& dir, bool seeds) {
 
 }  // namespace
 
+std::size_t parse_all(const std::vector<Doc>& docs) {
+  std::size_t records = 0;
+  for (const Doc& d : docs) {
+    const newsd::parse::Context ctx = context_for(d);
+    auto result = newsd::parse::parse(d.bytes, Format::automatic, ctx);
+    if (!result) {
+      std::cerr << d.name << ": " << result.error().message << "\n";
+      std::exit(1);
+    }
+    records += result->size();
+  }
+  return records;
+}
+
+// Kept out of line so that `valgrind --tool=callgrind --toggle-collect='*measured_passes*'`
+// counts the passes without the one-time set-up (ICU's transliterator rules, converters).
+[[gnu::noinline]] std::size_t measured_passes(long passes, const std::vector<Doc>& docs) {
+  std::size_t records = 0;
+  for (long p = 0; p < passes; ++p) records += parse_all(docs);
+  return records;
+}
+
+// --passes: one warm-up pass, then every file parsed `passes` times, no timing.
+int fixed_passes(long passes, const std::vector<std::string>& files) {
+  std::vector<Doc> docs;
+  for (const std::string& f : files) {
+    Doc d{fs::path(f).filename().string(), read_file(f), Format::automatic};
+    docs.push_back(std::move(d));
+  }
+  parse_all(docs);
+  const std::size_t records = measured_passes(passes, docs);
+  std::cout << records / static_cast<std::size_t>(std::max(passes, 1L)) << " records per pass\n";
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::strcmp(argv[1], "--passes") == 0) {
+    return fixed_passes(std::atol(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
+  }
   fs::path corpus = fs::path(NEWSD_SHARED_DIR) / "corpus";
   fs::path seeds = fs::path(NEWSD_SHARED_DIR) / "seeds";
   std::vector<char*> rest = {argv[0]};

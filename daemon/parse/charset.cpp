@@ -4,7 +4,13 @@
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
 #include <unicode/ustring.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -66,38 +72,163 @@ struct ConverterCloser {
 };
 using ConverterPtr = std::unique_ptr<UConverter, ConverterCloser>;
 
+// Each byte's UTF-8 in a single-byte charset; n == 0 where ICU maps the byte to nothing.
+struct ByteTable {
+  struct Entry {
+    char utf8[4];
+    std::uint8_t n;
+  };
+  std::array<Entry, 256> entries;
+  bool ascii_identity = false;  // bytes below 0x80 are themselves (not so in EBCDIC)
+};
+
+struct CachedConverter {
+  std::string name;
+  ConverterPtr conv;
+  // Single-byte charsets (windows-125x, ISO-8859-x, KOI8-R...) decode through a table built
+  // once from ICU's own mapping: ICU's converter loop cost as much as the rest of a feed's
+  // parse. nullptr for multi-byte and stateful charsets, and for single-byte ones whose
+  // bytes do not each map to one code point.
+  std::unique_ptr<ByteTable> table;
+  // A multi-byte charset whose ASCII runs are copied as they are, ICU converting only the
+  // stretches between them (most of a feed in GB18030 or Big5 is ASCII markup).
+  bool ascii_runs = false;
+};
+
+std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
+  const UConverterType type = ucnv_getType(conv);
+  if (type != UCNV_SBCS && type != UCNV_LATIN_1 && type != UCNV_US_ASCII) return nullptr;
+  auto table = std::make_unique<ByteTable>();
+  for (int b = 0; b < 256; ++b) {
+    UErrorCode status = U_ZERO_ERROR;
+    ucnv_reset(conv);
+    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+    const char byte = static_cast<char>(b);
+    UChar units[4];
+    const int32_t len = ucnv_toUChars(conv, units, 4, &byte, 1, &status);
+    ByteTable::Entry& e = table->entries[static_cast<std::size_t>(b)];
+    e.n = 0;
+    if (status == U_ILLEGAL_CHAR_FOUND || status == U_INVALID_CHAR_FOUND ||
+        status == U_TRUNCATED_CHAR_FOUND) {
+      continue;  // unmapped: strict fails, lenient writes U+FFFD
+    }
+    if (U_FAILURE(status) || len < 1 || len > 2) return nullptr;
+    UChar32 cp = units[0];
+    if (U16_IS_LEAD(units[0]) && len == 2 && U16_IS_TRAIL(units[1])) {
+      cp = U16_GET_SUPPLEMENTARY(units[0], units[1]);
+    } else if (len != 1 || U16_IS_SURROGATE(units[0])) {
+      return nullptr;
+    }
+    UBool error = false;
+    int32_t n = 0;
+    U8_APPEND(reinterpret_cast<std::uint8_t*>(e.utf8), n, 4, cp, error);
+    if (error) return nullptr;
+    e.n = static_cast<std::uint8_t>(n);
+  }
+  ucnv_reset(conv);
+  table->ascii_identity = true;
+  for (std::size_t b = 0; b < 0x80; ++b) {
+    const ByteTable::Entry& e = table->entries[b];
+    if (e.n != 1 || static_cast<unsigned char>(e.utf8[0]) != b) table->ascii_identity = false;
+  }
+  return table;
+}
+
+// Whether ICU may be given only the stretches between a multi-byte charset's ASCII runs.
+// That needs every byte below 0x80 to be that ASCII character on its own, and no character
+// to hold two bytes below 0x80 in a row: then two such bytes in a row always end at a
+// character boundary, where a stretch can end without changing what ICU decodes (a lone
+// byte below 0x80 may be a trail byte: 0x40-0x7E in Big5 and Shift_JIS, digits in
+// GB18030's four-byte form). The charsets are listed because ICU cannot be asked about
+// the second property; stateful ones (ISO-2022, HZ) must never be here.
+bool ascii_runs_safe(const std::string& charset, UConverter* conv) {
+  static constexpr std::array<std::string_view, 11> kSafe = {
+      "gb18030",     "gbk",       "big5-hkscs", "big5",   "windows-950", "windows-31j",
+      "windows-949", "shift_jis", "euc-kr",     "euc-jp", "euc-tw"};
+  if (std::find(kSafe.begin(), kSafe.end(), ascii_lower(charset)) == kSafe.end()) return false;
+  for (int b = 0; b < 0x80; ++b) {
+    UErrorCode status = U_ZERO_ERROR;
+    ucnv_reset(conv);
+    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+    const char byte = static_cast<char>(b);
+    UChar unit = 0;
+    const int32_t len = ucnv_toUChars(conv, &unit, 1, &byte, 1, &status);
+    if (U_FAILURE(status) || len != 1 || unit != b) return false;
+  }
+  ucnv_reset(conv);
+  return true;
+}
+
 // A converter for `charset`, reset, from a small per-thread cache: opening one per document
 // (ICU's name lookup and allocation) cost as much as converting a small feed. nullptr for a
 // charset ICU does not know.
-UConverter* cached_converter(const std::string& charset) {
-  thread_local std::vector<std::pair<std::string, ConverterPtr>> cache;
-  for (auto& [name, conv] : cache) {
-    if (name == charset) {
-      ucnv_reset(conv.get());
-      return conv.get();
+CachedConverter* cached_converter(const std::string& charset) {
+  thread_local std::vector<std::unique_ptr<CachedConverter>> cache;
+  for (auto& c : cache) {
+    if (c->name == charset) {
+      ucnv_reset(c->conv.get());
+      return c.get();
     }
   }
   UErrorCode status = U_ZERO_ERROR;
   ConverterPtr conv(ucnv_open(charset.c_str(), &status));
   if (U_FAILURE(status) || !conv) return nullptr;
   if (cache.size() >= 8) cache.erase(cache.begin());
-  cache.emplace_back(charset, std::move(conv));
-  return cache.back().second.get();
+  auto entry = std::make_unique<CachedConverter>();
+  entry->name = charset;
+  entry->table = byte_table(conv.get());
+  if (!entry->table) entry->ascii_runs = ascii_runs_safe(charset, conv.get());
+  entry->conv = std::move(conv);
+  cache.push_back(std::move(entry));
+  return cache.back().get();
 }
 
-// Converts with ICU. With `strict`, nullopt when any byte sequence is invalid or unmapped;
-// otherwise such sequences become U+FFFD. nullopt as well for a charset ICU does not know.
-std::optional<std::string> convert(std::string_view bytes, const std::string& charset,
-                                   bool strict) {
-  UErrorCode status = U_ZERO_ERROR;
-  UConverter* conv = cached_converter(charset);
-  if (conv == nullptr) return std::nullopt;
-  if (strict) {
-    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
-  } else {
-    ucnv_setToUCallBack(conv, to_u_replacement, nullptr, nullptr, nullptr, &status);
+UConverter* utf8_converter() {
+  thread_local ConverterPtr conv = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    return ConverterPtr(ucnv_open("UTF-8", &status));
+  }();
+  if (conv) ucnv_reset(conv.get());
+  return conv.get();
+}
+
+std::optional<std::string> convert_bytes(std::string_view bytes, const ByteTable& table,
+                                         bool strict) {
+  std::string out;
+  // 4 bytes are written per entry (only n kept): room for that at the end.
+  out.resize(bytes.size() * 4 + 4);
+  char* o = out.data();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    // Runs of 8 ASCII bytes or more are copied whole; single spaces between words of Greek
+    // or Cyrillic go through the table like the letters around them.
+    std::uint64_t word;
+    if (static_cast<unsigned char>(bytes[i]) < 0x80 && table.ascii_identity &&
+        i + 8 <= bytes.size() &&
+        (std::memcpy(&word, bytes.data() + i, 8), (word & 0x8080808080808080ULL) == 0)) {
+      const std::size_t ascii = ascii_run(bytes, i);
+      std::memcpy(o, bytes.data() + i, ascii);
+      o += ascii;
+      i += ascii - 1;
+      continue;
+    }
+    const ByteTable::Entry& e = table.entries[static_cast<unsigned char>(bytes[i])];
+    if (e.n == 0) {
+      if (strict) return std::nullopt;
+      std::memcpy(o, "\xEF\xBF\xBD", 3);
+      o += 3;
+      continue;
+    }
+    std::memcpy(o, e.utf8, 4);
+    o += e.n;
   }
-  if (U_FAILURE(status)) return std::nullopt;
+  out.resize(static_cast<std::size_t>(o - out.data()));
+  return out;
+}
+
+// Through UTF-16 with ICU's plain string function, for UTF-16/32 sources: unpaired surrogates
+// become U+FFFD there.
+std::optional<std::string> convert_via_utf16(std::string_view bytes, UConverter* conv) {
+  UErrorCode status = U_ZERO_ERROR;
   std::u16string utf16;
   utf16.resize(bytes.size() * 2 + 16);  // UTF-16 never needs more than 2 units per byte
   const char* src = bytes.data();
@@ -106,8 +237,6 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
   ucnv_toUnicode(conv, &dst, utf16.data() + utf16.size(), &src, src_end, nullptr, true, &status);
   if (U_FAILURE(status)) return std::nullopt;
   utf16.resize(static_cast<std::size_t>(dst - utf16.data()));
-  // UTF-16 -> UTF-8 with ICU's plain string function: a second converter object cost more
-  // than the conversion itself.
   std::string out;
   out.resize(utf16.size() * 3 + 16);
   int32_t length = 0;
@@ -115,6 +244,68 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
                      static_cast<int32_t>(utf16.size()), 0xFFFD, nullptr, &status);
   if (U_FAILURE(status)) return std::nullopt;
   out.resize(static_cast<std::size_t>(length));
+  return out;
+}
+
+// Converts with ICU. With `strict`, nullopt when any byte sequence is invalid or unmapped;
+// otherwise such sequences become U+FFFD. nullopt as well for a charset ICU does not know.
+std::optional<std::string> convert(std::string_view bytes, const std::string& charset,
+                                   bool strict) {
+  CachedConverter* cached = cached_converter(charset);
+  if (cached == nullptr) return std::nullopt;
+  if (cached->table) return convert_bytes(bytes, *cached->table, strict);
+  UConverter* conv = cached->conv.get();
+  UErrorCode status = U_ZERO_ERROR;
+  if (strict) {
+    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  } else {
+    ucnv_setToUCallBack(conv, to_u_replacement, nullptr, nullptr, nullptr, &status);
+  }
+  if (U_FAILURE(status)) return std::nullopt;
+  const std::string_view name = ucnv_getName(conv, &status);
+  UConverter* utf8 = utf8_converter();
+  if (U_FAILURE(status) || utf8 == nullptr || name.starts_with("UTF-16") ||
+      name.starts_with("UTF-32")) {
+    return convert_via_utf16(bytes, conv);
+  }
+  // Straight into UTF-8 through a small pivot: no document-sized UTF-16 copy. 3 bytes of
+  // UTF-8 per source byte is the most any of these charsets needs (U+FFFD included).
+  std::string out;
+  out.resize(bytes.size() * 3 + 16);
+  char* dst = out.data();
+  char* const dst_end = out.data() + out.size();
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    std::size_t stop = bytes.size();
+    if (cached->ascii_runs) {
+      const std::size_t ascii = ascii_run(bytes, pos);
+      std::memcpy(dst, bytes.data() + pos, ascii);
+      dst += ascii;
+      pos += ascii;
+      if (pos == bytes.size()) break;
+      // The stretch ends after the first two bytes below 0x80 in a row (ascii_runs_safe).
+      for (std::size_t i = pos + 1; i + 1 < bytes.size(); ++i) {
+        if (static_cast<unsigned char>(bytes[i]) < 0x80 &&
+            static_cast<unsigned char>(bytes[i + 1]) < 0x80) {
+          stop = i + 2;
+          break;
+        }
+      }
+    }
+    const char* src = bytes.data() + pos;
+    UChar pivot[1024];
+    UChar* pivot_source = pivot;
+    UChar* pivot_target = pivot;
+    ucnv_convertEx(utf8, conv, &dst, dst_end, &src, bytes.data() + stop, pivot, &pivot_source,
+                   &pivot_target, pivot + std::size(pivot), true, true, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR) {
+      ucnv_reset(conv);
+      return convert_via_utf16(bytes, conv);
+    }
+    if (U_FAILURE(status)) return std::nullopt;
+    pos = stop;
+  }
+  out.resize(static_cast<std::size_t>(dst - out.data()));
   return out;
 }
 

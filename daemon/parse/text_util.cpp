@@ -87,7 +87,8 @@ std::size_t plain_run(std::string_view s, std::size_t i) {
   return i - start;
 }
 
-// Length of the ASCII run from s[i] on, eight bytes at a time.
+}  // namespace
+
 std::size_t ascii_run(std::string_view s, std::size_t i) {
   const std::size_t start = i;
   for (; i + 8 <= s.size(); i += 8) {
@@ -98,8 +99,6 @@ std::size_t ascii_run(std::string_view s, std::size_t i) {
   while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
   return i - start;
 }
-
-}  // namespace
 
 bool is_valid_utf8(std::string_view s) {
   return simdjson::validate_utf8(s.data(), s.size());

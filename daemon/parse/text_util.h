@@ -10,6 +10,9 @@
 
 namespace newsd::parse {
 
+// Length of the ASCII run from s[i] on (eight bytes at a time).
+std::size_t ascii_run(std::string_view s, std::size_t i);
+
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
