@@ -15,7 +15,10 @@ Phases (each bounded in time; see --help):
   5. newsd once on the stopped daemon's state: all N conditional polls at once, timed by
      nginx's request counter: the request rate newsd sustains (phase 3 only shows what its
      1 s schedule asks for).
-  6. kcat produces the very same records (key + JSON value, read back from newsd's topic)
+  6. newsd once again, after every feed got P more new entries: posts/s from the first
+     request to the process's exit (all acknowledged and marked seen), with no 1 s polling
+     beside it (phase 4's daemon keeps polling every source every second meanwhile).
+  7. kcat produces the very same records (key + JSON value, read back from newsd's topic)
      with the same producer settings: posts/s of the reference.
 Prints a JSON summary and a Markdown table. Started by bench/polling_bench.sh.
 """
@@ -371,6 +374,46 @@ def capacity_pass(newsd_bin, config, port, n, runs):
     return out
 
 
+def posts_once_pass(newsd_bin, config, port, brokers, www, n, posts, version, perf_dir=None):
+    # (with perf_dir, the CPU figures include perf's own)
+    """Publishing capacity: every feed gets `posts` new entries (staged beforehand), then
+    `newsd once` polls each source once, publishes what is new and exits once Kafka has
+    acknowledged everything and the seen-store holds it. Timed from the first request nginx
+    counts to the exit, so the start-up (reading the state of N sources) is left out."""
+    stage_feeds(www, n, posts, version)
+    publish_feeds(www, version)
+    offset0 = end_offset(brokers, "bench.newsd")
+    base = nginx_requests(port)
+    before = os.times()
+    t_start = time.monotonic()
+    cmd = [newsd_bin, "once", "--config", config]
+    if perf_dir:  # perf starts newsd itself: attaching would miss the first second
+        os.makedirs(perf_dir, exist_ok=True)
+        cmd = ["perf", "record", "-F", "199", "-g", "--call-graph", "dwarf,16384", "-o",
+               os.path.join(perf_dir, f"perf-once-posts-v{version}.data"), "--"] + cmd
+    once = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = None
+    polls = 0
+    deadline = time.monotonic() + 600
+    while first is None and time.monotonic() < deadline and once.poll() is None:
+        polls += 1  # nginx counts our status requests too
+        if nginx_requests(port) - base - polls > 0:
+            first = time.monotonic()
+            break
+        time.sleep(0.005)
+    rc = once.wait(timeout=600)
+    t_end = time.monotonic()
+    after = os.times()
+    cpu = (after.children_user - before.children_user
+           + after.children_system - before.children_system)
+    acked = end_offset(brokers, "bench.newsd") - offset0
+    total_posts = n * posts
+    took = t_end - (first or t_start)
+    return {"exit": rc, "posts": total_posts, "acked": acked, "startup_s": (first or t_start) - t_start,
+            "seconds": took, "posts_per_s": total_posts / took if acked >= total_posts else 0.0,
+            "once_cpu_s": cpu, "cpu_us_per_post_incl_startup": 1e6 * cpu / total_posts}
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 def main():
@@ -387,6 +430,9 @@ def main():
                          "for more than one")
     ap.add_argument("--capacity-runs", type=int, default=3,
                     help="`newsd once` passes that measure the conditional request capacity")
+    ap.add_argument("--posts-once-runs", type=int, default=2,
+                    help="`newsd once` passes that measure the publishing capacity, each with "
+                         "--posts new entries per feed")
     ap.add_argument("--publish-timeout", type=int, default=900)
     ap.add_argument("--workdir", default=None, help="keep files here (default: a temp dir)")
     ap.add_argument("--json", default=None, help="write the summary here too")
@@ -533,6 +579,14 @@ def main():
         log(f"newsd once: {best:.0f} conditional requests/s at capacity (best of "
             f"{args.capacity_runs})")
 
+        res["newsd_once_posts"] = []
+        for r in range(args.posts_once_runs):
+            one = posts_once_pass(args.newsd, config, port, brokers, www, n, args.posts, 2 + r,
+                                  args.perf_dir)
+            res["newsd_once_posts"].append(one)
+            log(f"newsd once: {one['posts_per_s']:.0f} posts/s ({one['acked']} acknowledged, "
+                f"{one['once_cpu_s']:.1f} CPU-s, start-up {one['startup_s']:.1f} s)")
+
         log("kcat: producing the same records")
         dump = os.path.join(work, "records.tsv")
         with open(dump, "w") as f:
@@ -555,6 +609,9 @@ def main():
         cap = max(r["requests_per_s"] for r in res["newsd_capacity"])
         res["ratios"] = {"conditional_vs_wrk_c4": nc / w4, "conditional_vs_wrk_c64": nc / w64,
                          "capacity_vs_wrk_c4": cap / w4, "capacity_vs_wrk_c64": cap / w64,
+                         "posts_once_vs_kcat":
+                             max([o["posts_per_s"] for o in res["newsd_once_posts"]] or [0.0])
+                             / res["kcat_publish"]["posts_per_s"],
                          "posts_vs_kcat": res["newsd_publish"]["posts_per_s"]
                          / res["kcat_publish"]["posts_per_s"]}
     finally:

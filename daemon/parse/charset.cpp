@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -72,15 +74,18 @@ struct ConverterCloser {
 };
 using ConverterPtr = std::unique_ptr<UConverter, ConverterCloser>;
 
-// Each byte's UTF-8 in a single-byte charset; n == 0 where ICU maps the byte to nothing.
+// Each byte's UTF-8 in a single-byte charset. A byte ICU maps to nothing reads as U+FFFD
+// and is marked `unmapped` (strict conversion fails on it).
 struct ByteTable {
   struct Entry {
     char utf8[4];
     std::uint8_t n;
+    std::uint8_t unmapped;
   };
   std::array<Entry, 256> entries;
-  bool ascii_identity = false;  // bytes below 0x80 are themselves (not so in EBCDIC)
 };
+
+struct PairTable;
 
 struct CachedConverter {
   std::string name;
@@ -93,7 +98,67 @@ struct CachedConverter {
   // A multi-byte charset whose ASCII runs are copied as they are, ICU converting only the
   // stretches between them (most of a feed in GB18030 or Big5 is ASCII markup).
   bool ascii_runs = false;
+  // With ascii_runs: the charset's two-byte characters (pair_table), shared by all threads.
+  const PairTable* pairs = nullptr;
 };
+
+// The two-byte characters of a multi-byte charset with ascii_runs: lead 0x80-0xFF, trail
+// 0x40-0xFF, each pair ICU reads on its own as exactly one BMP character. ICU's converters
+// spent 100-150 instructions per character of GB18030 or Big5; a table lookup copies the
+// UTF-8. Any other byte from 0x80 (GB18030's four-byte form, Shift_JIS's one-byte katakana,
+// invalid or unmapped sequences) starts a stretch ICU converts as before. A pair that is one
+// character on its own is one wherever it starts at a character boundary: these converters
+// are state machines that emit a character on reaching a final state.
+struct PairTable {
+  static constexpr std::size_t kTrails = 0x100 - 0x40;
+  struct Entry {
+    char utf8[3];
+    std::uint8_t n;  // 0: not a one-character pair
+  };
+  std::array<Entry, 0x80 * kTrails> entries;
+
+  const Entry& at(unsigned char lead, unsigned char trail) const {
+    return entries[(lead - 0x80u) * kTrails + (trail - 0x40u)];
+  }
+};
+
+std::unique_ptr<PairTable> build_pair_table(const std::string& charset) {
+  UErrorCode status = U_ZERO_ERROR;
+  ConverterPtr conv(ucnv_open(charset.c_str(), &status));
+  if (U_FAILURE(status) || !conv) return nullptr;
+  auto table = std::make_unique<PairTable>();
+  for (unsigned lead = 0x80; lead < 0x100; ++lead) {
+    for (unsigned trail = 0x40; trail < 0x100; ++trail) {
+      PairTable::Entry& e = table->entries[(lead - 0x80u) * PairTable::kTrails + (trail - 0x40u)];
+      e.n = 0;
+      status = U_ZERO_ERROR;
+      ucnv_reset(conv.get());
+      ucnv_setToUCallBack(conv.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+      const char pair[2] = {static_cast<char>(lead), static_cast<char>(trail)};
+      UChar units[4];
+      const int32_t len = ucnv_toUChars(conv.get(), units, 4, pair, 2, &status);
+      if (U_FAILURE(status) || len != 1 || U16_IS_SURROGATE(units[0])) continue;
+      int32_t n = 0;
+      UBool error = false;
+      U8_APPEND(reinterpret_cast<std::uint8_t*>(e.utf8), n, 3, units[0], error);
+      if (!error) e.n = static_cast<std::uint8_t>(n);
+    }
+  }
+  return table;
+}
+
+// pair_table() of `charset`, built on first use and kept for the process (about 100 KB per
+// charset; only the handful of ascii_runs charsets get one).
+const PairTable* pair_table(const std::string& charset) {
+  static std::mutex mutex;
+  static std::vector<std::pair<std::string, std::unique_ptr<PairTable>>> tables;
+  const std::lock_guard lock(mutex);
+  for (const auto& [name, table] : tables) {
+    if (name == charset) return table.get();
+  }
+  tables.emplace_back(charset, build_pair_table(charset));
+  return tables.back().second.get();
+}
 
 std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
   const UConverterType type = ucnv_getType(conv);
@@ -107,10 +172,10 @@ std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
     UChar units[4];
     const int32_t len = ucnv_toUChars(conv, units, 4, &byte, 1, &status);
     ByteTable::Entry& e = table->entries[static_cast<std::size_t>(b)];
-    e.n = 0;
     if (status == U_ILLEGAL_CHAR_FOUND || status == U_INVALID_CHAR_FOUND ||
         status == U_TRUNCATED_CHAR_FOUND) {
-      continue;  // unmapped: strict fails, lenient writes U+FFFD
+      e = {{'\xEF', '\xBF', '\xBD', 0}, 3, 1};
+      continue;
     }
     if (U_FAILURE(status) || len < 1 || len > 2) return nullptr;
     UChar32 cp = units[0];
@@ -124,13 +189,9 @@ std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
     U8_APPEND(reinterpret_cast<std::uint8_t*>(e.utf8), n, 4, cp, error);
     if (error) return nullptr;
     e.n = static_cast<std::uint8_t>(n);
+    e.unmapped = 0;
   }
   ucnv_reset(conv);
-  table->ascii_identity = true;
-  for (std::size_t b = 0; b < 0x80; ++b) {
-    const ByteTable::Entry& e = table->entries[b];
-    if (e.n != 1 || static_cast<unsigned char>(e.utf8[0]) != b) table->ascii_identity = false;
-  }
   return table;
 }
 
@@ -178,6 +239,7 @@ CachedConverter* cached_converter(const std::string& charset) {
   entry->name = charset;
   entry->table = byte_table(conv.get());
   if (!entry->table) entry->ascii_runs = ascii_runs_safe(charset, conv.get());
+  if (entry->ascii_runs) entry->pairs = pair_table(charset);
   entry->conv = std::move(conv);
   cache.push_back(std::move(entry));
   return cache.back().get();
@@ -198,31 +260,39 @@ std::optional<std::string> convert_bytes(std::string_view bytes, const ByteTable
   // 4 bytes are written per entry (only n kept): room for that at the end.
   out.resize(bytes.size() * 4 + 4);
   char* o = out.data();
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    // Runs of 8 ASCII bytes or more are copied whole; single spaces between words of Greek
-    // or Cyrillic go through the table like the letters around them.
-    std::uint64_t word;
-    if (static_cast<unsigned char>(bytes[i]) < 0x80 && table.ascii_identity &&
-        i + 8 <= bytes.size() &&
-        (std::memcpy(&word, bytes.data() + i, 8), (word & 0x8080808080808080ULL) == 0)) {
-      const std::size_t ascii = ascii_run(bytes, i);
-      std::memcpy(o, bytes.data() + i, ascii);
-      o += ascii;
-      i += ascii - 1;
-      continue;
-    }
-    const ByteTable::Entry& e = table.entries[static_cast<unsigned char>(bytes[i])];
-    if (e.n == 0) {
-      if (strict) return std::nullopt;
-      std::memcpy(o, "\xEF\xBF\xBD", 3);
-      o += 3;
-      continue;
-    }
+  // No branch on the byte: Greek or Cyrillic text alternates letters and ASCII spaces too
+  // often for a predictor, and a branch cost more than the table.
+  std::uint8_t unmapped = 0;
+  for (const char c : bytes) {
+    const ByteTable::Entry& e = table.entries[static_cast<unsigned char>(c)];
     std::memcpy(o, e.utf8, 4);
     o += e.n;
+    unmapped |= e.unmapped;
   }
+  if (strict && unmapped != 0) return std::nullopt;
   out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
+}
+
+// The first i >= from where s[i] and s[i + 1] are both below 0x80, or npos; eight bytes at a
+// time (the bytes are a mix a branch per byte mispredicts).
+std::size_t ascii_pair(std::string_view s, std::size_t from) {
+  std::size_t i = from;
+  // The shift below pairs byte k with byte k + 1 in little-endian order only.
+  for (; std::endian::native == std::endian::little && i + 8 <= s.size();
+       i += 7) {  // overlapping words: pairs across word ends too
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const std::uint64_t ascii = ~w & 0x8080808080808080ULL;  // high bit of each byte < 0x80
+    const std::uint64_t pairs = ascii & (ascii >> 8);        // ... and of the byte after it
+    if (pairs != 0) return i + static_cast<std::size_t>(std::countr_zero(pairs) >> 3);
+  }
+  for (; i + 1 < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) < 0x80 && static_cast<unsigned char>(s[i + 1]) < 0x80) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
 }
 
 // Through UTF-16 with ICU's plain string function, for UTF-16/32 sources: unpaired surrogates
@@ -278,18 +348,28 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
   while (pos < bytes.size()) {
     std::size_t stop = bytes.size();
     if (cached->ascii_runs) {
-      const std::size_t ascii = ascii_run(bytes, pos);
-      std::memcpy(dst, bytes.data() + pos, ascii);
-      dst += ascii;
-      pos += ascii;
-      if (pos == bytes.size()) break;
-      // The stretch ends after the first two bytes below 0x80 in a row (ascii_runs_safe).
-      for (std::size_t i = pos + 1; i + 1 < bytes.size(); ++i) {
-        if (static_cast<unsigned char>(bytes[i]) < 0x80 &&
-            static_cast<unsigned char>(bytes[i + 1]) < 0x80) {
-          stop = i + 2;
-          break;
+      if (static_cast<unsigned char>(bytes[pos]) < 0x80) {
+        const std::size_t ascii = ascii_run(bytes, pos);
+        std::memcpy(dst, bytes.data() + pos, ascii);
+        dst += ascii;
+        pos += ascii;
+        if (pos == bytes.size()) break;
+      }
+      // At a character boundary, on a byte from 0x80.
+      if (cached->pairs != nullptr && pos + 1 < bytes.size() &&
+          static_cast<unsigned char>(bytes[pos + 1]) >= 0x40) {
+        const PairTable::Entry& e = cached->pairs->at(static_cast<unsigned char>(bytes[pos]),
+                                                      static_cast<unsigned char>(bytes[pos + 1]));
+        if (e.n != 0) {
+          std::memcpy(dst, e.utf8, 3);  // dst has room: 3 bytes per source byte
+          dst += e.n;
+          pos += 2;
+          continue;
         }
+      }
+      // The stretch ends after the first two bytes below 0x80 in a row (ascii_runs_safe).
+      if (const std::size_t pair = ascii_pair(bytes, pos + 1); pair != std::string_view::npos) {
+        stop = pair + 2;
       }
     }
     const char* src = bytes.data() + pos;
