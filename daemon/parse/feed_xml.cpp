@@ -167,23 +167,11 @@ std::string text_of(pugi::xml_node n) {
   return std::string(trim(raw_view(n, storage)));
 }
 
-// Plain text with its line structure: lines trimmed, empty lines dropped.
-std::string plain_lines(std::string_view s) {
-  std::string out;
-  for (std::string_view line : split_lines(s)) {
-    const std::string norm = normalize_ws(line);
-    if (norm.empty()) continue;
-    if (!out.empty()) out.push_back('\n');
-    out += norm;
-  }
-  return out;
-}
-
 // Text that may be HTML (RSS description, content:encoded): gumbo only when there is markup
 // or an entity to decode; plain text keeps its lines (NFC, like html_to_text's output).
 // Most feed descriptions are plain, and gumbo is the costliest step of a feed parse.
 std::string html_or_plain(std::string_view s) {
-  return looks_like_html(s) ? html_to_text(s) : to_nfc(plain_lines(s));
+  return looks_like_html(s) ? html_to_text(s) : to_nfc(text_lines(s));
 }
 
 // A one-line human string (title, author, category) that may carry markup or entities.
@@ -289,7 +277,7 @@ TextKind atom_kind(pugi::xml_node n) {
 std::pair<std::optional<std::string>, std::string> atom_text(pugi::xml_node n) {
   switch (atom_kind(n)) {
     case TextKind::text:
-      return {std::nullopt, plain_lines(raw_content(n))};
+      return {std::nullopt, text_lines(raw_content(n))};
     case TextKind::html: {
       std::string html = raw_content(n);
       std::string text = html_to_text(html);

@@ -104,18 +104,6 @@ std::string plain_text(std::string_view s) {
   return normalize_ws(html_to_text(escaped));
 }
 
-// Plain text with line structure: lines trimmed, empty ones dropped.
-std::string text_lines(std::string_view s) {
-  std::string out;
-  for (std::string_view line : split_lines(s)) {
-    const std::string t = normalize_ws(line);
-    if (t.empty()) continue;
-    if (!out.empty()) out.push_back('\n');
-    out += t;
-  }
-  return out;
-}
-
 // A time value: epoch seconds or milliseconds (numbers or numeric strings, told apart by
 // magnitude), RFC 3339, "2022-01-26 20:27:25" in `zone`, Chinese forms — all via parse_time.
 std::optional<Timestamp> time_of(const json::value* v, std::string_view zone) {

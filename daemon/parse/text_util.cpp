@@ -179,6 +179,26 @@ void append_normalized_ws(std::string& out, std::string_view s) {
   }
 }
 
+std::string text_lines(std::string_view s) {
+  // Normalized straight into the output, line by line: no vector of lines and no string per
+  // line (plain feed descriptions go through here once per item).
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t start = 0; start <= s.size();) {
+    std::size_t end = s.find('\n', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view line = s.substr(start, end - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    const std::size_t before = out.size();
+    if (before > 0) out.push_back('\n');
+    const std::size_t mark = out.size();
+    append_normalized_ws(out, line);
+    if (out.size() == mark) out.resize(before);  // a blank line is dropped
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string cut_chars(std::string_view s, std::size_t max_chars) {
   std::size_t i = 0;
   for (std::size_t count = 0; i < s.size() && count < max_chars; ++count) {

@@ -30,6 +30,10 @@ std::string normalize_ws(std::string_view s);
 // The same, appended to `out` (whose existing content does not count as leading text).
 void append_normalized_ws(std::string& out, std::string_view s);
 
+// Plain text keeping its lines: each line (LF or CRLF) normalize_ws()'d, blank lines dropped,
+// joined with '\n'.
+std::string text_lines(std::string_view s);
+
 // `s` in Unicode Normalization Form C (composed: "e\u0301" -> "é"). Invalid UTF-8 is
 // repaired first. Cheap for ASCII and for text that is already NFC.
 std::string to_nfc(std::string s);

@@ -344,5 +344,30 @@ TEST(NormalizeWs, AgreesWithTheCharacterByCharacterReadingOnGeneratedText) {
   }
 }
 
+TEST(TextLines, NormalizesEachLineAndDropsBlankOnes) {
+  EXPECT_EQ(text_lines("  first  line \r\n\n \t\n second\u3000line\n\n"),
+            "first line\nsecond line");
+  EXPECT_EQ(text_lines(""), "");
+  EXPECT_EQ(text_lines("\n \r\n"), "");
+  // Against the line-by-line reading on generated text (CR, LF, spaces, letters).
+  std::mt19937 rng(3);
+  const std::vector<std::string> pieces = {"a", "字", " ", "\t", "\n", "\r", "\r\n", "\xC2\xA0"};
+  for (int n = 0; n < 20'000; ++n) {
+    std::string s;
+    const int len = std::uniform_int_distribution<int>(0, 12)(rng);
+    for (int i = 0; i < len; ++i) {
+      s += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
+    }
+    std::string expected;
+    for (std::string_view line : split_lines(s)) {
+      const std::string norm = reference_normalize_ws(line);
+      if (norm.empty()) continue;
+      if (!expected.empty()) expected.push_back('\n');
+      expected += norm;
+    }
+    ASSERT_EQ(text_lines(s), expected) << "case " << n;
+  }
+}
+
 }  // namespace
 }  // namespace newsd::parse
