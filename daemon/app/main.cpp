@@ -132,6 +132,8 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       opts.once = once;
       opts.commit = sink != "stdout";
       opts.per_source_labels = c.metrics.per_source_labels;
+      // A dry run prints records only; unparseable documents are logged and counted.
+      if (sink != "stdout") opts.dead_letter_topic = c.kafka.dead_letter_topic;
       // Feed parsing off the loop, by default one thread per core (at most 4): the loop
       // keeps fetching and acknowledging meanwhile. The pool is made once, at start-up.
       opts.parse_threads = cfg.parse_threads > 0

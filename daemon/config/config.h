@@ -82,6 +82,9 @@ struct Kafka {
   std::map<std::string, std::string> properties;  // handed to librdkafka unchanged
   // Messages handed to the producer and not yet acknowledged; past this, polling pauses.
   std::size_t max_in_flight = 10000;
+  // Where documents that cannot be parsed go, raw, with the error in headers; empty: nowhere
+  // (they are logged and counted only).
+  std::string dead_letter_topic;
 };
 
 struct Metrics {

@@ -181,6 +181,13 @@ Metrics::Metrics()
                        .Name("newsd_state_errors_total")
                        .Help("Failed reads or writes of the state database, by operation.")
                        .Register(*registry)),
+      dead_letters(BuildCounter()
+                       .Name("newsd_dead_letters_total")
+                       .Help("Documents that could not be parsed, sent raw to the dead-letter "
+                             "topic, by result: delivered, failed (not delivered; retried "
+                             "when the source is polled again) or repeated (the same bytes "
+                             "were sent already).")
+                       .Register(*registry)),
       seen_entries(BuildGauge()
                        .Name("newsd_seen_entries")
                        .Help("Posts remembered in the seen-store.")
@@ -204,7 +211,8 @@ Metrics::Metrics()
             fam(kafka_broker_errors), src(SF::last_success),   src(SF::consecutive_failures),
             src(SF::last_new_post),   src(SF::next_poll),      fam(sources),
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
-            fam(seen_entries),        fam(kafka_reachable),    fam(build_info)};
+            fam(dead_letters),        fam(seen_entries),       fam(kafka_reachable),
+            fam(build_info)};
   build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
   // Series that dashboards and alerts read exist from the start, at zero.
   sources_paused.Add({}).Set(0);

@@ -49,6 +49,7 @@ struct Metrics {
   prometheus::Family<prometheus::Gauge>& sources_failing;   // consecutive failures > 0
   prometheus::Family<prometheus::Counter>& config_reloads;  // {result}
   prometheus::Family<prometheus::Counter>& state_errors;    // {operation}
+  prometheus::Family<prometheus::Counter>& dead_letters;    // {result}
   prometheus::Family<prometheus::Gauge>& seen_entries;
   prometheus::Family<prometheus::Gauge>& kafka_reachable;
   prometheus::Family<prometheus::Gauge>& build_info;  // {version}

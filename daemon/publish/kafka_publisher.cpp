@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -78,35 +79,17 @@ class KafkaPublisher final : public Publisher {
   }
 
   Enqueue publish(const Record& r, DeliveryHandler done) override {
-    if (fatal_.load(std::memory_order_relaxed)) return Enqueue::failed;
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(6);
-    const auto add = [headers](std::string_view name, std::string_view v) {
-      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), v.data(),
-                          static_cast<ssize_t>(v.size()));
-    };
     // The order and values of cloudevent_headers().
-    add("ce_specversion", "1.0");
-    add("ce_id", r.ce_id);
-    add("ce_source", r.ce_source);
-    add("ce_type", "newsd.post.v1");
-    add("ce_time", r.ce_time);
-    add("content-type", "application/json");
-    auto* pending = new Pending{std::move(done), Clock::now()};
-    const rd_kafka_resp_err_t rc =
-        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(r.topic.c_str()),
-                          RD_KAFKA_V_KEY(const_cast<char*>(r.key.data()), r.key.size()),
-                          RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-                          RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
-    if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      ++in_flight_;
-      return Enqueue::queued;  // librdkafka owns the headers now
-    }
-    rd_kafka_headers_destroy(headers);
-    delete pending;
-    if (rc == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Enqueue::queue_full;
-    log_->error("cannot produce post {} to {}: {}", r.key, r.topic, rd_kafka_err2str(rc));
-    return Enqueue::failed;
+    const std::pair<std::string_view, std::string_view> headers[] = {
+        {"ce_specversion", "1.0"},    {"ce_id", r.ce_id},     {"ce_source", r.ce_source},
+        {"ce_type", "newsd.post.v1"}, {"ce_time", r.ce_time}, {"content-type", "application/json"}};
+    return produce(r.topic, r.key, r.value, headers, std::move(done));
+  }
+
+  Enqueue publish_dead_letter(const DeadLetter& d, DeliveryHandler done) override {
+    std::vector<std::pair<std::string_view, std::string_view>> headers(d.headers.begin(),
+                                                                       d.headers.end());
+    return produce(d.topic, d.key, d.value, headers, std::move(done));
   }
 
   std::size_t in_flight() const override { return in_flight_; }
@@ -117,6 +100,33 @@ class KafkaPublisher final : public Publisher {
   }
 
  private:
+  Enqueue produce(const std::string& topic, std::string_view key, std::string_view value,
+                  std::span<const std::pair<std::string_view, std::string_view>> header_list,
+                  DeliveryHandler done) {
+    if (fatal_.load(std::memory_order_relaxed)) return Enqueue::failed;
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(header_list.size());
+    for (const auto& [name, v] : header_list) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), v.data(),
+                          static_cast<ssize_t>(v.size()));
+    }
+    auto* pending = new Pending{std::move(done), Clock::now()};
+    const rd_kafka_resp_err_t rc =
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
+                          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                          RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+    if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++in_flight_;
+      return Enqueue::queued;  // librdkafka owns the headers now
+    }
+    rd_kafka_headers_destroy(headers);
+    delete pending;
+    if (rc == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Enqueue::queue_full;
+    log_->error("cannot produce {} to {}: {}", key, topic, rd_kafka_err2str(rc));
+    return Enqueue::failed;
+  }
+
   // The poll thread: serves delivery reports and error callbacks continuously and checks
   // that a broker answers. Nothing here touches loop state; results are posted to it.
   void serve() {

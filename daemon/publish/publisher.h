@@ -51,10 +51,23 @@ struct Record {
 
 Record make_record(const std::string& topic_template, const Post& post);
 
+// A document that could not be parsed, for the dead-letter topic (DESIGN.md): its raw bytes
+// and, in headers, where it came from and why it failed.
+struct DeadLetter {
+  std::string topic;
+  std::string key;  // the source's name
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
 class Publisher {
  public:
   virtual ~Publisher() = default;
   virtual Enqueue publish(const Record& record, DeliveryHandler done) = 0;
+  // Same contract as publish(). Publishers without a dead-letter topic (stdout) refuse.
+  virtual Enqueue publish_dead_letter(const DeadLetter&, DeliveryHandler) {
+    return Enqueue::failed;
+  }
   // Messages handed over whose report has not yet run on the loop.
   virtual std::size_t in_flight() const = 0;
   // Whether the last check reached a broker (for /readyz).

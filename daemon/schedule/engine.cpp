@@ -44,6 +44,9 @@ struct Engine::SourceState {
   // against it instead of reading the store, and write only what changed.
   std::optional<dedupe::PollState> saved;
   std::shared_ptr<metrics::SourceSeries> series;  // resolved at first use
+  // Digests of the bytes sent to the dead-letter topic lately: a broken feed polled again
+  // unchanged is not sent again (bounded; forgotten on restart).
+  std::vector<std::size_t> dead_lettered;
 };
 
 struct Engine::Outgoing {
@@ -134,6 +137,9 @@ struct Engine::ParseResult {
   // Beside each of `posts`: its record when it needs no further request (no link to follow,
   // no detail to fetch), else empty. Overrides are applied to `posts` already.
   std::vector<std::optional<Outgoing>> ready;
+  // The document, kept only when it could not be parsed (for the dead-letter topic).
+  std::string raw;
+  Timestamp fetched_at{};
 };
 
 // A feed document to parse, self-contained so that a pool thread can parse it.
@@ -167,7 +173,9 @@ struct Engine::ParseJob {
                                  false});
       }
     }
-    return {std::move(posts), info, format, ctx.url, std::move(ready)};
+    std::string raw = posts ? std::string{} : std::move(body);
+    return {std::move(posts), info,           format,        ctx.url,
+            std::move(ready), std::move(raw), ctx.fetched_at};
   }
 };
 
@@ -480,6 +488,54 @@ void Engine::resume_starved() {
   }
 }
 
+void Engine::dead_letter(SourceState& s, std::string raw, const std::string& url,
+                         std::string_view format, const std::string& error, Timestamp fetched_at) {
+  if (options_.dead_letter_topic.empty()) return;
+  const std::size_t digest = std::hash<std::string_view>{}(raw);
+  if (std::find(s.dead_lettered.begin(), s.dead_lettered.end(), digest) != s.dead_lettered.end()) {
+    metrics_.dead_letters.Add({{"result", "repeated"}}).Increment();
+    return;
+  }
+  if (s.dead_lettered.size() >= 16) s.dead_lettered.erase(s.dead_lettered.begin());
+  s.dead_lettered.push_back(digest);
+  publish::DeadLetter letter;
+  letter.topic = options_.dead_letter_topic;
+  letter.key = s.cfg.name;
+  letter.value = std::move(raw);
+  letter.headers = {{"newsd_source", s.cfg.name},
+                    {"newsd_url", url},
+                    {"newsd_format", std::string(format)},
+                    {"newsd_error", error},
+                    {"newsd_fetched_at", format_rfc3339(fetched_at)}};
+  // Not delivered: forget the digest, so that the next poll of the source sends it again.
+  std::weak_ptr<SourceState> source;  // a removed source is no longer in sources_
+  if (const auto it = sources_.find(s.cfg.name); it != sources_.end() && it->second.get() == &s)
+    source = it->second;
+  const auto forget = [this, source, digest] {
+    if (const SourcePtr src = source.lock()) {
+      std::erase(src->dead_lettered, digest);
+    }
+    metrics_.dead_letters.Add({{"result", "failed"}}).Increment();
+  };
+  const std::string name = s.cfg.name;
+  const publish::Enqueue result = publisher_.publish_dead_letter(
+      letter, [this, forget, name, topic = letter.topic](const publish::Delivery& d) {
+        if (d.ok) {
+          topic_series(topic).produced->Increment();
+          metrics_.dead_letters.Add({{"result", "delivered"}}).Increment();
+          return;
+        }
+        topic_series(topic).delivery_errors->Increment();
+        log_publish_->warn("{}: dead letter not delivered to {}: {}", name, topic, d.error);
+        forget();
+      });
+  if (result != publish::Enqueue::queued) {
+    log_publish_->warn("{}: dead letter not taken by the producer ({})", name,
+                       result == publish::Enqueue::queue_full ? "queue full" : "refused");
+    forget();
+  }
+}
+
 void Engine::record_fetch(SourceState& s, const fetch::Response& r) {
   // Failed transfers carry no body but cost the source (and us) what they received.
   series(s).fetched(outcome_of(r), duration<double>(r.elapsed).count(),
@@ -570,6 +626,8 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
       log_parse_->warn("{}: cannot parse {} as {}: {}", s.cfg.name, result.url.value_or(""),
                        to_string(format), parsed.error().message);
       poll->hints.failed = true;
+      dead_letter(s, std::move(result.raw), result.url.value_or(""), to_string(format),
+                  parsed.error().message, result.fetched_at);
     } else {
       if (s.cfg.adapt) {
         const auto learned = adaptive_interval(publish_times(*parsed), system_clock::now(),
@@ -641,9 +699,11 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
   auto parsed = parse::parse(r.body, format, ctx);
   if (!parsed || parsed->empty()) {
     series(s).parse_error(to_string(format));
+    const std::string error = parsed ? "no content" : parsed.error().message;
     log_parse_->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
-                     parsed ? "no content" : parsed.error().message);
+                     error);
     poll->hints.failed = true;
+    dead_letter(s, std::move(r.body), r.effective_url, to_string(format), error, ctx.fetched_at);
     maybe_finish(poll);
     return;
   }
@@ -671,6 +731,8 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
     log_parse_->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
                      post.error().message);
     poll->hints.failed = true;
+    dead_letter(s, std::move(r.body), r.effective_url, "json_api_detail", post.error().message,
+                ctx.fetched_at);
     maybe_finish(poll);
     return;
   }

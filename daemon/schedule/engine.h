@@ -80,6 +80,8 @@ struct Options {
   // responses are always parsed on the loop).
   std::size_t parse_threads = 0;
   std::size_t max_parsing = 16;  // documents queued for or in the parse pool
+  // Documents that cannot be parsed go here raw (kafka.dead_letter_topic); empty: nowhere.
+  std::string dead_letter_topic;
 };
 
 struct ReloadSummary {
@@ -140,6 +142,9 @@ class Engine {
   void maybe_finish(const PollPtr& poll);
   void finish(const PollPtr& poll);
   void record_fetch(SourceState& s, const fetch::Response& r);
+  // `raw`, fetched from `url` and not parseable as `format`, to the dead-letter topic.
+  void dead_letter(SourceState& s, std::string raw, const std::string& url, std::string_view format,
+                   const std::string& error, Timestamp fetched_at);
   // A store write happened: make sure the open transaction is committed soon.
   void wrote_state();
   void flush_state();

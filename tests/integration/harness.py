@@ -71,11 +71,12 @@ class Kafka:
                              capture_output=True, text=True, timeout=60)
         return {int(p): int(o) for p, o in re.findall(r"\[(\d+)\] offset (-?\d+)", out.stdout)}
 
-    def consume(self, topic):
+    def consume(self, topic, raw=False):
         """Every message of `topic` as dicts with key, headers (dict), value (parsed JSON): at
         least those there when called. Reading stops after that many (-c) as well as at the end
         (-e): a topic that grows faster than kcat reads (a daemon re-publishing while its state
-        directory is full) has no end to reach."""
+        directory is full) has no end to reach. `raw`: values as text, not parsed (dead
+        letters)."""
         total = sum(max(0, o) for o in self.end_offsets(topic).values())
         out = subprocess.run(
             ["kcat", "-b", self.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
@@ -91,7 +92,8 @@ class Kafka:
             h = m.get("headers") or []
             records.append({
                 "topic": m["topic"], "offset": m["offset"], "key": m["key"],
-                "headers": dict(zip(h[0::2], h[1::2])), "value": json.loads(m["payload"]),
+                "headers": dict(zip(h[0::2], h[1::2])),
+                "value": m["payload"] if raw else json.loads(m["payload"]),
             })
         return records
 
@@ -155,13 +157,15 @@ def free_port():
 
 
 def write_config(path, state_dir, brokers, sources, topic="it.{category}", metrics_port=None,
-                 http=None, kafka_properties=None, max_in_flight=None):
+                 http=None, kafka_properties=None, max_in_flight=None, dead_letter_topic=None):
     """`http`: the config's http section as a dict ({"timeout": "2s", ...});
     `kafka_properties` are added to (and override) the librdkafka properties."""
     props = {"message.timeout.ms": "30000", **(kafka_properties or {})}
     kafka = {"brokers": brokers, "topic": topic, "properties": props}
     if max_in_flight is not None:
         kafka["max_in_flight"] = max_in_flight
+    if dead_letter_topic is not None:
+        kafka["dead_letter_topic"] = dead_letter_topic
     lines = [f"state_dir: {state_dir}", "log_level: info",
              f"metrics: {{listen: '127.0.0.1:{metrics_port or free_port()}'}}",
              "kafka: " + json.dumps(kafka)]

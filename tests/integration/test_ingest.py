@@ -119,6 +119,35 @@ class IngestTest(unittest.TestCase):
         self.assertIn("35家", changed[1]["value"]["body_text"])
         self.assertEqual(len(self.consume_all("once.")), 5)
 
+    def test_an_unparseable_feed_goes_raw_to_the_dead_letter_topic(self):
+        broken = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+                  "<title>Kaputt</title><entry><id>x</id><title>Unclosed</entry></feed>\n")
+        with open(os.path.join(self.site.root, "broken.xml"), "w", encoding="utf-8") as f:
+            f.write(broken)
+        sources = [self.source(),
+                   {"name": "broken", "url": self.site.url("broken.xml"), "format": "atom",
+                    "interval": "1s"}]
+        write_config(self.config, self.state, KAFKA.bootstrap, sources, topic="dl.{category}",
+                     dead_letter_topic="dl.dead")
+        r = run_newsd("once", "--config", self.config)
+        self.assertNotEqual(r.returncode, 0)  # a poll failed, and once says so
+        self.assertIn("cannot parse", r.stderr)
+        # The good source is unaffected.
+        posts = [m for t in KAFKA.topics() if t.startswith("dl.") and t != "dl.dead"
+                 for m in KAFKA.consume(t)]
+        self.assertEqual({m["key"] for m in posts}, SAMPLE_IDS)
+        letters = KAFKA.consume("dl.dead", raw=True)
+        self.assertEqual(len(letters), 1)
+        letter = letters[0]
+        self.assertEqual(letter["key"], "broken")
+        self.assertEqual(letter["value"], broken)
+        h = letter["headers"]
+        self.assertEqual(h["newsd_source"], "broken")
+        self.assertEqual(h["newsd_url"], self.site.url("broken.xml"))
+        self.assertEqual(h["newsd_format"], "atom")
+        self.assertIn("XML error", h["newsd_error"])
+        self.assertRegex(h["newsd_fetched_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
     def test_stdout_sink_prints_records_and_marks_nothing_seen(self):
         write_config(self.config, self.state, KAFKA.bootstrap, [self.source()], topic="dry.{category}")
         r = run_newsd("once", "--config", self.config, "--sink", "stdout")

@@ -196,6 +196,21 @@ TEST(Config, RefusesToWeakenDeliveryGuarantees) {
   EXPECT_NE(errs[0].find("acks must stay at its default"), std::string::npos);
 }
 
+TEST(Config, DeadLetterTopicIsOffByDefaultAndMustBeAKafkaTopicName) {
+  EXPECT_EQ(load_string("kafka: {brokers: x:1}\n", "t.yaml").kafka.dead_letter_topic, "");
+  EXPECT_EQ(load_string("kafka: {brokers: x:1, dead_letter_topic: news.dead-letters}\n", "t.yaml")
+                .kafka.dead_letter_topic,
+            "news.dead-letters");
+  for (const char* bad : {"'news dead'", "'news/{source}'", "'..'", "'新闻'"}) {
+    const auto errs =
+        errors_of(std::string("kafka: {brokers: x:1, dead_letter_topic: ") + bad + "}\n");
+    ASSERT_EQ(errs.size(), 1u) << bad;
+    EXPECT_NE(errs[0].find("kafka.dead_letter_topic: expected a Kafka topic name"),
+              std::string::npos)
+        << errs[0];
+  }
+}
+
 TEST(Config, ParsesDurationsWithUnits) {
   EXPECT_EQ(parse_duration("500ms"), 500ms);
   EXPECT_EQ(parse_duration("30s"), 30s);

@@ -67,6 +67,22 @@ class FakePublisher : public publish::Publisher {
   std::size_t in_flight() const override { return pending.size(); }
   bool reachable() const override { return true; }
   std::string fatal_error() const override { return {}; }
+  publish::Enqueue publish_dead_letter(const publish::DeadLetter& d,
+                                       publish::DeliveryHandler done) override {
+    letters.push_back({d, std::move(done)});
+    return publish::Enqueue::queued;
+  }
+  // Reports the oldest dead letter as delivered (or failed).
+  void ack_letter(bool ok = true) {
+    auto [letter, done] = std::move(letters.front());
+    letters.erase(letters.begin());
+    publish::Delivery d;
+    d.ok = ok;
+    d.topic = letter.topic;
+    if (!ok) d.error = "Local: Message timed out";
+    done(d);
+  }
+  std::vector<std::pair<publish::DeadLetter, publish::DeliveryHandler>> letters;
 
   // Reports the oldest message (or the `i`th oldest) as delivered (or failed).
   std::string ack(bool ok = true, std::size_t i = 0) {
@@ -205,6 +221,7 @@ class EngineTest : public ::testing::Test {
     o.http.host_spacing = 0ms;
     o.max_in_flight = max_in_flight_;
     o.backpressure_retry = 1ms;
+    o.dead_letter_topic = dead_letter_topic_;
     auto e =
         std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_, metrics_, o);
     e->on_idle([this] { idle_ = true; });
@@ -251,6 +268,7 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<dedupe::SeenStore> store_;
   bool idle_ = false;
   std::size_t max_in_flight_ = 10000;
+  std::string dead_letter_topic_;
 };
 
 TEST_F(EngineTest, MarksPostsSeenOnlyWhenKafkaAcknowledges) {
@@ -290,6 +308,65 @@ TEST_F(EngineTest, KeepsTheOldEtagWhenADeliveryFailsSoThePostIsOfferedAgain) {
   run_until([&] { return idle_; });
   EXPECT_EQ(store_->poll_state("s").etag, "\"v1\"");
   EXPECT_EQ(value("newsd_posts_total", "result=duplicate"), 2);
+}
+
+std::string header(const publish::DeadLetter& d, const std::string& name) {
+  for (const auto& [k, v] : d.headers)
+    if (k == name) return v;
+  return "(none)";
+}
+
+// DESIGN.md: items that cannot be parsed go to a dead-letter topic with the raw bytes and the
+// error in headers. A broken feed polled again unchanged is not sent again; a letter Kafka did
+// not take is sent again at the next poll.
+TEST_F(EngineTest, SendsAnUnparseableFeedRawToTheDeadLetterTopic) {
+  dead_letter_topic_ = "news.dead";
+  http_.body = "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>a";
+  auto s = source("s");
+  s.interval = 5ms;  // failures back off from here: the source is polled again soon
+  auto e = engine({s}, false);
+  e->start();
+  run_until([&] { return publisher_.letters.size() == 1; });
+  const publish::DeadLetter& letter = publisher_.letters.front().first;
+  EXPECT_EQ(letter.topic, "news.dead");
+  EXPECT_EQ(letter.key, "s");
+  EXPECT_EQ(letter.value, http_.body);
+  EXPECT_EQ(header(letter, "newsd_source"), "s");
+  EXPECT_EQ(header(letter, "newsd_url"), "http://feeds.test/s");
+  EXPECT_EQ(header(letter, "newsd_format"), "atom");
+  EXPECT_NE(header(letter, "newsd_error"), "(none)");
+  EXPECT_FALSE(header(letter, "newsd_error").empty());
+  EXPECT_EQ(header(letter, "newsd_fetched_at").size(), 20u);  // 2024-01-01T00:00:00Z
+  publisher_.ack_letter();
+  EXPECT_EQ(value("newsd_dead_letters_total", "result=delivered"), 1);
+  EXPECT_EQ(value("newsd_kafka_messages_produced_total", "topic=news.dead"), 1);
+
+  // Polled again, the same bytes: counted, not sent.
+  run_until([&] { return value("newsd_dead_letters_total", "result=repeated") >= 1; });
+  EXPECT_TRUE(publisher_.letters.empty());
+  EXPECT_TRUE(publisher_.pending.empty());
+
+  // Other broken bytes are sent; when Kafka does not take them, the next poll sends them again.
+  http_.body += "<title>";
+  run_until([&] { return publisher_.letters.size() == 1; });
+  publisher_.ack_letter(false);
+  EXPECT_EQ(value("newsd_dead_letters_total", "result=failed"), 1);
+  run_until([&] { return publisher_.letters.size() == 1; });
+  EXPECT_EQ(publisher_.letters.front().first.value, http_.body);
+  publisher_.ack_letter();
+  EXPECT_EQ(value("newsd_dead_letters_total", "result=delivered"), 2);
+  e->stop();
+  run_until([&] { return idle_; });
+}
+
+TEST_F(EngineTest, SendsNoDeadLettersWithoutADeadLetterTopic) {
+  http_.body = "<feed><entry>";
+  auto e = engine({source("s")});
+  e->start();
+  run_until([&] { return idle_; });
+  EXPECT_EQ(e->failed_polls(), 1u);
+  EXPECT_TRUE(publisher_.letters.empty());
+  EXPECT_EQ(value("newsd_parse_errors_total", "source=s"), 1);
 }
 
 TEST_F(EngineTest, PausesWhenKafkaIsFullAndResumesWithoutDroppingAnything) {
