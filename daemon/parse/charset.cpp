@@ -83,6 +83,7 @@ struct ByteTable {
     std::uint8_t unmapped;
   };
   std::array<Entry, 256> entries;
+  bool ascii_identity = false;  // bytes below 0x80 are themselves (not so in EBCDIC)
 };
 
 struct PairTable;
@@ -192,6 +193,11 @@ std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
     e.unmapped = 0;
   }
   ucnv_reset(conv);
+  table->ascii_identity = true;
+  for (std::size_t b = 0; b < 0x80; ++b) {
+    const ByteTable::Entry& e = table->entries[b];
+    if (e.n != 1 || static_cast<unsigned char>(e.utf8[0]) != b) table->ascii_identity = false;
+  }
   return table;
 }
 
@@ -260,15 +266,28 @@ std::optional<std::string> convert_bytes(std::string_view bytes, const ByteTable
   // 4 bytes are written per entry (only n kept): room for that at the end.
   out.resize(bytes.size() * 4 + 4);
   char* o = out.data();
-  // No branch on the byte: Greek or Cyrillic text alternates letters and ASCII spaces too
-  // often for a predictor, and a branch cost more than the table.
+  // Eight bytes at a time: all ASCII (markup) are copied whole; otherwise each goes through
+  // the table without a branch on the byte (Greek or Cyrillic text alternates letters and
+  // ASCII spaces too often for a branch predictor).
   std::uint8_t unmapped = 0;
-  for (const char c : bytes) {
+  const auto one = [&](char c) {
     const ByteTable::Entry& e = table.entries[static_cast<unsigned char>(c)];
     std::memcpy(o, e.utf8, 4);
     o += e.n;
     unmapped |= e.unmapped;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    if (table.ascii_identity && (word & 0x8080808080808080ULL) == 0) {
+      std::memcpy(o, bytes.data() + i, 8);
+      o += 8;
+      continue;
+    }
+    for (std::size_t k = 0; k < 8; ++k) one(bytes[i + k]);
   }
+  for (; i < bytes.size(); ++i) one(bytes[i]);
   if (strict && unmapped != 0) return std::nullopt;
   out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
