@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <unicode/ucnv.h>
-#include <unicode/ucnv_cb.h>
-#include <unicode/ustring.h>
 
 #include <optional>
 #include <random>
 #include <vector>
 
 #include "parse/parser.h"
+#include "parse/tests/icu_reference.h"
 #include "parse/tests/test_util.h"
 #include "parse/text_util.h"
 
@@ -164,47 +163,6 @@ TEST(Charset, ConvertsTheSameWhenAConverterIsReused) {
   EXPECT_EQ(to_utf8(gbk_truncated, "text/plain; charset=gbk"), first);
 }
 
-// to_utf8() as charset.h describes it, with ICU converting each whole document in one call
-// through UTF-16: the reading that the per-byte tables and the ASCII-run splitting of
-// charset.cpp must reproduce exactly.
-void reference_replacement(const void*, UConverterToUnicodeArgs* args, const char*, int32_t,
-                           UConverterCallbackReason reason, UErrorCode* err) {
-  if (reason > UCNV_IRREGULAR) return;
-  *err = U_ZERO_ERROR;
-  const UChar replacement = 0xFFFD;
-  ucnv_cbToUWriteUChars(args, &replacement, 1, 0, err);
-}
-
-std::optional<std::string> reference_convert(std::string_view bytes, const char* charset,
-                                             bool strict) {
-  UErrorCode status = U_ZERO_ERROR;
-  UConverter* conv = ucnv_open(charset, &status);
-  if (U_FAILURE(status)) return std::nullopt;
-  if (strict) {
-    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
-  } else {
-    ucnv_setToUCallBack(conv, reference_replacement, nullptr, nullptr, nullptr, &status);
-  }
-  std::u16string u(bytes.size() * 2 + 16, u'\0');
-  const int32_t n = ucnv_toUChars(conv, u.data(), static_cast<int32_t>(u.size()), bytes.data(),
-                                  static_cast<int32_t>(bytes.size()), &status);
-  ucnv_close(conv);
-  if (U_FAILURE(status)) return std::nullopt;
-  u.resize(static_cast<std::size_t>(n));
-  std::string out(u.size() * 3 + 16, '\0');
-  int32_t len = 0;
-  u_strToUTF8WithSub(out.data(), static_cast<int32_t>(out.size()), &len, u.data(),
-                     static_cast<int32_t>(u.size()), 0xFFFD, nullptr, &status);
-  out.resize(static_cast<std::size_t>(len));
-  return out;
-}
-
-std::string reference_to_utf8(std::string_view bytes, const char* charset) {
-  if (auto strict = reference_convert(bytes, charset, true)) return *strict;
-  if (is_valid_utf8(bytes)) return std::string(bytes);
-  return *reference_convert(bytes, charset, false);
-}
-
 // Bytes that stress the split into ASCII runs: lead bytes, trail bytes below 0x80 (Big5 and
 // Shift_JIS take 0x40-0x7E, GB18030's four-byte form digits), single and paired ASCII, and
 // truncated sequences at the ends.
@@ -266,7 +224,7 @@ TEST(Charset, ConvertsExactlyAsOneWholeIcuConversionOnGeneratedBytes) {
       const std::string bytes = round % 2 == 0 ? tricky_bytes(rng, 1 + rng() % 64)
                                                : encoded_text(rng, icu_name, 1 + rng() % 48);
       if (std::string_view(charset).starts_with("UTF-16")) continue;  // BOM-less: detection
-      ASSERT_EQ(to_utf8(bytes, content_type), reference_to_utf8(bytes, icu_name))
+      ASSERT_EQ(to_utf8(bytes, content_type), icu_reference::to_utf8(bytes, icu_name))
           << charset << " round " << round;
       ++compared;
     }
