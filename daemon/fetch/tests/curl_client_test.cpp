@@ -91,6 +91,31 @@ TEST_F(CurlClient, SendsRequestHeadersSoAConditionalGetGets304) {
   EXPECT_EQ(resp.etag, "\"v1\"");
 }
 
+// Easy handles are pooled between transfers; nothing of one request (headers, body limit,
+// proxy) may reach the next request on the same handle.
+TEST_F(CurlClient, APooledHandleCarriesNothingOfItsLastRequestIntoTheNext) {
+  Request conditional = request("/conditional");
+  conditional.headers.push_back("If-None-Match: \"v1\"");
+  EXPECT_EQ(fetch(conditional).status, 304);
+  const Response plain = fetch("/conditional");  // no header this time
+  EXPECT_EQ(plain.error, ErrorClass::none) << plain.error_message;
+  EXPECT_EQ(plain.status, 200);
+
+  Request small = request("/big?n=5000");
+  small.max_body_bytes = 1000;
+  EXPECT_EQ(fetch(small).error, ErrorClass::too_large);
+  const Response big = fetch("/big?n=5000");  // the default limit again
+  EXPECT_EQ(big.error, ErrorClass::none) << big.error_message;
+  EXPECT_EQ(big.status, 200);
+
+  Request proxied = request("/ok");
+  proxied.proxy = "http://127.0.0.1:1";  // nothing listens there
+  EXPECT_NE(fetch(proxied).error, ErrorClass::none);
+  const Response direct = fetch("/ok");
+  EXPECT_EQ(direct.error, ErrorClass::none) << direct.error_message;
+  EXPECT_EQ(direct.body, "hello\n");
+}
+
 TEST_F(CurlClient, ReportsAServerErrorAsAStatusNotAnError) {
   const Response r = fetch("/error");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;
