@@ -20,6 +20,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/topic_name.h"
+
 namespace newsd::config {
 
 std::string Problem::to_string() const {
@@ -775,12 +777,8 @@ Config load(const std::string& text, const std::string& name, bool split) {
       kr.string("brokers", cfg.kafka.brokers, true);
       kr.string("topic", cfg.kafka.topic);
       kr.string("dead_letter_topic", cfg.kafka.dead_letter_topic);
-      if (const std::string& t = cfg.kafka.dead_letter_topic;
-          !t.empty() && (t.size() > 249 || t == "." || t == ".." ||
-                         t.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                             "0123456789._-") != std::string::npos)) {
+      if (const std::string& t = cfg.kafka.dead_letter_topic; !t.empty() && !legal_topic_name(t))
         kr.fail("dead_letter_topic", "expected a Kafka topic name: up to 249 of A-Z a-z 0-9 . _ -");
-      }
       kr.string_map("properties", cfg.kafka.properties);
       if (auto n = kr.scalar("max_in_flight")) {
         std::size_t v = 0;

@@ -123,6 +123,27 @@ struct PairTable {
   }
 };
 
+// The one character ICU reads `bytes` as on their own, in a fresh strict conversion:
+// kUnmapped when they are invalid or unmapped, kNotOne when they make no character or
+// several. The tables below are built from these answers.
+constexpr UChar32 kUnmapped = -1;
+constexpr UChar32 kNotOne = -2;
+
+UChar32 read_alone(UConverter* conv, std::string_view bytes) {
+  UErrorCode status = U_ZERO_ERROR;
+  ucnv_reset(conv);
+  ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  UChar units[4];
+  const int32_t len =
+      ucnv_toUChars(conv, units, 4, bytes.data(), static_cast<int32_t>(bytes.size()), &status);
+  ucnv_reset(conv);
+  if (U_FAILURE(status)) return kUnmapped;
+  if (len == 1 && !U16_IS_SURROGATE(units[0])) return units[0];
+  if (len == 2 && U16_IS_LEAD(units[0]) && U16_IS_TRAIL(units[1]))
+    return U16_GET_SUPPLEMENTARY(units[0], units[1]);
+  return kNotOne;
+}
+
 std::unique_ptr<PairTable> build_pair_table(const std::string& charset) {
   UErrorCode status = U_ZERO_ERROR;
   ConverterPtr conv(ucnv_open(charset.c_str(), &status));
@@ -132,16 +153,12 @@ std::unique_ptr<PairTable> build_pair_table(const std::string& charset) {
     for (unsigned trail = 0x40; trail < 0x100; ++trail) {
       PairTable::Entry& e = table->entries[(lead - 0x80u) * PairTable::kTrails + (trail - 0x40u)];
       e.n = 0;
-      status = U_ZERO_ERROR;
-      ucnv_reset(conv.get());
-      ucnv_setToUCallBack(conv.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
       const char pair[2] = {static_cast<char>(lead), static_cast<char>(trail)};
-      UChar units[4];
-      const int32_t len = ucnv_toUChars(conv.get(), units, 4, pair, 2, &status);
-      if (U_FAILURE(status) || len != 1 || U16_IS_SURROGATE(units[0])) continue;
+      const UChar32 cp = read_alone(conv.get(), std::string_view(pair, 2));
+      if (cp < 0 || cp > 0xFFFF) continue;  // BMP only: 3 bytes of UTF-8 at most
       int32_t n = 0;
       UBool error = false;
-      U8_APPEND(reinterpret_cast<std::uint8_t*>(e.utf8), n, 3, units[0], error);
+      U8_APPEND(reinterpret_cast<std::uint8_t*>(e.utf8), n, 3, cp, error);
       if (!error) e.n = static_cast<std::uint8_t>(n);
     }
   }
@@ -166,25 +183,14 @@ std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
   if (type != UCNV_SBCS && type != UCNV_LATIN_1 && type != UCNV_US_ASCII) return nullptr;
   auto table = std::make_unique<ByteTable>();
   for (int b = 0; b < 256; ++b) {
-    UErrorCode status = U_ZERO_ERROR;
-    ucnv_reset(conv);
-    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
-    const char byte = static_cast<char>(b);
-    UChar units[4];
-    const int32_t len = ucnv_toUChars(conv, units, 4, &byte, 1, &status);
     ByteTable::Entry& e = table->entries[static_cast<std::size_t>(b)];
-    if (status == U_ILLEGAL_CHAR_FOUND || status == U_INVALID_CHAR_FOUND ||
-        status == U_TRUNCATED_CHAR_FOUND) {
-      e = {{'\xEF', '\xBF', '\xBD', 0}, 3, 1};
+    const char byte = static_cast<char>(b);
+    const UChar32 cp = read_alone(conv, std::string_view(&byte, 1));
+    if (cp == kUnmapped) {
+      e = {{'\xEF', '\xBF', '\xBD', 0}, 3, 1};  // strict fails on it, lenient writes U+FFFD
       continue;
     }
-    if (U_FAILURE(status) || len < 1 || len > 2) return nullptr;
-    UChar32 cp = units[0];
-    if (U16_IS_LEAD(units[0]) && len == 2 && U16_IS_TRAIL(units[1])) {
-      cp = U16_GET_SUPPLEMENTARY(units[0], units[1]);
-    } else if (len != 1 || U16_IS_SURROGATE(units[0])) {
-      return nullptr;
-    }
+    if (cp == kNotOne) return nullptr;
     UBool error = false;
     int32_t n = 0;
     U8_APPEND(reinterpret_cast<std::uint8_t*>(e.utf8), n, 4, cp, error);
@@ -192,7 +198,6 @@ std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
     e.n = static_cast<std::uint8_t>(n);
     e.unmapped = 0;
   }
-  ucnv_reset(conv);
   table->ascii_identity = true;
   for (std::size_t b = 0; b < 0x80; ++b) {
     const ByteTable::Entry& e = table->entries[b];
@@ -214,15 +219,9 @@ bool ascii_runs_safe(const std::string& charset, UConverter* conv) {
       "windows-949", "shift_jis", "euc-kr",     "euc-jp", "euc-tw"};
   if (std::find(kSafe.begin(), kSafe.end(), ascii_lower(charset)) == kSafe.end()) return false;
   for (int b = 0; b < 0x80; ++b) {
-    UErrorCode status = U_ZERO_ERROR;
-    ucnv_reset(conv);
-    ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
     const char byte = static_cast<char>(b);
-    UChar unit = 0;
-    const int32_t len = ucnv_toUChars(conv, &unit, 1, &byte, 1, &status);
-    if (U_FAILURE(status) || len != 1 || unit != b) return false;
+    if (read_alone(conv, std::string_view(&byte, 1)) != b) return false;
   }
-  ucnv_reset(conv);
   return true;
 }
 

@@ -1,3 +1,4 @@
+#include "core/topic_name.h"
 #include "publish/publisher.h"
 
 namespace newsd::publish {
@@ -24,11 +25,9 @@ std::string render_topic(const std::string& tmpl, const Post& post) {
     out += tmpl[i];
   }
   for (char& c : out) {
-    const bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '.' || c == '_' || c == '-';
-    if (!legal) c = '_';
+    if (!legal_topic_char(c)) c = '_';
   }
-  if (out.size() > 249) out.resize(249);
+  if (out.size() > kMaxTopicLength) out.resize(kMaxTopicLength);
   if (out.empty() || out == "." || out == "..") out = "newsd";
   return out;
 }

@@ -488,9 +488,10 @@ void Engine::resume_starved() {
   }
 }
 
-void Engine::dead_letter(SourceState& s, std::string raw, const std::string& url,
+void Engine::dead_letter(const SourcePtr& source, std::string raw, const std::string& url,
                          std::string_view format, const std::string& error, Timestamp fetched_at) {
   if (options_.dead_letter_topic.empty()) return;
+  SourceState& s = *source;
   const std::size_t digest = std::hash<std::string_view>{}(raw);
   if (std::find(s.dead_lettered.begin(), s.dead_lettered.end(), digest) != s.dead_lettered.end()) {
     metrics_.dead_letters.Add({{"result", "repeated"}}).Increment();
@@ -508,13 +509,8 @@ void Engine::dead_letter(SourceState& s, std::string raw, const std::string& url
                     {"newsd_error", error},
                     {"newsd_fetched_at", format_rfc3339(fetched_at)}};
   // Not delivered: forget the digest, so that the next poll of the source sends it again.
-  std::weak_ptr<SourceState> source;  // a removed source is no longer in sources_
-  if (const auto it = sources_.find(s.cfg.name); it != sources_.end() && it->second.get() == &s)
-    source = it->second;
-  const auto forget = [this, source, digest] {
-    if (const SourcePtr src = source.lock()) {
-      std::erase(src->dead_lettered, digest);
-    }
+  const auto forget = [this, weak = std::weak_ptr(source), digest] {
+    if (const SourcePtr src = weak.lock()) std::erase(src->dead_lettered, digest);
     metrics_.dead_letters.Add({{"result", "failed"}}).Increment();
   };
   const std::string name = s.cfg.name;
@@ -626,7 +622,7 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
       log_parse_->warn("{}: cannot parse {} as {}: {}", s.cfg.name, result.url.value_or(""),
                        to_string(format), parsed.error().message);
       poll->hints.failed = true;
-      dead_letter(s, std::move(result.raw), result.url.value_or(""), to_string(format),
+      dead_letter(poll->source, std::move(result.raw), result.url.value_or(""), to_string(format),
                   parsed.error().message, result.fetched_at);
     } else {
       if (s.cfg.adapt) {
@@ -703,7 +699,8 @@ void Engine::on_article(const PollPtr& poll, Post entry, fetch::Response r) {
     log_parse_->warn("{}: cannot parse followed article {}: {}", s.cfg.name, r.effective_url,
                      error);
     poll->hints.failed = true;
-    dead_letter(s, std::move(r.body), r.effective_url, to_string(format), error, ctx.fetched_at);
+    dead_letter(poll->source, std::move(r.body), r.effective_url, to_string(format), error,
+                ctx.fetched_at);
     maybe_finish(poll);
     return;
   }
@@ -731,8 +728,8 @@ void Engine::on_detail(const PollPtr& poll, Post entry, fetch::Response r) {
     log_parse_->warn("{}: cannot read the detail of {}: {}", s.cfg.name, entry.id,
                      post.error().message);
     poll->hints.failed = true;
-    dead_letter(s, std::move(r.body), r.effective_url, "json_api_detail", post.error().message,
-                ctx.fetched_at);
+    dead_letter(poll->source, std::move(r.body), r.effective_url, "json_api_detail",
+                post.error().message, ctx.fetched_at);
     maybe_finish(poll);
     return;
   }

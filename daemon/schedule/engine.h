@@ -143,8 +143,8 @@ class Engine {
   void finish(const PollPtr& poll);
   void record_fetch(SourceState& s, const fetch::Response& r);
   // `raw`, fetched from `url` and not parseable as `format`, to the dead-letter topic.
-  void dead_letter(SourceState& s, std::string raw, const std::string& url, std::string_view format,
-                   const std::string& error, Timestamp fetched_at);
+  void dead_letter(const SourcePtr& source, std::string raw, const std::string& url,
+                   std::string_view format, const std::string& error, Timestamp fetched_at);
   // A store write happened: make sure the open transaction is committed soon.
   void wrote_state();
   void flush_state();
