@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "parse/text_util.h"
+
 namespace newsd::parse {
 
 bool FrontMatterValue::operator==(const FrontMatterValue& o) const {
@@ -210,17 +212,25 @@ namespace {
 
 // ---- yaml-cpp ------------------------------------------------------------------------
 
+// A scalar as yaml-cpp read it, made valid UTF-8: given valid UTF-8 with a NUL in it (which
+// YAML does not allow), yaml-cpp can return a lone byte ("a\0Nb" reads as "a\x85b", found by
+// fuzzing).
+std::string utf8_scalar(const YAML::Node& node) {
+  const std::string& s = node.Scalar();
+  return is_valid_utf8(s) ? s : sanitize_utf8(s);
+}
+
 FrontMatterValue from_yaml(const YAML::Node& node, int depth) {
   FrontMatterValue v;
   if (!node || node.IsNull()) return v;
   if (node.IsScalar()) {
     v.kind = FrontMatterValue::Kind::scalar;
-    v.scalar = node.Scalar();
+    v.scalar = utf8_scalar(node);
   } else if (node.IsSequence() && depth < 2) {
     v.kind = FrontMatterValue::Kind::sequence;
     for (const YAML::Node& item : node) {
       if (item.IsScalar()) {
-        v.items.emplace_back(item.Scalar());
+        v.items.emplace_back(utf8_scalar(item));
       } else {
         v.items.emplace_back(std::nullopt);
       }
@@ -230,7 +240,7 @@ FrontMatterValue from_yaml(const YAML::Node& node, int depth) {
     for (const auto& kv : node) {
       // Only scalar keys can ever match a lookup by name (yaml-cpp compares as strings).
       if (!kv.first.IsScalar()) continue;
-      v.map.push_back(FrontMatterEntry{kv.first.Scalar(), from_yaml(kv.second, depth + 1)});
+      v.map.push_back(FrontMatterEntry{utf8_scalar(kv.first), from_yaml(kv.second, depth + 1)});
     }
   } else {
     v.kind = FrontMatterValue::Kind::other;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "parse/tests/test_util.h"
+#include "parse/text_util.h"
 
 namespace newsd::parse {
 namespace {
@@ -92,6 +93,24 @@ TEST(FrontMatter, FastReaderReadsTheJekyllFixturesLikeYamlCpp) {
     std::string post = read_file(e.path());
     std::erase(post, '\r');
     expect_agreement(front_matter_of(post));
+  }
+}
+
+// Found by the jekyll fuzz target: a NUL inside a scalar made yaml-cpp return a lone byte
+// ("a\0Nb" read as "a\x85b"), and the post's title was not UTF-8.
+TEST(FrontMatter, ScalarsFromYamlCppAreAlwaysUtf8) {
+  const std::string yaml("title: :[a\0Nb\nkey\0N: [x\0Ny]\n", 28);
+  const Expected<FrontMatter> fm = read_front_matter_with_yaml_cpp(yaml, 2);
+  ASSERT_TRUE(fm.ok()) << fm.error().message;
+  ASSERT_FALSE(fm->empty());
+  for (const FrontMatterEntry& e : *fm) {
+    EXPECT_TRUE(is_valid_utf8(e.key)) << e.key;
+    EXPECT_TRUE(is_valid_utf8(e.value.scalar)) << e.value.scalar;
+    for (const auto& item : e.value.items) {
+      if (item) {
+        EXPECT_TRUE(is_valid_utf8(*item)) << *item;
+      }
+    }
   }
 }
 
