@@ -830,10 +830,21 @@ class Cleaner {
       unsigned next;
     };
     std::vector<Frame> stack;
+    // Outside preformatted elements whitespace runs are cut as the pre-pass cuts them, so
+    // body_html is the same with or without it (and no longer carries the page's indentation).
+    int preformatted = 0;
+    for (const GumboNode* a = root->parent; a != nullptr; a = a->parent) {
+      if (is_preformatted(a)) ++preformatted;
+    }
     const auto open = [&](const GumboNode* n) -> bool {
       if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
           n->type == GUMBO_NODE_CDATA) {
-        escape_into(out, n->v.text.text, false);
+        const std::string_view text = n->v.text.text;
+        if (preformatted > 0) {
+          escape_into(out, text, false);
+        } else {
+          escape_into(out, collapse_spaces(text), false);
+        }
         return false;
       }
       if (!is_element(n)) return false;  // comments, doctype
@@ -858,6 +869,7 @@ class Cleaner {
         out += '>';
       }
       if (is_void(t)) return false;
+      if (is_preformatted(n)) ++preformatted;
       stack.push_back({n, 0});
       return true;
     };
@@ -880,6 +892,7 @@ class Cleaner {
         continue;
       }
       close(f.node);
+      if (is_preformatted(f.node)) --preformatted;
       stack.pop_back();
     }
   }

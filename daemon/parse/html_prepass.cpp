@@ -357,8 +357,13 @@ class Shrinker {
     std::size_t i = 0;
     while (i < n) {
       const void* lt = std::memchr(s_.data() + i, '<', n - i);
-      if (lt == nullptr) break;
+      if (lt == nullptr) {
+        cut_space_runs(i, n);
+        break;
+      }
+      const std::size_t text = i;
       i = static_cast<std::size_t>(static_cast<const char*>(lt) - s_.data());
+      cut_space_runs(text, i);
       if (i + 1 >= n) break;
       const char c = s_[i + 1];
       std::size_t next = npos;
@@ -393,6 +398,24 @@ class Shrinker {
   }
 
   bool in_foreign() const { return !foreign_.empty(); }
+
+  // The text s_[begin, end), in the data state: each whitespace run cut to its first
+  // character (collapse_spaces()). Whitespace-only runs stay whitespace-only, so the tree
+  // builder's choices (ignored, inserted, foster-parented) stay the same.
+  void cut_space_runs(std::size_t begin, std::size_t end) {
+    if (keep_spaces_) return;
+    std::size_t j = begin;
+    while (j + 1 < end) {
+      if (!is_space(s_[j]) || !is_space(s_[j + 1])) {
+        ++j;
+        continue;
+      }
+      std::size_t k = j + 2;
+      while (k < end && is_space(s_[k])) ++k;
+      replace(j + 1, k, {});
+      j = k;
+    }
+  }
 
   // The start tag at s_[lt] ('<' + letter). Returns where scanning resumes, npos to give up.
   std::size_t start_tag(std::size_t lt) {
@@ -447,6 +470,9 @@ class Shrinker {
       }
     }
     if (name_is(name, "plaintext") || name_is(name, "frameset")) return npos;
+    // Their text keeps its lines; which text is still inside them after misnested markup is
+    // the tree builder's business, so spaces are kept for the rest of the page.
+    if (name_is(name, "pre") || name_is(name, "listing")) keep_spaces_ = true;
     if (name_is(name, "select")) in_select_ = true;
     if ((name_is(name, "svg") || name_is(name, "math")) && !tag_.self_closing) {
       foreign_.emplace_back(name);
@@ -553,6 +579,7 @@ class Shrinker {
   std::size_t from_ = 0;  // s_[from_, ...) is not yet in out_
   Tag tag_;
   bool in_select_ = false;
+  bool keep_spaces_ = false;               // a <pre> or <listing> has started
   bool in_integration_point_ = false;      // the current node is one (kIntegrationPoints)
   std::vector<std::string_view> foreign_;  // open SVG/MathML elements, names as written
 };
@@ -561,6 +588,32 @@ class Shrinker {
 
 std::string shrink_html(std::string_view html) {
   return Shrinker(html).run();
+}
+
+std::string collapse_spaces(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (is_space(text[i]) && i > 0 && is_space(text[i - 1])) continue;
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+bool is_preformatted(const GumboNode* node) {
+  if (node->type != GUMBO_NODE_ELEMENT || node->v.element.tag_namespace != GUMBO_NAMESPACE_HTML) {
+    return false;
+  }
+  switch (node->v.element.tag) {
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_LISTING:
+    case GUMBO_TAG_TEXTAREA:
+    case GUMBO_TAG_XMP:
+    case GUMBO_TAG_PLAINTEXT:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace newsd::parse

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "parse/html_prepass.h"
+
 namespace newsd::parse::testing {
 
 inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
@@ -46,10 +48,11 @@ inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
   struct Frame {
     const GumboNode* node;
     int depth;
+    int preformatted;  // preformatted elements among the node's ancestors
   };
-  std::vector<Frame> stack{{root, 0}};
+  std::vector<Frame> stack{{root, 0, 0}};
   while (!stack.empty()) {
-    const auto [n, depth] = stack.back();
+    const auto [n, depth, preformatted] = stack.back();
     stack.pop_back();
     out.append(static_cast<std::size_t>(depth), ' ');
     const GumboVector* kids = nullptr;
@@ -122,7 +125,9 @@ inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
         out += n->type == GUMBO_NODE_TEXT    ? "text \""
                : n->type == GUMBO_NODE_CDATA ? "cdata \""
                                              : "ws \"";
-        out += n->v.text.text;
+        // Outside preformatted elements html.cpp reads text with its whitespace runs cut
+        // (collapse_spaces()), as the pre-pass may have cut them.
+        out += preformatted > 0 ? std::string(n->v.text.text) : collapse_spaces(n->v.text.text);
         out += '"';
         break;
       case GUMBO_NODE_COMMENT:
@@ -134,7 +139,7 @@ inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
     for (unsigned k = kids->length; k > 0; --k) {
       const auto* c = static_cast<const GumboNode*>(kids->data[k - 1]);
       if (skip_text && c->type != GUMBO_NODE_ELEMENT) continue;
-      stack.push_back({c, depth + 1});
+      stack.push_back({c, depth + 1, preformatted + (is_preformatted(n) ? 1 : 0)});
     }
   }
 }

@@ -59,6 +59,21 @@ TEST(HtmlPrepass, KeepsEveryAttributeOfFormattingElementsButAnchors) {
   EXPECT_EQ(shrink_html(page), "<p><b data-n=1>a</b><a href=x>b</a><span>c</span>");
 }
 
+TEST(HtmlPrepass, CutsWhitespaceRunsInTextToTheirFirstCharacterUntilAPre) {
+  EXPECT_EQ(shrink_html("<ul>\n    <li>a  \t b</li>\r\n  <li class=\"x  y\">c</li>\n</ul>"),
+            "<ul>\n<li>a b</li>\r<li class=\"x  y\">c</li>\n</ul>");
+  // Raw text and RCDATA are not text to cut; after a <pre> the pass cuts nothing more.
+  EXPECT_EQ(shrink_html("<title>a  b</title><textarea>  t  </textarea>x  y<pre>\n p  q</pre> r  s"),
+            "<title>a  b</title><textarea>  t  </textarea>x y<pre>\n p  q</pre> r  s");
+  EXPECT_EQ(shrink_html("<listing>  a</listing>  b"), "<listing>  a</listing>  b");
+}
+
+TEST(HtmlPrepass, CollapseSpacesCutsEveryWhitespaceRunToItsFirstCharacter) {
+  EXPECT_EQ(collapse_spaces(" \n a\t\tb\f\rc  "), " a\tb\fc ");
+  EXPECT_EQ(collapse_spaces("\xC2\xA0\xC2\xA0x\v\v"), "\xC2\xA0\xC2\xA0x\v\v");  // not HTML spaces
+  EXPECT_EQ(collapse_spaces(""), "");
+}
+
 TEST(HtmlPrepass, LeavesTheRestAloneAfterWhatItDoesNotModel) {
   // <plaintext> makes everything after it text; the comment must stay as written.
   EXPECT_EQ(shrink_html("<p data-a=1>x<plaintext><!-- c --><p data-a=1>"),
@@ -72,23 +87,20 @@ TEST_P(HtmlPrepassQuirk, GumboReadsTheSameTreeAfterThePrepass) {
   expect_same_reading(fixture(GetParam()), GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, HtmlPrepassQuirk,
-                         ::testing::Values("html_prepass_script_escaped_comment.html",
-                                           "html_prepass_script_double_escaped.html",
-                                           "html_prepass_style_inside_svg_is_markup.html",
-                                           "html_prepass_style_inside_select_is_text.html",
-                                           "html_prepass_svg_breakout_and_integration_points.html",
-                                           "html_prepass_rcdata_and_rawtext_elements.html",
-                                           "html_prepass_comment_forms.html",
-                                           "html_prepass_bogus_comments_and_doctype.html",
-                                           "html_prepass_attribute_syntax.html",
-                                           "html_prepass_noahs_ark_formatting_attributes.html",
-                                           "html_prepass_input_type_hidden_in_table.html",
-                                           "html_prepass_jsonld_in_comment_markers.html",
-                                           "html_prepass_unterminated_script.html",
-                                           "html_prepass_frameset.html",
-                                           "html_prepass_cdata_in_foreign_content.html",
-                                           "html_prepass_repeated_valueless_attribute.html"));
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, HtmlPrepassQuirk,
+    ::testing::Values(
+        "html_prepass_script_escaped_comment.html", "html_prepass_script_double_escaped.html",
+        "html_prepass_style_inside_svg_is_markup.html",
+        "html_prepass_style_inside_select_is_text.html",
+        "html_prepass_svg_breakout_and_integration_points.html",
+        "html_prepass_rcdata_and_rawtext_elements.html", "html_prepass_comment_forms.html",
+        "html_prepass_bogus_comments_and_doctype.html", "html_prepass_attribute_syntax.html",
+        "html_prepass_noahs_ark_formatting_attributes.html",
+        "html_prepass_input_type_hidden_in_table.html",
+        "html_prepass_jsonld_in_comment_markers.html", "html_prepass_unterminated_script.html",
+        "html_prepass_frameset.html", "html_prepass_cdata_in_foreign_content.html",
+        "html_prepass_repeated_valueless_attribute.html", "html_prepass_whitespace_runs.html"));
 
 // Pieces that exercise the tokenizer states and the tree builder's special cases; random
 // documents made of them (and cut short anywhere) must read the same after the pre-pass.
@@ -211,6 +223,15 @@ const std::vector<std::string>& pieces() {
       "</time>",
       "<pre>\n",
       "</pre>",
+      "<listing>\n  l  </listing>",
+      "<textarea>",
+      "</textarea>",
+      "  ",
+      "\t \n  ",
+      "\f\f",
+      "\r\r\n ",
+      ". \n ",
+      "&#32; ",
       "<ul><li>",
       "</ul>",
       "text",

@@ -75,6 +75,18 @@ TEST(HtmlParser, ReadsTextDivsWithLineBreaksAsParagraphs) {
   EXPECT_FALSE(contains(p.body_text, "联系方式"));
 }
 
+TEST(HtmlParser, BodyHtmlCarriesNoIndentationButPreformattedTextKeepsItsSpaces) {
+  const Post p = parse_page(fixture("html_prepass_whitespace_runs.html"));
+  ASSERT_TRUE(p.body_html.has_value());
+  EXPECT_TRUE(
+      contains(*p.body_html, "<p>First paragraph, long enough to count,\nwith commas. </p>"))
+      << *p.body_html;
+  EXPECT_TRUE(contains(*p.body_html, "<pre>  keeps   its\n    lines  </pre>")) << *p.body_html;
+  EXPECT_TRUE(contains(*p.body_html, "<listing>  a   listing</listing>")) << *p.body_html;
+  EXPECT_FALSE(contains(*p.body_html, "  \n")) << *p.body_html;
+  EXPECT_TRUE(contains(p.body_text, "\nkeeps its\nlines\n")) << p.body_text;  // its lines
+}
+
 TEST(HtmlParser, NeverFailsOnEmptyOrTextOnlyPages) {
   EXPECT_EQ(parse_page("").title, "https://news.example/a");
   const Post p = parse_page("just some words");
