@@ -16,13 +16,13 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
-#include <cctype>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "parse/formats.h"
 #include "parse/gumbo_arena.h"
+#include "parse/html_names.h"
 #include "parse/html_prepass.h"
 #include "parse/html_text.h"
 #include "parse/slug.h"
@@ -361,70 +361,12 @@ std::string bcp47(std::string_view locale) {
 
 // ---- main text -----------------------------------------------------------------------------
 
-// Words in class/id that mark page furniture. Long ones match anywhere (camelCase compounds
-// like "shareButtons"); short ones only as a word (split on non-alphanumerics).
-constexpr std::array<std::string_view, 17> kNegativeAnywhere = {
-    "comment", "share",   "social",     "related", "promo",      "advert",
-    "sidebar", "footer",  "breadcrumb", "subscri", "newsletter", "cookie",
-    "popup",   "sponsor", "outbrain",   "taboola", "disqus"};
-constexpr std::array<std::string_view, 5> kNegativeWordPrefix = {"nav", "menu", "masthead",
-                                                                 "banner", "skip"};
-constexpr std::array<std::string_view, 3> kNegativeWords = {"ad", "ads", "adv"};
-constexpr std::array<std::string_view, 12> kPositive = {
-    "article", "body",  "content", "entry", "main",   "post",
-    "text",    "story", "hentry",  "blog",  "column", "articlebody"};
-// Words that keep an element with a furniture name ("comment-content" may hold the article;
-// "like-post-wrapper" does not).
-constexpr std::array<std::string_view, 6> kKeep = {"article", "body",  "content",
-                                                   "main",    "story", "entry"};
-
-std::vector<std::string> name_words(std::string_view s) {
-  std::vector<std::string> words;
-  std::string cur;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) {
-      cur.push_back(static_cast<char>(std::tolower(u)));
-    } else if (!cur.empty()) {
-      words.push_back(std::move(cur));
-      cur.clear();
-    }
-  }
-  if (!cur.empty()) words.push_back(std::move(cur));
-  return words;
-}
-
 // What an element's class and id say about it.
-struct ClassSignal {
-  bool negative = false;
-  bool positive = false;  // weighs a candidate up
-  bool keep = false;      // overrides `negative` when excluding furniture
-};
-
-ClassSignal class_signal(const GumboNode* n) {
-  ClassSignal sig;
+NameSignal class_signal(const GumboNode* n) {
   std::string names(attr(n, "class"));
   names.push_back(' ');
   names += attr(n, "id");
-  const std::string lower = ascii_lower(names);
-  for (std::string_view w : kNegativeAnywhere) {
-    if (lower.find(w) != std::string::npos) sig.negative = true;
-  }
-  for (const std::string& word : name_words(names)) {
-    for (std::string_view w : kNegativeWordPrefix) {
-      if (word.starts_with(w)) sig.negative = true;
-    }
-    for (std::string_view w : kNegativeWords) {
-      if (word == w) sig.negative = true;
-    }
-    for (std::string_view w : kPositive) {
-      if (word.starts_with(w)) sig.positive = true;
-    }
-    for (std::string_view w : kKeep) {
-      if (word.starts_with(w)) sig.keep = true;
-    }
-  }
-  return sig;
+  return name_signal(names);
 }
 
 bool is_furniture_tag(GumboTag tag) {
@@ -480,7 +422,7 @@ bool is_excluded(const GumboNode* n) {
   if (tag == GUMBO_TAG_BODY || tag == GUMBO_TAG_HTML) return false;
   if (is_hidden(n)) return true;
   if (is_content_root(n)) return false;
-  const ClassSignal sig = class_signal(n);
+  const NameSignal sig = class_signal(n);
   return sig.negative && !sig.keep;
 }
 
@@ -633,7 +575,7 @@ class Extractor {
       default:
         break;
     }
-    const ClassSignal sig = class_signal(n);
+    const NameSignal sig = class_signal(n);
     if (sig.positive) s += 25;
     if (sig.negative) s -= 25;
     if (ascii_lower(trim(attr(n, "itemprop"))) == "articlebody") s += 30;

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "parse/html_names.h"
+
 namespace newsd::parse {
 namespace {
 
@@ -103,8 +105,10 @@ constexpr std::array<std::string_view, 8> kIntegrationPoints = {
 constexpr std::array<std::string_view, 2> kForeignUnmodelled = {"annotation-xml", "script"};
 
 struct Attribute {
-  std::string_view raw;   // from the name's first byte to the value's last
-  std::string_view name;  // as written
+  std::string_view raw;    // from the name's first byte to the value's last
+  std::string_view name;   // as written
+  std::string_view value;  // as written, without quotes
+  char quote = 0;          // '"' or '\'' around the value, ' ' unquoted, 0 no value at all
 };
 
 struct Tag {
@@ -153,6 +157,8 @@ bool read_tag(std::string_view s, std::size_t i, Tag& tag) {
     while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=') ++i;
     const std::string_view name = s.substr(attr_start, i - attr_start);
     std::size_t attr_end = i;
+    std::string_view value;
+    char quote = 0;
     std::size_t j = i;
     while (j < n && is_space(s[j])) ++j;
     if (j >= n) return false;
@@ -163,14 +169,20 @@ bool read_tag(std::string_view s, std::size_t i, Tag& tag) {
       if (s[j] == '"' || s[j] == '\'') {
         const std::size_t close = s.find(s[j], j + 1);
         if (close == npos) return false;
+        value = s.substr(j + 1, close - j - 1);
+        quote = s[j];
         attr_end = close + 1;
         i = close + 1;
       } else if (s[j] == '>') {
         attr_end = j;  // "name=>": an empty value, then the tag ends
+        quote = ' ';
         i = j;
       } else {
+        const std::size_t value_start = j;
         while (j < n && !is_space(s[j]) && s[j] != '>') ++j;
         if (j >= n) return false;
+        value = s.substr(value_start, j - value_start);
+        quote = ' ';
         attr_end = j;
         i = j;
       }
@@ -178,7 +190,7 @@ bool read_tag(std::string_view s, std::size_t i, Tag& tag) {
     // Without '=', the next token starts at the name's end (i): '/', '>', or a new name.
     if (tag.attribute_count < tag.attributes.size()) {
       tag.attributes[tag.attribute_count++] =
-          Attribute{s.substr(attr_start, attr_end - attr_start), name};
+          Attribute{s.substr(attr_start, attr_end - attr_start), name, value, quote};
     } else {
       tag.too_many_attributes = true;
     }
@@ -538,27 +550,79 @@ class Shrinker {
     return gt == npos ? npos : gt + 1;
   }
 
-  // Rewrites the start tag just read (at s_[lt]) without the attributes nobody reads.
+  // Rewrites the start tag just read (at s_[lt]) without the attributes nobody reads, and
+  // class and id values without the names that tell html.cpp nothing (telling_names()).
   void filter_attributes(std::size_t lt) {
     if (tag_.attribute_count == 0 || tag_.too_many_attributes) return;
     if (name_in(tag_.name, kVerbatimTags) || has_repeated_names(tag_)) return;
-    std::size_t kept = 0;
-    for (std::size_t k = 0; k < tag_.attribute_count; ++k) {
-      if (is_kept(tag_.attributes[k].name)) ++kept;
-    }
-    if (kept == tag_.attribute_count) return;
-    copy_to(lt);
-    out_.push_back('<');
-    out_.append(tag_.name);
+    // A second <html> or <body> adds the attributes the first one lacks: a class cut away
+    // there would let a later one in.
+    const bool cut_names = !name_is(tag_.name, "html") && !name_is(tag_.name, "body");
+    bool changed = false;
+    tag_text_.assign(1, '<');
+    tag_text_.append(tag_.name);
     for (std::size_t k = 0; k < tag_.attribute_count; ++k) {
       const Attribute& a = tag_.attributes[k];
-      if (!is_kept(a.name)) continue;
-      out_.push_back(' ');
-      out_.append(a.raw);
+      if (!is_kept(a.name)) {
+        changed = true;
+        continue;
+      }
+      if (cut_names && (name_is(a.name, "class") || name_is(a.name, "id")) && telling_names(a)) {
+        changed = true;
+        continue;
+      }
+      tag_text_.push_back(' ');
+      tag_text_.append(a.raw);
     }
+    if (!changed) return;
     // The space keeps a '/' out of an unquoted value before it.
-    out_.append(tag_.self_closing ? " />" : ">");
+    tag_text_.append(tag_.self_closing ? " />" : ">");
+    copy_to(lt);
+    out_.append(tag_text_);
     from_ = tag_.end;
+  }
+
+  // A class or id attribute with only the names in its value that name_signal() finds
+  // something in, appended to tag_text_ (nothing at all when there are none); false, with
+  // nothing appended, when the value stays as written: every name in it tells something, or
+  // character references or NUL in it would make its names others than written.
+  bool telling_names(const Attribute& a) {
+    const std::string_view v = a.value;
+    if (a.quote == 0 || v.find('&') != npos || v.find('\0') != npos) return false;
+    const std::size_t mark = tag_text_.size();
+    bool dropped = false;
+    bool first = true;
+    std::size_t i = 0;
+    while (i < v.size()) {
+      if (is_space(v[i])) {
+        ++i;
+        continue;
+      }
+      std::size_t end = i;
+      while (end < v.size() && !is_space(v[end])) ++end;
+      const std::string_view name = v.substr(i, end - i);
+      i = end;
+      if (!name_signal(name).any()) {
+        dropped = true;
+        continue;
+      }
+      if (first) {
+        tag_text_.push_back(' ');
+        tag_text_.append(a.name);
+        tag_text_.push_back('=');
+        tag_text_.push_back(a.quote);
+        first = false;
+      } else {
+        tag_text_.push_back(' ');
+      }
+      tag_text_.append(name);
+    }
+    if (!dropped) {
+      tag_text_.resize(mark);
+      return false;
+    }
+    if (!first) tag_text_.push_back(a.quote);
+    return true;
   }
 
   // In foreign content gumbo drops the prefix of xlink:href, xml:lang, ... (so html.cpp
@@ -578,6 +642,7 @@ class Shrinker {
   std::string out_;
   std::size_t from_ = 0;  // s_[from_, ...) is not yet in out_
   Tag tag_;
+  std::string tag_text_;  // a rewritten start tag
   bool in_select_ = false;
   bool keep_spaces_ = false;               // a <pre> or <listing> has started
   bool in_integration_point_ = false;      // the current node is one (kIntegrationPoints)

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "parse/html_names.h"
 #include "parse/html_prepass.h"
 
 namespace newsd::parse::testing {
@@ -20,8 +21,9 @@ namespace newsd::parse::testing {
 inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
   // What html.cpp reads: on every element, and on some tags (matched by tag, whatever the
   // namespace, as html.cpp does).
-  static constexpr std::array<const char*, 7> kReadEverywhere = {
-      "class", "id", "hidden", "aria-hidden", "style", "itemprop", "content"};
+  // class and id only as far as html.cpp reads them: what name_signal() finds in them.
+  static constexpr std::array<const char*, 5> kReadEverywhere = {"hidden", "aria-hidden", "style",
+                                                                 "itemprop", "content"};
   const auto read_on = [](GumboTag tag) -> std::vector<const char*> {
     switch (tag) {
       case GUMBO_TAG_SCRIPT:
@@ -102,6 +104,19 @@ inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
             out += "=\"";
             out += attr->value;
             out += '"';
+          }
+        }
+        {
+          const auto value = [&](const char* name) -> std::string {
+            const GumboAttribute* attr = gumbo_get_attribute(&e.attributes, name);
+            return attr != nullptr ? attr->value : "";
+          };
+          const NameSignal sig = name_signal(value("class") + " " + value("id"));
+          if (sig.any()) {
+            out += " names=";
+            out += sig.negative ? "-" : "";
+            out += sig.positive ? "+" : "";
+            out += sig.keep ? "k" : "";
           }
         }
         out += '>';

@@ -40,8 +40,8 @@ void expect_same_reading(const std::string& html, const std::string& what) {
 
 TEST(HtmlPrepass, RemovesScriptAndStyleBodiesCommentsAndUnreadAttributes) {
   EXPECT_EQ(shrink_html("<head><style>p { color: red }</style><script src=a.js>var x = '<p>';"
-                        "</script></head><!-- big comment --><p data-x=1 class=c>t</p>"),
-            "<head><style></style><script></script></head><!----><p class=c>t</p>");
+                        "</script></head><!-- big comment --><p data-x=1 class=story>t</p>"),
+            "<head><style></style><script></script></head><!----><p class=story>t</p>");
 }
 
 TEST(HtmlPrepass, KeepsJsonLdScripts) {
@@ -60,8 +60,8 @@ TEST(HtmlPrepass, KeepsEveryAttributeOfFormattingElementsButAnchors) {
 }
 
 TEST(HtmlPrepass, CutsWhitespaceRunsInTextToTheirFirstCharacterUntilAPre) {
-  EXPECT_EQ(shrink_html("<ul>\n    <li>a  \t b</li>\r\n  <li class=\"x  y\">c</li>\n</ul>"),
-            "<ul>\n<li>a b</li>\r<li class=\"x  y\">c</li>\n</ul>");
+  EXPECT_EQ(shrink_html("<ul>\n    <li>a  \t b</li>\r\n  <li style=\"x  y\">c</li>\n</ul>"),
+            "<ul>\n<li>a b</li>\r<li style=\"x  y\">c</li>\n</ul>");
   // Raw text and RCDATA are not text to cut; after a <pre> the pass cuts nothing more.
   EXPECT_EQ(shrink_html("<title>a  b</title><textarea>  t  </textarea>x  y<pre>\n p  q</pre> r  s"),
             "<title>a  b</title><textarea>  t  </textarea>x y<pre>\n p  q</pre> r  s");
@@ -72,6 +72,17 @@ TEST(HtmlPrepass, CollapseSpacesCutsEveryWhitespaceRunToItsFirstCharacter) {
   EXPECT_EQ(collapse_spaces(" \n a\t\tb\f\rc  "), " a\tb\fc ");
   EXPECT_EQ(collapse_spaces("\xC2\xA0\xC2\xA0x\v\v"), "\xC2\xA0\xC2\xA0x\v\v");  // not HTML spaces
   EXPECT_EQ(collapse_spaces(""), "");
+}
+
+TEST(HtmlPrepass, KeepsOnlyTheClassAndIdNamesThatSaySomething) {
+  EXPECT_EQ(
+      shrink_html("<div class=\"c-grid  story-body\tx\" id=wrap><p class='a \"b' id=\"x y\">"),
+      "<div class=\"story-body\"><p>");
+  // Character references could spell a name: kept as written, like <body>'s and <html>'s
+  // (a second <body> adds the attributes the first lacks) and formatting elements'.
+  EXPECT_EQ(shrink_html("<div class=\"a &#97;d\"><body class=\"x y\"><b class=\"x y\">"),
+            "<div class=\"a &#97;d\"><body class=\"x y\"><b class=\"x y\">");
+  EXPECT_EQ(shrink_html("<section class='nav-bar x\"'>"), "<section class='nav-bar'>");
 }
 
 TEST(HtmlPrepass, LeavesTheRestAloneAfterWhatItDoesNotModel) {
@@ -179,6 +190,14 @@ const std::vector<std::string>& pieces() {
       "<br/>",
       "<div/class=x>",
       "<div class=a class=b data-q>",
+      "<div class=\"comment-list x y\">",
+      "<div class='menu a\"b'>",
+      "<div id=sidebar class=\"entry-content  wide\">",
+      "<div class=\"x &#97;d\">",
+      "<p class=\"lead story\" id=p1>",
+      "<body class=\"a b\">",
+      "<body class=\"content\">",
+      "<html class=\"x y\" id=\"site\">",
       "<DIV DATA-X=1 CLASS=Up>",
       "<div data-x=>",
       "<p b b style=x>",
