@@ -474,10 +474,12 @@ class Shrinker {
       return after_end_tag(close);
     }
     for (std::string_view raw : {"title", "textarea", "xmp", "iframe", "noembed", "noframes"}) {
-      // RCDATA and RAWTEXT elements html.cpp may read: kept, only skipped over.
+      // RCDATA and RAWTEXT elements html.cpp may read: bodies kept, only skipped over; the
+      // start tag filtered as any other (an <iframe>'s src and data-* are long and unread).
       if (name_is(name, raw)) {
         const std::size_t close = raw_text_end(s_, tag_.end, raw);
         if (close == npos) return npos;
+        filter_attributes(lt);
         return after_end_tag(close);
       }
     }

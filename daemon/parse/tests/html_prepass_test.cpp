@@ -44,6 +44,12 @@ TEST(HtmlPrepass, RemovesScriptAndStyleBodiesCommentsAndUnreadAttributes) {
             "<head><style></style><script></script></head><!----><p class=story>t</p>");
 }
 
+TEST(HtmlPrepass, FiltersTheStartTagsOfRawTextElementsButKeepsTheirBodies) {
+  EXPECT_EQ(shrink_html("<iframe src=\"https://ads.example/x\" data-a=1 style=\"display:none\"><p "
+                        "data-b=2></iframe><textarea rows=3>a  <b c=d></textarea>"),
+            "<iframe style=\"display:none\"><p data-b=2></iframe><textarea>a  <b c=d></textarea>");
+}
+
 TEST(HtmlPrepass, KeepsJsonLdScripts) {
   const std::string page =
       "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\"}</script>"
