@@ -363,10 +363,9 @@ std::string bcp47(std::string_view locale) {
 
 // What an element's class and id say about it.
 NameSignal class_signal(const GumboNode* n) {
-  std::string names(attr(n, "class"));
-  names.push_back(' ');
-  names += attr(n, "id");
-  return name_signal(names);
+  NameSignal sig = name_signal(attr(n, "class"));
+  sig |= name_signal(attr(n, "id"));
+  return sig;
 }
 
 bool is_furniture_tag(GumboTag tag) {

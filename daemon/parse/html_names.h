@@ -19,7 +19,6 @@ struct NameSignal {
     keep = keep || o.keep;
     return *this;
   }
-  bool operator==(const NameSignal&) const = default;
 };
 
 // The signal of a list of class/id names. Every word it looks for is ASCII letters only, so

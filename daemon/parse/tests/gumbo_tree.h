@@ -107,11 +107,12 @@ inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
           }
         }
         {
-          const auto value = [&](const char* name) -> std::string {
-            const GumboAttribute* attr = gumbo_get_attribute(&e.attributes, name);
-            return attr != nullptr ? attr->value : "";
-          };
-          const NameSignal sig = name_signal(value("class") + " " + value("id"));
+          NameSignal sig;
+          for (const char* name : {"class", "id"}) {
+            if (const GumboAttribute* attr = gumbo_get_attribute(&e.attributes, name)) {
+              sig |= name_signal(attr->value);
+            }
+          }
           if (sig.any()) {
             out += " names=";
             out += sig.negative ? "-" : "";
