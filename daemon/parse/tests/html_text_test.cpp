@@ -1,6 +1,8 @@
 #include "parse/html_text.h"
 
 #include <gtest/gtest.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
 
 #include <chrono>
 #include <random>
@@ -65,6 +67,40 @@ TEST(HtmlToText, ComposesTextToNfc) {
   EXPECT_EQ(html_to_text("<p>Cafe\xCC\x81 A\xCC\x8Angstr\xC3\xB6m</p>"), "Café Ångström");
   EXPECT_EQ(html_to_text("<p>\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB</p>"), "한");
   EXPECT_EQ(to_nfc("plain ascii"), "plain ascii");
+}
+
+// to_nfc() answers most text from a table of the characters that are NFC and never compose
+// with what precedes them; ICU decides the rest. Generated strings mix characters on both
+// sides of that line (Greek with and without tonos, a combining acute after them, Hangul
+// syllables and trailing jamo, CJK and CJK compatibility ideographs, the en quad that NFC
+// maps to the en space, ...); the result must be ICU's whole-string normalization.
+TEST(HtmlToText, ToNfcAgreesWithIcuOnGeneratedText) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  ASSERT_TRUE(U_SUCCESS(status));
+  const std::vector<char32_t> pieces = {
+      U'a',      U' ',      U'\u00E9', U'\u0301',     U'\u0308',    U'\u0345', U'\u0374', U'\u037E',
+      U'\u0387', U'\u03AC', U'\u03B1', U'\u03C9',     U'\u0399',    U'\u1F71', U'\u0430', U'\u0419',
+      U'\u0306', U'\u05D0', U'\u05B7', U'\u05B0',     U'\u0915',    U'\u093C', U'\u2000', U'\u2019',
+      U'\u212B', U'\u3001', U'\u3099', U'\u304B',     U'\u4E2D',    U'\uF900', U'\uFF0C', U'\uAC00',
+      U'\u11A8', U'\u1100', U'\u1161', U'\U0001D15E', U'\U00020000'};
+  std::mt19937 rng(20261123);
+  int by_icu = 0;
+  for (int n = 0; n < 20000; ++n) {
+    icu::UnicodeString u;
+    const int len = 1 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < len; ++k) u.append(static_cast<UChar32>(pieces[rng() % pieces.size()]));
+    std::string utf8;
+    u.toUTF8String(utf8);
+    std::string expected;
+    nfc->normalize(u, status).toUTF8String(expected);
+    ASSERT_TRUE(U_SUCCESS(status));
+    if (expected != utf8) ++by_icu;
+    ASSERT_EQ(to_nfc(utf8), expected) << utf8;
+  }
+  EXPECT_GT(by_icu, 1000);  // the generator does reach text that is not NFC
+  EXPECT_EQ(to_nfc("\xCE\xB1\xCC\x81"), "\xCE\xAC");  // alpha + acute -> alpha with tonos
+  EXPECT_EQ(to_nfc("\xE2\x80\x80"), "\xE2\x80\x82");  // U+2000 -> U+2002
 }
 
 TEST(HtmlToText, DecodesEntitiesAndDropsScriptsStylesAndTags) {
