@@ -6,9 +6,13 @@
 // breaks (block elements' starts and ends), so a fragment whose markup cannot make the HTML5
 // tree builder reorder text or move a block boundary gives the same text from its token
 // stream alone. This file recognizes such fragments and answers nullopt for everything else
-// (tables, scripts, head or foreign elements, misnested formatting, rare entities,
-// unusual comments, ...), which then takes the gumbo path. "Same text as gumbo" is what the
-// tests hold it to (html_text_test.cpp compares both paths on generated fragments).
+// (scripts, head or foreign elements, misnested formatting, rare entities, unusual comments,
+// tables whose text the builder would move out of them, ...), which then takes the gumbo
+// path. Tables themselves are followed: the thumbnail-and-caption table of a Reddit entry
+// cost gumbo 60 us for 1 KB, more than the rest of its feed's 25 entries together. "Same text as
+// gumbo" is what the tests hold it to (html_text_test.cpp compares both paths on generated
+// fragments).
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -361,10 +365,28 @@ std::optional<std::size_t> read_reference(std::string_view s, std::size_t i, Tex
 
 // ---- tree builder, reduced -----------------------------------------------------------------
 
+bool is_table_section(GumboTag t) {
+  return t == GUMBO_TAG_TBODY || t == GUMBO_TAG_THEAD || t == GUMBO_TAG_TFOOT;
+}
+bool is_cell(GumboTag t) {
+  return t == GUMBO_TAG_TD || t == GUMBO_TAG_TH;
+}
+// Where an element "in scope" stops being looked for (of the HTML5 scope markers, the only
+// ones the fast path ever opens).
+bool is_scope_marker(GumboTag t) {
+  return is_cell(t) || t == GUMBO_TAG_TABLE;
+}
+
+// The tree builder's insertion modes that matter here. In the three table modes only table
+// structure may be open above the table, so the top of the stack tells the mode.
+enum class Mode { body, table, table_body, row, cell };
+
 // The stack of open elements as the HTML5 tree builder keeps it, for fragments in which
 // nothing is ever reparented: whenever an operation would close an inline element
 // implicitly (whose formatting the builder would later reconstruct) or end a misnested
-// one, the fragment is refused. Under that restriction "in scope" is "on the stack".
+// one, the fragment is refused. Under that restriction an inline element is never open
+// outside the innermost cell (a table is refused inside one), and "in scope" is "on the
+// stack above the innermost cell or table".
 class OpenElements {
  public:
   bool push(GumboTag t) {
@@ -373,11 +395,49 @@ class OpenElements {
     return true;
   }
   bool contains(GumboTag t) const { return find(t) != kNone; }
-  bool contains_heading() const {
+  // Anywhere on the stack, not only in scope: <pre> around a table still keeps the lines
+  // of the table's cells.
+  bool contains_anywhere(GumboTag t) const {
     for (std::size_t k = 0; k < depth_; ++k) {
-      if (is_heading(stack_[k])) return true;
+      if (stack_[k] == t) return true;
     }
     return false;
+  }
+  bool contains_heading() const {
+    for (std::size_t k = depth_; k > 0; --k) {
+      if (is_heading(stack_[k - 1])) return true;
+      if (is_scope_marker(stack_[k - 1])) return false;
+    }
+    return false;
+  }
+  // "In table scope": only a table ends the search.
+  bool in_table_scope(GumboTag t) const {
+    for (std::size_t k = depth_; k > 0; --k) {
+      if (stack_[k - 1] == t) return true;
+      if (stack_[k - 1] == GUMBO_TAG_TABLE) return false;
+    }
+    return false;
+  }
+  // Whether a <table> start tag may be taken: the builder would reconstruct open formatting
+  // inside its cells. (An open p makes no difference to the text: in quirks mode, which a
+  // fragment without a doctype is in, the table goes inside it, otherwise it closes it; a
+  // paragraph break either way.)
+  bool may_open_table() const {
+    for (std::size_t k = 0; k < depth_; ++k) {
+      if (is_inline(classify(stack_[k]))) return false;
+    }
+    return true;
+  }
+  Mode mode() const {
+    const GumboTag t = top();
+    if (t == GUMBO_TAG_TABLE) return Mode::table;
+    if (is_table_section(t)) return Mode::table_body;
+    if (t == GUMBO_TAG_TR) return Mode::row;
+    for (std::size_t k = depth_; k > 0; --k) {
+      if (is_cell(stack_[k - 1])) return Mode::cell;
+      if (stack_[k - 1] == GUMBO_TAG_TABLE) break;
+    }
+    return Mode::body;
   }
   GumboTag top() const { return depth_ == 0 ? GUMBO_TAG_UNKNOWN : stack_[depth_ - 1]; }
   bool empty() const { return depth_ == 0; }
@@ -418,9 +478,24 @@ class OpenElements {
     for (std::size_t k = depth_; k > 0; --k) {
       const GumboTag t = stack_[k - 1];
       if (t == GUMBO_TAG_LI) return true;
-      if (t == GUMBO_TAG_OL || t == GUMBO_TAG_UL) return false;
+      if (t == GUMBO_TAG_OL || t == GUMBO_TAG_UL || is_scope_marker(t)) return false;
     }
     return false;
+  }
+
+  // Ends the innermost cell (</td>, or a table tag inside a cell): what is open in it is
+  // closed; false when that is an inline element. A block among them ends a paragraph.
+  bool close_cell(TextSink& sink) {
+    bool block = false;
+    while (depth_ > 0) {
+      const GumboTag t = stack_[--depth_];
+      if (is_cell(t)) break;
+      if (is_inline(classify(t))) return false;
+      block = true;
+    }
+    if (block) sink.paragraph_break();
+    sink.cell_gap();
+    return true;
   }
 
  private:
@@ -428,6 +503,7 @@ class OpenElements {
   std::size_t find(GumboTag t) const {
     for (std::size_t k = depth_; k > 0; --k) {
       if (stack_[k - 1] == t) return k - 1;
+      if (is_scope_marker(stack_[k - 1])) return kNone;
     }
     return kNone;
   }
@@ -443,8 +519,84 @@ bool is_definition(GumboTag t) {
   return t == GUMBO_TAG_DD || t == GUMBO_TAG_DT;
 }
 
+bool is_table_tag(GumboTag t) {
+  return t == GUMBO_TAG_TABLE || is_table_section(t) || t == GUMBO_TAG_TR || is_cell(t) ||
+         t == GUMBO_TAG_CAPTION || t == GUMBO_TAG_COL || t == GUMBO_TAG_COLGROUP;
+}
+
+// A start tag of table structure (is_table_tag); false when the fragment needs the full
+// parser. Implied elements (a tbody before a tr, a tr before a td) are opened as the tree
+// builder opens them; any other tag directly in a table would be moved out of it.
+bool table_start_tag(GumboTag t, OpenElements& open, TextSink& sink) {
+  if (t == GUMBO_TAG_CAPTION || t == GUMBO_TAG_COL || t == GUMBO_TAG_COLGROUP) return false;
+  for (;;) {
+    switch (open.mode()) {
+      case Mode::body:
+        if (t != GUMBO_TAG_TABLE || !open.may_open_table()) return false;
+        sink.paragraph_break();
+        return open.push(t);
+      case Mode::cell:
+        if (t == GUMBO_TAG_TABLE) {
+          if (!open.may_open_table()) return false;
+          sink.paragraph_break();
+          return open.push(t);
+        }
+        if (!open.close_cell(sink)) return false;
+        continue;
+      case Mode::table:
+        if (t == GUMBO_TAG_TABLE) return false;  // closes the open table first; rare
+        sink.paragraph_break();
+        if (is_table_section(t)) return open.push(t);
+        if (!open.push(GUMBO_TAG_TBODY)) return false;
+        continue;
+      case Mode::table_body:
+        if (t == GUMBO_TAG_TABLE) return false;
+        sink.paragraph_break();
+        if (is_table_section(t)) {
+          open.pop();
+          continue;
+        }
+        if (t == GUMBO_TAG_TR) return open.push(t);
+        if (!open.push(GUMBO_TAG_TR)) return false;
+        continue;
+      case Mode::row:
+        if (is_cell(t)) {
+          sink.cell_gap();
+          return open.push(t);
+        }
+        if (t == GUMBO_TAG_TABLE) return false;
+        sink.paragraph_break();
+        open.pop();
+        continue;
+    }
+  }
+}
+
+// An end tag of table structure; false when the fragment needs the full parser.
+bool table_end_tag(GumboTag t, OpenElements& open, TextSink& sink) {
+  if (t == GUMBO_TAG_CAPTION || t == GUMBO_TAG_COL || t == GUMBO_TAG_COLGROUP) return false;
+  for (;;) {
+    const Mode mode = open.mode();
+    if (mode == Mode::body) return false;  // ignored by the builder; rare
+    // Ignored when there is nothing to end (</th> in a td, </tbody> in a thead, ...).
+    if (!open.in_table_scope(t)) return true;
+    if (mode == Mode::cell) {
+      if (!open.close_cell(sink)) return false;
+      if (is_cell(t)) return true;
+      continue;
+    }
+    if (is_cell(t)) return true;  // no cell open: ignored
+    sink.paragraph_break();
+    const GumboTag top = open.top();
+    open.pop();
+    if (top == t || (t == GUMBO_TAG_TABLE && top == GUMBO_TAG_TABLE)) return true;
+  }
+}
+
 // Applies a start tag; false when the fragment needs the full parser.
 bool start_tag(GumboTag t, OpenElements& open, TextSink& sink) {
+  if (is_table_tag(t)) return table_start_tag(t, open, sink);
+  if (open.mode() != Mode::body && open.mode() != Mode::cell) return false;
   const TagClass c = classify(t);
   switch (c) {
     case TagClass::unsupported:
@@ -485,6 +637,8 @@ bool start_tag(GumboTag t, OpenElements& open, TextSink& sink) {
 // matching open element is ignored by the tree builder (and so makes no paragraph break),
 // except </p>, which makes an empty paragraph.
 bool end_tag(GumboTag t, OpenElements& open, TextSink& sink) {
+  if (is_table_tag(t)) return table_end_tag(t, open, sink);
+  if (open.mode() != Mode::body && open.mode() != Mode::cell) return false;
   switch (classify(t)) {
     case TagClass::unsupported:
     case TagClass::void_inline:
@@ -554,21 +708,59 @@ bool text(std::string_view chunk, bool in_pre, TextSink& sink) {
   return true;
 }
 
+// Whether gumbo's input reader would replace a character of valid UTF-8 `s`: it turns NUL,
+// C0 controls other than tab, LF, FF and CR, DEL, C1 controls and noncharacters into U+FFFD
+// (utf8.c's utf8_is_invalid_code_point). Rare enough to leave to gumbo. (CR becomes LF
+// there, which whitespace normalization makes no different from CR.)
+bool gumbo_replaces_some(std::string_view s) {
+  static constexpr auto kSuspect = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = c != '\t' && c != '\n' && c != '\f' && c != '\r';
+    t[0x7F] = true;
+    t[0xC2] = true;                                  // U+0080-U+009F
+    t[0xEF] = true;                                  // U+FDD0-U+FDEF, U+FFFE, U+FFFF
+    for (int c = 0xF0; c <= 0xF4; ++c) t[c] = true;  // U+1FFFE, U+1FFFF, ...
+    return t;
+  }();
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = b(i);
+    if (!kSuspect[c]) continue;
+    if (c < 0x80) return true;
+    if (c == 0xC2) {
+      if (i + 1 < s.size() && b(i + 1) < 0xA0) return true;
+    } else if (c == 0xEF) {
+      if (i + 2 < s.size() && ((b(i + 1) == 0xB7 && b(i + 2) >= 0x90 && b(i + 2) <= 0xAF) ||
+                               (b(i + 1) == 0xBF && b(i + 2) >= 0xBE))) {
+        return true;
+      }
+    } else if (i + 3 < s.size() && (b(i + 1) & 0x0F) == 0x0F && b(i + 2) == 0xBF &&
+               b(i + 3) >= 0xBE) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<std::string> simple_html_to_text(std::string_view html) {
-  // The tokenizer rewrites NUL; rare enough to leave to gumbo. (CR becomes LF there, which
-  // whitespace normalization makes no different from CR.)
-  if (html.find('\0') != std::string_view::npos) return std::nullopt;
+  if (gumbo_replaces_some(html)) return std::nullopt;
   TextSink sink;
   OpenElements open;
   std::size_t i = 0;
   while (i < html.size()) {
     const std::size_t m = next_markup(html, i);
-    const bool in_pre = open.contains(GUMBO_TAG_PRE);
-    if (!text(html.substr(i, m - i), in_pre, sink)) return std::nullopt;
+    const bool in_pre = open.contains_anywhere(GUMBO_TAG_PRE);
+    const Mode mode = open.mode();
+    const bool in_table = mode != Mode::body && mode != Mode::cell;
+    const std::string_view chunk = html.substr(i, m - i);
+    // Text directly in a table stays there only when it is all whitespace.
+    if (in_table && !std::all_of(chunk.begin(), chunk.end(), is_html_space)) return std::nullopt;
+    if (!text(chunk, in_pre, sink)) return std::nullopt;
     if (m == html.size()) break;
     if (html[m] == '&') {
+      if (in_table) return std::nullopt;
       const auto next = read_reference(html, m, sink);
       // A reference to a line break would end a line of preformatted text.
       if (!next || (in_pre && m + 1 < html.size() && html[m + 1] == '#')) {

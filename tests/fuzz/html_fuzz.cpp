@@ -1,8 +1,11 @@
 // The html parser through parse(), charset handling included; and the pre-pass
 // (html_prepass.h) held to "gumbo builds the same tree and html.cpp the same record" on
-// every input.
+// every input; and html_to_text()'s one-pass path (html_fast_text.cpp) held to gumbo's tree
+// wherever it takes a fragment.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "core/post.h"
 #include "parse/formats.h"
@@ -37,5 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::require(records(parse::parse_html(text, ctx, parse::HtmlPrepass::off)) ==
                     records(parse::parse_html(text, ctx, parse::HtmlPrepass::on)),
                 "html.cpp reads the page otherwise after the pre-pass");
+  if (const std::optional<std::string> fast = parse::simple_html_to_text(text)) {
+    fuzz::require(*fast == parse::gumbo_html_to_text(text),
+                  "the one-pass HTML -> text path differs from gumbo's tree");
+  }
   return 0;
 }
