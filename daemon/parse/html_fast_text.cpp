@@ -141,7 +141,7 @@ bool is_ascii_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-bool is_html_space(char c) {
+constexpr bool is_html_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
@@ -679,16 +679,47 @@ bool end_tag(GumboTag t, OpenElements& open, TextSink& sink) {
   return false;
 }
 
-// The next '<' or '&' at or after i, or s.size().
+// Whether gumbo's input reader replaces the character at s[i] (valid UTF-8) with U+FFFD: NUL,
+// C0 controls other than tab, LF, FF and CR, DEL, C1 controls and noncharacters (utf8.c's
+// utf8_is_invalid_code_point).
+bool replaced_by_gumbo(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return c < 0x20 ? !is_html_space(static_cast<char>(c)) : c == 0x7F;
+  if (c == 0xC2) return i + 1 < s.size() && b(i + 1) < 0xA0;  // U+0080-U+009F
+  if (c == 0xEF) {                                            // U+FDD0-U+FDEF, U+FFFE/F
+    return i + 2 < s.size() && ((b(i + 1) == 0xB7 && b(i + 2) >= 0x90 && b(i + 2) <= 0xAF) ||
+                                (b(i + 1) == 0xBF && b(i + 2) >= 0xBE));
+  }
+  // U+1FFFE, U+1FFFF, ... U+10FFFF
+  return c >= 0xF0 && i + 3 < s.size() && (b(i + 1) & 0x0F) == 0x0F && b(i + 2) == 0xBF &&
+         b(i + 3) >= 0xBE;
+}
+
+constexpr std::size_t kRefuse = ~std::size_t{0};
+
+// The next '<' or '&' at or after i, or s.size(); kRefuse when the text before it holds a
+// character gumbo would replace (rare enough to leave to gumbo; the text is the only place
+// where the replacement shows). (CR becomes LF there, which whitespace normalization makes no
+// different from CR.)
 std::size_t next_markup(std::string_view s, std::size_t i) {
-  static constexpr auto kMarkup = [] {
+  // Bytes to stop at: markup, and those that may start a character gumbo replaces.
+  static constexpr auto kStop = [] {
     std::array<bool, 256> m{};
     m['<'] = true;
     m['&'] = true;
+    for (int c = 0; c < 0x20; ++c) m[c] = !is_html_space(static_cast<char>(c));
+    m[0x7F] = true;
+    m[0xC2] = true;
+    m[0xEF] = true;
+    for (int c = 0xF0; c <= 0xF4; ++c) m[c] = true;
     return m;
   }();
-  while (i < s.size() && !kMarkup[static_cast<unsigned char>(s[i])]) ++i;
-  return i;
+  for (;; ++i) {
+    while (i < s.size() && !kStop[static_cast<unsigned char>(s[i])]) ++i;
+    if (i == s.size() || s[i] == '<' || s[i] == '&') return i;
+    if (replaced_by_gumbo(s, i)) return kRefuse;
+  }
 }
 
 // Character data between markup. Inside <pre> every line ends a paragraph, as in gumbo's
@@ -708,49 +739,15 @@ bool text(std::string_view chunk, bool in_pre, TextSink& sink) {
   return true;
 }
 
-// Whether gumbo's input reader would replace a character of valid UTF-8 `s`: it turns NUL,
-// C0 controls other than tab, LF, FF and CR, DEL, C1 controls and noncharacters into U+FFFD
-// (utf8.c's utf8_is_invalid_code_point). Rare enough to leave to gumbo. (CR becomes LF
-// there, which whitespace normalization makes no different from CR.)
-bool gumbo_replaces_some(std::string_view s) {
-  static constexpr auto kSuspect = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0; c < 0x20; ++c) t[c] = c != '\t' && c != '\n' && c != '\f' && c != '\r';
-    t[0x7F] = true;
-    t[0xC2] = true;                                  // U+0080-U+009F
-    t[0xEF] = true;                                  // U+FDD0-U+FDEF, U+FFFE, U+FFFF
-    for (int c = 0xF0; c <= 0xF4; ++c) t[c] = true;  // U+1FFFE, U+1FFFF, ...
-    return t;
-  }();
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = b(i);
-    if (!kSuspect[c]) continue;
-    if (c < 0x80) return true;
-    if (c == 0xC2) {
-      if (i + 1 < s.size() && b(i + 1) < 0xA0) return true;
-    } else if (c == 0xEF) {
-      if (i + 2 < s.size() && ((b(i + 1) == 0xB7 && b(i + 2) >= 0x90 && b(i + 2) <= 0xAF) ||
-                               (b(i + 1) == 0xBF && b(i + 2) >= 0xBE))) {
-        return true;
-      }
-    } else if (i + 3 < s.size() && (b(i + 1) & 0x0F) == 0x0F && b(i + 2) == 0xBF &&
-               b(i + 3) >= 0xBE) {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::optional<std::string> simple_html_to_text(std::string_view html) {
-  if (gumbo_replaces_some(html)) return std::nullopt;
   TextSink sink;
   OpenElements open;
   std::size_t i = 0;
   while (i < html.size()) {
     const std::size_t m = next_markup(html, i);
+    if (m == kRefuse) return std::nullopt;
     const bool in_pre = open.contains_anywhere(GUMBO_TAG_PRE);
     const Mode mode = open.mode();
     const bool in_table = mode != Mode::body && mode != Mode::cell;

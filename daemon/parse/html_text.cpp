@@ -187,13 +187,15 @@ std::size_t html_depth_estimate(std::string_view html) {
 
 std::string html_to_text(std::string_view html) {
   if (html.empty()) return {};
-  if (estimated_depth(html) > kMaxHtmlDepth) return strip_tags(sanitize_utf8(html));
   // Both paths expect UTF-8; gumbo would replace bad bytes itself, but sanitizing keeps the
   // contract obvious.
   std::string repaired;
   if (!is_valid_utf8(html)) repaired = sanitize_utf8(html);
   const std::string_view input = repaired.empty() ? html : std::string_view(repaired);
+  // The one-pass path keeps at most 64 open elements (and refuses deeper fragments), so only
+  // gumbo needs the depth guard.
   if (std::optional<std::string> text = simple_html_to_text(input)) return std::move(*text);
+  if (estimated_depth(input) > kMaxHtmlDepth) return strip_tags(input);
   return gumbo_html_to_text(input);
 }
 
