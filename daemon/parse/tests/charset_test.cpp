@@ -291,10 +291,19 @@ TEST(NormalizeWs, AgreesWithTheCharacterByCharacterReadingOnGeneratedText) {
                                            "\xC2",
                                            "\xEF",
                                            "\x80",
-                                           "é"};
+                                           "é",
+                                           "\r",
+                                           "\v",
+                                           "\f",
+                                           "\x08",
+                                           "\x0E",
+                                           "words in a row ",
+                                           "abcdefghijklmnopq"};
+  // Up to 40 pieces: normalize_ws() takes sixteen bytes at a time where it can, so strings
+  // must be long enough for blocks to start and end anywhere.
   for (int n = 0; n < 50'000; ++n) {
     std::string s;
-    const int len = std::uniform_int_distribution<int>(0, 10)(rng);
+    const int len = std::uniform_int_distribution<int>(0, n % 2 == 0 ? 10 : 40)(rng);
     for (int i = 0; i < len; ++i) {
       s += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
     }
