@@ -374,11 +374,21 @@ class NfcStable {
         bits_[static_cast<std::size_t>(c) >> 6] |= std::uint64_t{1} << (c & 63);
       }
     }
+    // A lead byte all of whose characters are stable (E4-E9: CJK ideographs; D0-D3:
+    // Cyrillic) lets the check skip the character without decoding it.
+    for (unsigned lead = 0xC2; lead < 0xF0; ++lead) {
+      const std::size_t first = lead < 0xE0 ? lead - 0xC0 : (lead - 0xE0) * 64;
+      const std::size_t words = lead < 0xE0 ? 1 : 64;
+      whole_[lead] = std::all_of(bits_.begin() + first, bits_.begin() + first + words,
+                                 [](std::uint64_t w) { return w == ~std::uint64_t{0}; });
+    }
   }
   bool has(char32_t c) const { return (bits_[c >> 6] >> (c & 63)) & 1; }
+  bool whole(char32_t lead) const { return whole_[lead]; }
 
  private:
   std::array<std::uint64_t, 1024> bits_{};
+  std::array<bool, 256> whole_{};
 };
 
 // True when valid UTF-8 `s` holds only NfcStable characters (so it is NFC); false means
@@ -392,6 +402,8 @@ bool nfc_by_table(std::string_view s) {
     const char32_t c = b(i);
     if (c < 0x80) {
       i += ascii_run(s, i);
+    } else if (stable.whole(c)) {
+      i += c < 0xE0 ? 2 : 3;
     } else if (c < 0xE0) {
       if (!stable.has(((c & 0x1F) << 6) | (b(i + 1) & 0x3F))) return false;
       i += 2;
