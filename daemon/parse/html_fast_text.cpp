@@ -439,6 +439,12 @@ class OpenElements {
     }
     return Mode::body;
   }
+  // In a table but not in a cell: where anything but table structure and whitespace would be
+  // moved out of the table.
+  bool between_rows() const {
+    const Mode m = mode();
+    return m != Mode::body && m != Mode::cell;
+  }
   GumboTag top() const { return depth_ == 0 ? GUMBO_TAG_UNKNOWN : stack_[depth_ - 1]; }
   bool empty() const { return depth_ == 0; }
   void pop() { --depth_; }
@@ -519,16 +525,15 @@ bool is_definition(GumboTag t) {
   return t == GUMBO_TAG_DD || t == GUMBO_TAG_DT;
 }
 
+// Table structure the fast path follows (caption, col and colgroup are unsupported tags).
 bool is_table_tag(GumboTag t) {
-  return t == GUMBO_TAG_TABLE || is_table_section(t) || t == GUMBO_TAG_TR || is_cell(t) ||
-         t == GUMBO_TAG_CAPTION || t == GUMBO_TAG_COL || t == GUMBO_TAG_COLGROUP;
+  return t == GUMBO_TAG_TABLE || is_table_section(t) || t == GUMBO_TAG_TR || is_cell(t);
 }
 
 // A start tag of table structure (is_table_tag); false when the fragment needs the full
 // parser. Implied elements (a tbody before a tr, a tr before a td) are opened as the tree
 // builder opens them; any other tag directly in a table would be moved out of it.
 bool table_start_tag(GumboTag t, OpenElements& open, TextSink& sink) {
-  if (t == GUMBO_TAG_CAPTION || t == GUMBO_TAG_COL || t == GUMBO_TAG_COLGROUP) return false;
   for (;;) {
     switch (open.mode()) {
       case Mode::body:
@@ -574,7 +579,6 @@ bool table_start_tag(GumboTag t, OpenElements& open, TextSink& sink) {
 
 // An end tag of table structure; false when the fragment needs the full parser.
 bool table_end_tag(GumboTag t, OpenElements& open, TextSink& sink) {
-  if (t == GUMBO_TAG_CAPTION || t == GUMBO_TAG_COL || t == GUMBO_TAG_COLGROUP) return false;
   for (;;) {
     const Mode mode = open.mode();
     if (mode == Mode::body) return false;  // ignored by the builder; rare
@@ -589,14 +593,14 @@ bool table_end_tag(GumboTag t, OpenElements& open, TextSink& sink) {
     sink.paragraph_break();
     const GumboTag top = open.top();
     open.pop();
-    if (top == t || (t == GUMBO_TAG_TABLE && top == GUMBO_TAG_TABLE)) return true;
+    if (top == t) return true;
   }
 }
 
 // Applies a start tag; false when the fragment needs the full parser.
 bool start_tag(GumboTag t, OpenElements& open, TextSink& sink) {
   if (is_table_tag(t)) return table_start_tag(t, open, sink);
-  if (open.mode() != Mode::body && open.mode() != Mode::cell) return false;
+  if (open.between_rows()) return false;
   const TagClass c = classify(t);
   switch (c) {
     case TagClass::unsupported:
@@ -638,7 +642,7 @@ bool start_tag(GumboTag t, OpenElements& open, TextSink& sink) {
 // except </p>, which makes an empty paragraph.
 bool end_tag(GumboTag t, OpenElements& open, TextSink& sink) {
   if (is_table_tag(t)) return table_end_tag(t, open, sink);
-  if (open.mode() != Mode::body && open.mode() != Mode::cell) return false;
+  if (open.between_rows()) return false;
   switch (classify(t)) {
     case TagClass::unsupported:
     case TagClass::void_inline:
@@ -749,8 +753,7 @@ std::optional<std::string> simple_html_to_text(std::string_view html) {
     const std::size_t m = next_markup(html, i);
     if (m == kRefuse) return std::nullopt;
     const bool in_pre = open.contains_anywhere(GUMBO_TAG_PRE);
-    const Mode mode = open.mode();
-    const bool in_table = mode != Mode::body && mode != Mode::cell;
+    const bool in_table = open.between_rows();
     const std::string_view chunk = html.substr(i, m - i);
     // Text directly in a table stays there only when it is all whitespace.
     if (in_table && !std::all_of(chunk.begin(), chunk.end(), is_html_space)) return std::nullopt;
