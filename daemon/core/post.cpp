@@ -55,7 +55,45 @@ void seal(Post& post) {
   post.content_sha256 = content_digest(post.title, post.body_text);
 }
 
+namespace {
+
+constexpr std::size_t kRfc3339Size = 20;  // YYYY-MM-DDTHH:MM:SSZ
+
+void put2(char* at, unsigned v) {
+  at[0] = char('0' + v / 10);
+  at[1] = char('0' + v % 10);
+}
+
+// Written digit by digit: snprintf, three times per record, was 4 % of publishing. Years
+// outside 0..9999 do not fit the fixed form and are left to the caller.
+bool put_rfc3339(Timestamp t, char (&b)[kRfc3339Size]) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const int year = int(ymd.year());
+  if (year < 0 || year > 9999) return false;
+  const auto s = unsigned((t - day).count());  // 0..86399
+  put2(b, unsigned(year) / 100);
+  put2(b + 2, unsigned(year) % 100);
+  b[4] = '-';
+  put2(b + 5, unsigned(ymd.month()));
+  b[7] = '-';
+  put2(b + 8, unsigned(ymd.day()));
+  b[10] = 'T';
+  put2(b + 11, s / 3600);
+  b[13] = ':';
+  put2(b + 14, s / 60 % 60);
+  b[16] = ':';
+  put2(b + 17, s % 60);
+  b[19] = 'Z';
+  return true;
+}
+
+}  // namespace
+
 std::string format_rfc3339(Timestamp t) {
+  char b[kRfc3339Size];
+  if (put_rfc3339(t, b)) return std::string(b, sizeof b);
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
@@ -89,10 +127,16 @@ void append_opt(std::string& out, const std::optional<std::string>& s) {
 }
 
 void append_time(std::string& out, const std::optional<Timestamp>& t) {
-  if (t)
-    append_string(out, format_rfc3339(*t));
-  else
+  char b[kRfc3339Size];
+  if (!t) {
     out.append("null");
+  } else if (put_rfc3339(*t, b)) {  // digits and punctuation only: nothing to escape
+    out.push_back('"');
+    out.append(b, sizeof b);
+    out.push_back('"');
+  } else {
+    append_string(out, format_rfc3339(*t));
+  }
 }
 
 }  // namespace
@@ -143,7 +187,7 @@ std::string to_json(const Post& p) {
   out.append(",\"lang\":");
   append_opt(out, p.lang);
   out.append(",\"fetched_at\":");
-  append_string(out, format_rfc3339(p.fetched_at));
+  append_time(out, p.fetched_at);
   out.append(",\"content_sha256\":");
   append_string(out, p.content_sha256);
   out.push_back('}');

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <vector>
 
 namespace newsd {
 namespace {
@@ -12,6 +16,46 @@ using namespace std::chrono;
 TEST(Post, FormatsTimesAsRfc3339Utc) {
   const sys_seconds t = sys_days{2022y / January / 26} + 12h + 27min + 25s;
   EXPECT_EQ(format_rfc3339(t), "2022-01-26T12:27:25Z");
+}
+
+// The digits are written by hand; gmtime_r and strftime are the reference, over the years that
+// fit the fixed form and past both ends of it.
+TEST(Post, FormatsEveryTimeAsGmtimeDoes) {
+  std::mt19937_64 rng(7);
+  const std::int64_t lo = -62167219200;  // 0000-01-01T00:00:00Z
+  const std::int64_t hi = 253402300799;  // 9999-12-31T23:59:59Z
+  std::vector<std::int64_t> secs = {lo, hi, 0, -1, 86399, 86400, 951782400, 4107542399};
+  for (int i = 0; i < 20000; ++i)
+    secs.push_back(std::uniform_int_distribution<std::int64_t>(lo, hi)(rng));
+  for (const std::int64_t s : secs) {
+    const std::time_t tt = s;
+    std::tm tm{};
+    ASSERT_NE(gmtime_r(&tt, &tm), nullptr);
+    char want[64];
+    std::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (tm.tm_year + 1900 < 1000) {  // strftime does not pad %Y
+      std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    }
+    EXPECT_EQ(format_rfc3339(Timestamp(seconds(s))), want) << s;
+  }
+  // Outside 0..9999 the form widens rather than wraps.
+  EXPECT_EQ(format_rfc3339(Timestamp(seconds(hi + 1))), "10000-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(Timestamp(seconds(lo - 1))), "-001-12-31T23:59:59Z");
+}
+
+TEST(Post, SerializesTimesAsFormatted) {
+  Post p;
+  p.id = "x";
+  p.source = "s";
+  p.fetched_at = sys_days{1999y / December / 31} + 23h + 59min + 59s;
+  p.published_at = sys_days{2000y / February / 29} + 1h + 2min + 3s;
+  p.updated_at = Timestamp(seconds(253402300800));  // year 10000
+  seal(p);
+  const auto v = boost::json::parse(to_json(p)).as_object();
+  EXPECT_EQ(v.at("fetched_at").as_string(), "1999-12-31T23:59:59Z");
+  EXPECT_EQ(v.at("published_at").as_string(), "2000-02-29T01:02:03Z");
+  EXPECT_EQ(v.at("updated_at").as_string(), "10000-01-01T00:00:00Z");
 }
 
 TEST(Post, DigestChangesWhenBodyChanges) {
