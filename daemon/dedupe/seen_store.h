@@ -52,7 +52,10 @@ class SeenStore {
     for (const auto& id : ids) out.push_back(find(source, id));
     return out;
   }
-  // Records an acknowledged post. Returns false when the write failed.
+  // Records an acknowledged post. Returns false when the write failed. Inside a batch the store
+  // may hold the write back, to write several together, until the next read, poll-state write,
+  // batch_intact() or flush(); if it fails then, the batch is lost (batch_intact() false, flush()
+  // rolls it back and returns false), as if this call had failed.
   virtual bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
                       Timestamp acked_at) = 0;
   // Forgets entries acknowledged before `cutoff`; returns how many.

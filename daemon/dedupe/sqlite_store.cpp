@@ -1,8 +1,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdint>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/log.h"
 #include "dedupe/seen_store.h"
@@ -74,6 +78,11 @@ std::optional<std::string> column_opt(sqlite3_stmt* s, int i) {
 // Ids looked up by one statement of find_many().
 constexpr int kFindChunk = 32;
 
+// Seen marks written by one statement. A statement per mark was a quarter of what SQLite cost
+// per published post (preparing the step, halting the VM); 16 rows per INSERT take 40 % less.
+constexpr std::size_t kMarkChunk = 16;
+constexpr int kMarkColumns = 5;
+
 class SqliteStore final : public SeenStore {
  public:
   explicit SqliteStore(const std::filesystem::path& dir) : log_(log::get("dedupe")) {
@@ -101,11 +110,6 @@ class SqliteStore final : public SeenStore {
         for (int i = 0; i < kFindChunk; ++i) sql += (i ? ",?" : "?") + std::to_string(i + 2);
         find_many_ = std::make_unique<Stmt>(db_, (sql + ")").c_str());
       }
-      commit_ = std::make_unique<Stmt>(
-          db_,
-          "INSERT INTO seen(source,id,content_sha256,updated_at,acked_at) VALUES(?1,?2,?3,?4,?5) "
-          "ON CONFLICT(source,id) DO UPDATE SET content_sha256=excluded.content_sha256, "
-          "updated_at=excluded.updated_at, acked_at=excluded.acked_at");
       prune_ = std::make_unique<Stmt>(db_, "DELETE FROM seen WHERE acked_at < ?1");
       count_ = std::make_unique<Stmt>(db_, "SELECT count(*) FROM seen");
       get_poll_ = std::make_unique<Stmt>(
@@ -130,6 +134,7 @@ class SqliteStore final : public SeenStore {
   }
 
   std::optional<SeenEntry> find(const std::string& source, const std::string& id) override {
+    write_pending();
     Use u(*find_);
     bind_text(u.s, 1, source);
     bind_text(u.s, 2, id);
@@ -148,6 +153,7 @@ class SqliteStore final : public SeenStore {
   std::vector<std::optional<SeenEntry>> find_many(const std::string& source,
                                                   const std::vector<std::string>& ids) override {
     std::vector<std::optional<SeenEntry>> out(ids.size());
+    if (!ids.empty()) write_pending();
     for (std::size_t first = 0; first < ids.size(); first += kFindChunk) {
       const std::size_t n = std::min<std::size_t>(kFindChunk, ids.size() - first);
       Use u(*find_many_);
@@ -175,19 +181,17 @@ class SqliteStore final : public SeenStore {
   bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
               Timestamp acked_at) override {
     begin();
-    Use u(*commit_);
-    bind_text(u.s, 1, source);
-    bind_text(u.s, 2, id);
-    bind_text(u.s, 3, entry.content_sha256);
-    if (entry.updated_at)
-      sqlite3_bind_int64(u.s, 4, entry.updated_at->time_since_epoch().count());
-    else
-      sqlite3_bind_null(u.s, 4);
-    sqlite3_bind_int64(u.s, 5, acked_at.time_since_epoch().count());
-    return done(sqlite3_step(u.s), "commit");
+    Mark m{source, id, entry.content_sha256, std::nullopt, acked_at.time_since_epoch().count()};
+    if (entry.updated_at) m.updated_at = entry.updated_at->time_since_epoch().count();
+    if (!in_txn_) return write_marks({&m, 1});  // durable on its own: no batch to wait in
+    // Inside the transaction the mark waits for a chunk, the next read or flush(); a write
+    // that fails then marks the batch lost (batch_intact(), flush()).
+    marks_.push_back(std::move(m));
+    if (marks_.size() < kMarkChunk) return true;
+    return write_pending();
   }
-
   std::size_t prune(Timestamp cutoff) override {
+    write_pending();
     Use u(*prune_);
     sqlite3_bind_int64(u.s, 1, cutoff.time_since_epoch().count());
     if (!done(sqlite3_step(u.s), "prune")) return 0;
@@ -195,6 +199,7 @@ class SqliteStore final : public SeenStore {
   }
 
   std::size_t size() override {
+    write_pending();
     Use u(*count_);
     if (sqlite3_step(u.s) != SQLITE_ROW) return 0;
     return static_cast<std::size_t>(sqlite3_column_int64(u.s, 0));
@@ -214,6 +219,7 @@ class SqliteStore final : public SeenStore {
 
   bool save_poll_state(const std::string& source, const PollState& st) override {
     begin();
+    write_pending();
     Use u(*put_poll_);
     bind_text(u.s, 1, source);
     bind_opt(u.s, 2, st.etag);
@@ -224,15 +230,22 @@ class SqliteStore final : public SeenStore {
 
   bool batch_intact() override {
     // Without a transaction (begin() failed) every write was durable or failed on its own.
-    return !in_txn_ || sqlite3_get_autocommit(db_) == 0;
+    if (!in_txn_) return true;
+    write_pending();
+    return !batch_lost_ && sqlite3_get_autocommit(db_) == 0;
   }
 
   bool flush() override {
     if (!in_txn_) return true;
+    write_pending();
     in_txn_ = false;
-    // An error inside the transaction (e.g. SQLITE_FULL) may have rolled it back already.
-    if (sqlite3_get_autocommit(db_) != 0) {
+    // An error inside the transaction (e.g. SQLITE_FULL) may have rolled it back already, or
+    // only the failed statement, whose marks are then missing from the batch: it must not be
+    // committed without them.
+    if (sqlite3_get_autocommit(db_) != 0 || batch_lost_) {
+      batch_lost_ = false;
       log_->error("state writes in {} were rolled back after an error", path_);
+      if (sqlite3_get_autocommit(db_) == 0) rollback();
       return false;
     }
     bool ok = false;
@@ -240,15 +253,83 @@ class SqliteStore final : public SeenStore {
       Use u(*commit_txn_);
       ok = done(sqlite3_step(u.s), "transaction commit");
     }
-    if (!ok && sqlite3_get_autocommit(db_) == 0) {
-      char* err = nullptr;
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &err);
-      sqlite3_free(err);
-    }
+    if (!ok && sqlite3_get_autocommit(db_) == 0) rollback();
     return ok;
   }
 
  private:
+  // A seen mark waiting in the open transaction to be written with others.
+  struct Mark {
+    std::string source, id, content_sha256;
+    std::optional<std::int64_t> updated_at;
+    std::int64_t acked_at;
+  };
+
+  static std::string mark_sql(int rows) {
+    std::string sql = "INSERT INTO seen(source,id,content_sha256,updated_at,acked_at) VALUES";
+    for (int r = 0; r < rows; ++r) {
+      sql += r ? ",(" : "(";
+      for (int c = 1; c <= kMarkColumns; ++c)
+        sql += (c > 1 ? ",?" : "?") + std::to_string(r * kMarkColumns + c);
+      sql += ")";
+    }
+    // A mark listed twice in one statement is upserted in order, as by two statements.
+    return sql +
+           " ON CONFLICT(source,id) DO UPDATE SET content_sha256=excluded.content_sha256, "
+           "updated_at=excluded.updated_at, acked_at=excluded.acked_at";
+  }
+
+  // Writes `marks` with as few statements as possible. Returns false when one failed.
+  bool write_marks(std::span<const Mark> marks) {
+    bool ok = true;
+    while (!marks.empty()) {
+      const std::size_t n = std::min(marks.size(), kMarkChunk);
+      // One statement per number of rows, prepared when first needed: reads between
+      // acknowledgements write the marks waiting so far, seldom a whole chunk.
+      auto& stmt = mark_stmts_[n - 1];
+      if (!stmt) {
+        try {
+          stmt = std::make_unique<Stmt>(db_, mark_sql(static_cast<int>(n)).c_str());
+        } catch (const StoreError& e) {
+          log_->error("state commit failed in {}: {}", path_, e.what());
+          return false;
+        }
+      }
+      Use u(*stmt);
+      for (std::size_t r = 0; r < n; ++r) {
+        const Mark& m = marks[r];
+        const int at = static_cast<int>(r) * kMarkColumns;
+        bind_text(u.s, at + 1, m.source);
+        bind_text(u.s, at + 2, m.id);
+        bind_text(u.s, at + 3, m.content_sha256);
+        if (m.updated_at)
+          sqlite3_bind_int64(u.s, at + 4, *m.updated_at);
+        else
+          sqlite3_bind_null(u.s, at + 4);
+        sqlite3_bind_int64(u.s, at + 5, m.acked_at);
+      }
+      ok = done(sqlite3_step(u.s), "commit") && ok;
+      marks = marks.subspan(n);
+    }
+    return ok;
+  }
+
+  // Writes the marks waiting in the transaction, so that what follows (a read, the poll
+  // state, the commit) sees them. A failure loses the batch: flush() rolls it back.
+  bool write_pending() {
+    if (marks_.empty()) return true;
+    const bool ok = write_marks(marks_);
+    marks_.clear();
+    if (!ok) batch_lost_ = true;
+    return ok;
+  }
+
+  void rollback() {
+    char* err = nullptr;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &err);
+    sqlite3_free(err);
+  }
+
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -288,7 +369,7 @@ class SqliteStore final : public SeenStore {
   void release() {
     find_.reset();
     find_many_.reset();
-    commit_.reset();
+    for (auto& m : mark_stmts_) m.reset();
     prune_.reset();
     count_.reset();
     get_poll_.reset();
@@ -302,9 +383,12 @@ class SqliteStore final : public SeenStore {
   std::shared_ptr<spdlog::logger> log_;
   std::string path_;
   sqlite3* db_ = nullptr;
-  std::unique_ptr<Stmt> find_, find_many_, commit_, prune_, count_, get_poll_, put_poll_, begin_,
+  std::unique_ptr<Stmt> find_, find_many_, prune_, count_, get_poll_, put_poll_, begin_,
       commit_txn_;
-  bool in_txn_ = false;  // a transaction opened by begin() awaits flush()
+  std::array<std::unique_ptr<Stmt>, kMarkChunk> mark_stmts_;  // [n - 1] writes n marks
+  bool in_txn_ = false;      // a transaction opened by begin() awaits flush()
+  bool batch_lost_ = false;  // a write in the open transaction failed: it must not commit
+  std::vector<Mark> marks_;  // written into the open transaction when kMarkChunk wait, or sooner
 };
 
 }  // namespace

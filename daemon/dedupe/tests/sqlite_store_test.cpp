@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <map>
 
 #include "dedupe/seen_store.h"
 
@@ -119,6 +120,68 @@ TEST_F(SqliteStoreTest, GroupsWritesUntilFlushAndSeesThemAtOnce) {
   EXPECT_TRUE(store->flush());
   EXPECT_EQ(rows_seen_by_another_connection(dir_), 1);
   EXPECT_TRUE(store->flush());  // nothing pending
+}
+
+// Runs `sql` on a connection of its own (here: to add a trigger that makes chosen writes fail).
+void exec_elsewhere(const std::filesystem::path& dir, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "newsd.sqlite3").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+// Marks are written several to a statement, some time after commit() returned. Any number of
+// them, mixed with reads, must read back as written one by one, the last write of an id winning.
+TEST_F(SqliteStoreTest, MarksWrittenTogetherReadBackAsWrittenOneByOne) {
+  auto store = open_sqlite(dir_);
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "id" + std::to_string(i % 37);  // ids come back, in and across chunks
+    const std::string hash = "h" + std::to_string(i);
+    ASSERT_TRUE(store->commit("s", id, {hash, i % 2 ? std::optional(kT0) : std::nullopt},
+                              kT0 + seconds(i)));
+    want[id] = hash;
+    if (i % 23 == 0) {  // a read in the middle sees everything so far
+      const auto e = store->find("s", id);
+      ASSERT_TRUE(e);
+      EXPECT_EQ(e->content_sha256, hash);
+    }
+  }
+  EXPECT_EQ(store->size(), want.size());
+  for (const auto& [id, hash] : want) EXPECT_EQ(store->find("s", id)->content_sha256, hash) << id;
+  EXPECT_EQ(store->find("s", "id36")->updated_at, kT0);          // written last at i = 73
+  EXPECT_EQ(store->find("s", "id0")->updated_at, std::nullopt);  // written last at i = 74
+  ASSERT_TRUE(store->flush());
+  EXPECT_EQ(rows_seen_by_another_connection(dir_), static_cast<long long>(want.size()));
+}
+
+// A mark that cannot be written must not let the rest of its batch commit, whether the failed
+// statement alone was undone (ABORT) or the whole transaction (ROLLBACK): the polls of the
+// batch then fail and their posts are offered again.
+TEST_F(SqliteStoreTest, AMarkThatCannotBeWrittenLosesItsWholeBatch) {
+  for (const char* how : {"ABORT", "ROLLBACK"}) {
+    SCOPED_TRACE(how);
+    std::filesystem::remove_all(dir_);
+    auto store = open_sqlite(dir_);
+    exec_elsewhere(dir_, (std::string("CREATE TRIGGER refuse BEFORE INSERT ON seen WHEN "
+                                      "NEW.id = 'bad' BEGIN SELECT RAISE(") +
+                          how + ", 'refused'); END;")
+                             .c_str());
+    ASSERT_TRUE(store->commit("s", "a", {"h", kT0}, kT0));
+    ASSERT_TRUE(store->save_poll_state("s", {"\"v1\"", std::nullopt, 0}));
+    store->commit("s", "bad", {"h", kT0}, kT0);  // may be written only later
+    EXPECT_FALSE(store->batch_intact());
+    EXPECT_FALSE(store->flush());
+    EXPECT_EQ(rows_seen_by_another_connection(dir_), 0);
+    EXPECT_FALSE(open_sqlite(dir_)->poll_state("s").etag);
+    // The next batch starts clean.
+    ASSERT_TRUE(store->commit("s", "b", {"h", kT0}, kT0));
+    EXPECT_TRUE(store->batch_intact());
+    EXPECT_TRUE(store->flush());
+    EXPECT_EQ(rows_seen_by_another_connection(dir_), 1);
+  }
 }
 
 TEST_F(SqliteStoreTest, CommitsWhatIsPendingWhenClosed) {
