@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Alternates newsd binaries on the polling bench's publishing pass (phase 5 of
+polling_bench.py): N Atom feeds served by nginx on loopback, a real single-node Kafka broker,
+and `newsd once` publishing 20 new posts per feed, binary after binary, round after round, so
+that each comparison is made in the same minutes of a noisy machine.
+
+    bench/once_alternate.py BIN[,BIN...] [--rounds 2] [--sources 10000] [--capacity] [--kcat]
+
+A BIN may be a wrapper script (e.g. `exec valgrind --tool=callgrind ... newsd "$@"` for
+deterministic instruction counts, with --sources 1000). --capacity times the conditional
+pass instead (every feed unchanged, all polls at once). --kcat produces the last pass's
+records with kcat afterwards, for the ratio."""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import polling_bench as pb  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("bins", help="comma-separated newsd binaries or wrappers")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--sources", type=int, default=10000)
+    ap.add_argument("--posts", type=int, default=20)
+    ap.add_argument("--capacity", action="store_true")
+    ap.add_argument("--kcat", action="store_true")
+    args = ap.parse_args()
+    bins = args.bins.split(",")
+    n = args.sources
+    work = tempfile.mkdtemp(prefix="newsd-once-")
+    os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
+    www = os.path.join(work, "www")
+    os.makedirs(www)
+    os.chmod(www, 0o755)
+    pb.write_feeds(www, n, 0, 0)
+    port = pb.free_port()
+    nginx = pb.start_nginx(work, www, port, 1)
+    kafka_dir = os.path.join(work, "kafka")
+    try:
+        brokers = subprocess.run([pb.KAFKA_SCRIPT, "start", kafka_dir], check=True,
+                                 capture_output=True, text=True, timeout=180).stdout.split()[-1]
+        pb.ensure_topic(brokers, "bench.newsd")
+        config = os.path.join(work, "newsd.yaml")
+        pb.write_newsd_config(config, work, port, pb.free_port(), brokers, n, "1s", False, 1)
+        # The first pass stores every source's ETag (the feeds are empty).
+        subprocess.run([bins[0], "once", "--config", config], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+        version = 1
+        for r in range(args.rounds):
+            for b in bins:
+                if args.capacity:
+                    res = pb.capacity_pass(b, config, port, n, 1)[0]
+                    print(f"round {r} {b}: {res['requests_per_s']:.0f} requests/s, "
+                          f"{res['once_cpu_s']:.2f} CPU-s", flush=True)
+                    continue
+                res = pb.posts_once_pass(b, config, port, brokers, www, n, args.posts, version)
+                version += 1
+                print(f"round {r} {b}: {res['posts_per_s']:.0f} posts/s in {res['seconds']:.2f} s, "
+                      f"{res['once_cpu_s']:.2f} CPU-s, {res['acked']} acknowledged, exit {res['exit']}",
+                      flush=True)
+        if args.kcat and not args.capacity:
+            dump = os.path.join(work, "records.tsv")
+            with open(dump, "w") as f:
+                subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
+                                str(-n * args.posts), "-e", "-q", "-f", "%k\t%s\n"], stdout=f,
+                               check=True, timeout=600)
+            pb.ensure_topic(brokers, "bench.kcat")
+            t = time.monotonic()
+            subprocess.run(["kcat", "-b", brokers, "-P", "-t", "bench.kcat", "-K", "\t", "-l",
+                            "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5",
+                            dump], check=True, timeout=900)
+            print(f"kcat: {n * args.posts / (time.monotonic() - t):.0f} posts/s", flush=True)
+    finally:
+        subprocess.run([pb.KAFKA_SCRIPT, "stop", kafka_dir], capture_output=True, timeout=120)
+        nginx.terminate()
+        nginx.wait(timeout=30)
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main()
