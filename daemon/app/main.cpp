@@ -1,5 +1,4 @@
 // newsd: wires the stages together and implements the command line (DESIGN.md, Interfaces).
-#include <malloc.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/memory.h"
 #include "app/notify.h"
 #include "config/config.h"
 #include "core/log.h"
@@ -93,7 +93,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
   }
   // A large config's YAML tree (~30 MB for 10,000 sources) is freed by now but stays
   // resident: return it before the libraries and stages below touch memory of their own.
-  malloc_trim(0);
+  app::release_free_memory();
   log::configure(log::format_from_string(cfg.log_format).value_or(log::Format::text));
   log::set_level(cfg.log_level);
   auto log = log::get("main");
@@ -145,15 +145,14 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     schedule::Engine engine(io, std::move(cfg.sources), *http, *store, *publisher, metrics,
                             options_for(cfg));
     cfg.sources.clear();
-    // Hand back what start-up freed, and keep doing so for what bursts of work free (glibc
-    // returns only the top of the heap by itself).
-    malloc_trim(0);
+    // Hand back what start-up freed, and keep doing so for what bursts of work free.
+    app::release_free_memory();
     boost::asio::steady_timer trim(io);
     std::function<void()> arm_trim = [&] {
       trim.expires_after(std::chrono::seconds(10));
       trim.async_wait([&](boost::system::error_code ec) {
         if (ec) return;
-        malloc_trim(0);
+        app::release_free_memory();
         arm_trim();
       });
     };
@@ -259,6 +258,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       });
       log->info("polling {} sources; publishing to {} ({})", engine.source_count(),
                 sink == "stdout" ? "stdout" : cfg.kafka.brokers, cfg.kafka.topic);
+      log->debug("allocator: {}", app::allocator_name());
     }
     io.run();
 
@@ -280,13 +280,7 @@ int main(int argc, char** argv) {
   // lost), not kill the daemon; likewise a peer closing a socket.
   std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
-  // Two malloc arenas (the loop's, and one for every other thread) instead of glibc's eight
-  // per core: the parse pool allocates the records the loop frees, and per-thread arenas
-  // kept those pages. 10,000 sources over 16 hosts publishing 200,000 posts peaked at
-  // 64.7-66.6 MiB with glibc's default and at 61.0-62.4 MiB with two arenas; posts/s
-  // 35-41k and 30-41k, within the bench's noise (one arena: 59.4 MiB, but 30.6k posts/s).
-  // MALLOC_ARENA_MAX still overrides.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+  app::tune_allocator();
   CLI::App app{"newsd: a streaming news-ingest daemon (sources -> normalized JSON -> Kafka)"};
   app.require_subcommand(0, 1);
   std::string config_path;
