@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -196,10 +198,31 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     };
     // SIGHUP: a valid new config replaces the sources (state kept); an invalid one is
     // rejected and the running one stays. Kafka, state and metrics settings need a restart.
-    auto reload = [&] {
-      notify.reloading();
-      try {
-        config::Config next = config::load_file(config_path);
+    // The file is read on a thread of its own: yaml-cpp takes about a second for 10,000
+    // sources, which on the loop would hold up every fetch and delivery report. A SIGHUP
+    // while a read is under way asks for one more read after it (the file may have changed
+    // again); one arriving after SIGTERM is dropped.
+    bool reading = false;
+    bool read_again = false;
+    std::thread reader;
+    struct JoinAtExit {
+      std::thread& t;
+      ~JoinAtExit() {
+        if (t.joinable()) t.join();
+      }
+    } join_reader{reader};
+    std::function<void()> reload;
+    auto apply = [&](std::optional<config::Config> loaded, const std::string& error) {
+      reading = false;
+      if (signals_seen > 0) {
+        log->info("reload dropped: stopping");
+        return;
+      }
+      if (!loaded) {
+        log->error("reload rejected, the running configuration stays:\n{}", error);
+        metrics.config_reloads.Add({{"result", "failure"}}).Increment();
+      } else {
+        config::Config& next = *loaded;
         if (next.kafka.brokers != cfg.kafka.brokers ||
             next.kafka.properties != cfg.kafka.properties || next.state_dir != cfg.state_dir ||
             next.metrics.listen != cfg.metrics.listen)
@@ -216,11 +239,38 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
         cfg.kafka.max_in_flight = next.kafka.max_in_flight;
         cfg.log_level = next.log_level;
         metrics.config_reloads.Add({{"result", "success"}}).Increment();
-      } catch (const config::ConfigErrors& e) {
-        log->error("reload rejected, the running configuration stays:\n{}", e.what());
-        metrics.config_reloads.Add({{"result", "failure"}}).Increment();
+      }
+      if (read_again) {
+        read_again = false;
+        reload();
+        return;
       }
       notify.ready("polling " + std::to_string(engine.source_count()) + " sources");
+    };
+    reload = [&] {
+      if (reading) {
+        read_again = true;
+        return;
+      }
+      reading = true;
+      notify.reloading();
+      if (reader.joinable()) reader.join();  // the last read, ended: its result was posted
+      reader = std::thread([&io, &config_path, &apply] {
+        std::optional<config::Config> loaded;
+        std::string error;
+        try {
+          loaded = config::load_file(config_path);
+        } catch (const config::ConfigErrors& e) {
+          error = e.what();
+        } catch (const std::exception& e) {
+          error = e.what();
+        }
+        // Not run if the loop has stopped meanwhile: the read is simply forgotten.
+        boost::asio::post(io,
+                          [&apply, loaded = std::move(loaded), error = std::move(error)]() mutable {
+                            apply(std::move(loaded), error);
+                          });
+      });
     };
     wait_signal = [&] {
       signals.async_wait([&](boost::system::error_code ec, int sig) {

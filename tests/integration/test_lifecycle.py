@@ -142,6 +142,32 @@ class LifecycleTest(unittest.TestCase):
         self.assertIn("bogus", out)
         self.stop()
 
+    def test_the_loop_keeps_serving_while_a_reload_is_read_and_a_second_sighup_is_not_lost(self):
+        self.write([self.source("old", "/feed/old")], "slow.{source}")
+        self.daemon = Daemon(self.config)
+        self.wait_count("/feed/old", 1)
+        # A config that takes yaml-cpp a second or more to read (a 16 MB comment).
+        self.write([self.source("first", "/feed/first")], "slow.{source}")
+        with open(self.config, "a", encoding="utf-8") as f:
+            f.write("# " + "x" * 16_000_000 + "\n")
+        self.hup()
+        # The file is read off the loop: /metrics answers before the reload is applied. (Read
+        # on the loop, the scrape would wait for it and already count the reload.)
+        self.assertFalse(self.value("newsd_config_reloads_total", result="success"))  # 0 or none
+        # A SIGHUP during that read asks for another read, which finds the newest file
+        # (replaced whole, so that the read under way sees the old one or the new one).
+        final = self.config + ".next"
+        write_config(final, self.state, KAFKA.bootstrap, [self.source("second", "/feed/second")],
+                     topic="slow.{source}", metrics_port=self.port, http=HTTP)
+        os.replace(final, self.config)
+        self.hup()
+        self.wait_metric("newsd_config_reloads_total", at_least=2, timeout=60, result="success")
+        self.wait_count("/feed/second", 2)
+        self.assertEqual(self.value("newsd_sources"), 1)
+        self.assertIsNone(self.value("newsd_fetches_total", source="old"))
+        self.assertEqual(self.daemon.output().count("reload: 1 sources"), 2)
+        self.stop()
+
     # -- SIGTERM --------------------------------------------------------------------------
 
     def test_sigterm_mid_ingest_drains_exits_0_and_loses_nothing(self):
