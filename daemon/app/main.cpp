@@ -13,6 +13,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "app/memory.h"
@@ -247,6 +248,23 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       }
       notify.ready("polling " + std::to_string(engine.source_count()) + " sources");
     };
+    // Runs on the reader thread: reads only the file, then hands the result to the loop.
+    const auto read_config = [&io, &config_path, &apply] {
+      std::optional<config::Config> loaded;
+      std::string error;
+      try {
+        loaded = config::load_file(config_path);
+      } catch (const config::ConfigErrors& e) {
+        error = e.what();
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      // Not run if the loop has stopped meanwhile: the read is simply forgotten.
+      boost::asio::post(io,
+                        [&apply, loaded = std::move(loaded), error = std::move(error)]() mutable {
+                          apply(std::move(loaded), error);
+                        });
+    };
     reload = [&] {
       if (reading) {
         read_again = true;
@@ -255,22 +273,14 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       reading = true;
       notify.reloading();
       if (reader.joinable()) reader.join();  // the last read, ended: its result was posted
-      reader = std::thread([&io, &config_path, &apply] {
-        std::optional<config::Config> loaded;
-        std::string error;
-        try {
-          loaded = config::load_file(config_path);
-        } catch (const config::ConfigErrors& e) {
-          error = e.what();
-        } catch (const std::exception& e) {
-          error = e.what();
-        }
-        // Not run if the loop has stopped meanwhile: the read is simply forgotten.
-        boost::asio::post(io,
-                          [&apply, loaded = std::move(loaded), error = std::move(error)]() mutable {
-                            apply(std::move(loaded), error);
-                          });
-      });
+      try {
+        reader = std::thread(read_config);
+      } catch (const std::system_error& e) {  // no thread to be had: the old config stays
+        reading = false;
+        log->error("reload rejected, cannot start reading the configuration: {}", e.what());
+        metrics.config_reloads.Add({{"result", "failure"}}).Increment();
+        notify.ready("polling " + std::to_string(engine.source_count()) + " sources");
+      }
     };
     wait_signal = [&] {
       signals.async_wait([&](boost::system::error_code ec, int sig) {
