@@ -312,6 +312,17 @@ def end_offset(brokers, topic):
     return int(m.group(1)) if m and out.returncode == 0 else 0
 
 
+def kcat_produce(brokers, topic, dump, headers=()):
+    """Produces the `key<TAB>value` lines of `dump` with newsd's producer settings (acks=all,
+    idempotence, linger.ms=5), each message with the `name=value` headers given; returns the
+    seconds it took."""
+    t = time.monotonic()
+    subprocess.run(["kcat", "-b", brokers, "-P", "-t", topic, "-K", "\t", "-l",
+                    "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5",
+                    *[a for h in headers for a in ("-H", h)], dump], check=True, timeout=900)
+    return time.monotonic() - t
+
+
 def start_perf(perf_dir, phase, pid, seconds):
     """perf record of newsd for one phase (stopped by stop_perf), or None."""
     if not perf_dir:
@@ -595,11 +606,7 @@ def main():
                             "-e", "-q", "-c", str(posts), "-f", "%k\t%s\n"], stdout=f, check=True,
                            timeout=600)
         lines = sum(1 for _ in open(dump))
-        t = time.monotonic()
-        subprocess.run(["kcat", "-b", brokers, "-P", "-t", "bench.kcat", "-K", "\t", "-l",
-                        "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5",
-                        dump], check=True, timeout=900)
-        took = time.monotonic() - t
+        took = kcat_produce(brokers, "bench.kcat", dump)
         res["kcat_publish"] = {"posts": lines, "seconds": took, "posts_per_s": lines / took,
                                "acked": end_offset(brokers, "bench.kcat")}
         log(f"kcat: {lines / took:.0f} posts/s")
@@ -609,20 +616,13 @@ def main():
         first = subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
                                 "beginning", "-c", "1", "-e", "-q", "-f", "%h"],
                                capture_output=True, text=True, check=True, timeout=60).stdout
-        header_args = []
-        for pair in first.strip().split(","):
-            if "=" in pair:
-                header_args += ["-H", pair]
-        t = time.monotonic()
-        subprocess.run(["kcat", "-b", brokers, "-P", "-t", "bench.kcat_headers", "-K", "\t", "-l",
-                        "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5",
-                        *header_args, dump], check=True, timeout=900)
-        took = time.monotonic() - t
+        headers = [pair for pair in first.strip().split(",") if "=" in pair]
+        took = kcat_produce(brokers, "bench.kcat_headers", dump, headers)
         res["kcat_publish_headers"] = {"posts": lines, "seconds": took,
                                        "posts_per_s": lines / took,
-                                       "headers": len(header_args) // 2,
+                                       "headers": len(headers),
                                        "acked": end_offset(brokers, "bench.kcat_headers")}
-        log(f"kcat with newsd's {len(header_args) // 2} headers: {lines / took:.0f} posts/s")
+        log(f"kcat with newsd's {len(headers)} headers: {lines / took:.0f} posts/s")
 
         w4 = res["wrk_c4"]["requests_per_s"]
         w64 = res["wrk_c64"]["requests_per_s"]

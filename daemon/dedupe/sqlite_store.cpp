@@ -280,9 +280,9 @@ class SqliteStore final : public SeenStore {
            "updated_at=excluded.updated_at, acked_at=excluded.acked_at";
   }
 
-  // Writes `marks` with as few statements as possible. Returns false when one failed.
+  // Writes `marks` with as few statements as possible. Stops at the first that fails (its
+  // batch is lost then: the rest need not be written).
   bool write_marks(std::span<const Mark> marks) {
-    bool ok = true;
     while (!marks.empty()) {
       const std::size_t n = std::min(marks.size(), kMarkChunk);
       // One statement per number of rows, prepared when first needed: reads between
@@ -309,10 +309,10 @@ class SqliteStore final : public SeenStore {
           sqlite3_bind_null(u.s, at + 4);
         sqlite3_bind_int64(u.s, at + 5, m.acked_at);
       }
-      ok = done(sqlite3_step(u.s), "commit") && ok;
+      if (!done(sqlite3_step(u.s), "commit")) return false;
       marks = marks.subspan(n);
     }
-    return ok;
+    return true;
   }
 
   // Writes the marks waiting in the transaction, so that what follows (a read, the poll
