@@ -2,6 +2,7 @@
 // a feed's refresh hints reach the scheduler.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,5 +16,12 @@ namespace newsd::parse {
 // ignored; `info->ttl` is left unset when the feed names no TTL.
 Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected, const Context& ctx,
                                          DocumentInfo* info);
+
+// The same, parsing `text` where it is: pugixml decodes entities and ends names in the buffer
+// itself, so `text` is garbage afterwards. parse() hands over the document it converted to
+// UTF-8, which saves pugixml's own copy of it (a copy and an allocation of the whole document
+// per poll).
+Expected<std::vector<Parsed>> parse_feed_in_place(std::string& text, Format expected,
+                                                  const Context& ctx, DocumentInfo* info);
 
 }  // namespace newsd::parse

@@ -652,13 +652,22 @@ Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
 
 Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected, const Context& ctx,
                                          DocumentInfo* info) {
+  std::string copy(text);
+  return parse_feed_in_place(copy, expected, ctx, info);
+}
+
+Expected<std::vector<Parsed>> parse_feed_in_place(std::string& text, Format expected,
+                                                  const Context& ctx, DocumentInfo* info) {
   pugi::xml_document doc;
   const unsigned options = pugi::parse_default | pugi::parse_doctype;
   const pugi::xml_parse_result res =
-      doc.load_buffer(text.data(), text.size(), options, pugi::encoding_utf8);
+      doc.load_buffer_inplace(text.data(), text.size(), options, pugi::encoding_utf8);
   if (!res) {
+    // In place, pugixml reports a missing root one byte before the end of the document.
+    const std::size_t offset =
+        res.status == pugi::status_no_document_element ? text.size() : res.offset;
     return make_error(std::string(to_string(expected)) + ": XML error at byte " +
-                      std::to_string(res.offset) + ": " + res.description());
+                      std::to_string(offset) + ": " + res.description());
   }
   if (declares_entities(doc)) {
     return make_error(std::string(to_string(expected)) +

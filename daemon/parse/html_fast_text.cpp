@@ -19,6 +19,10 @@
 #include <string>
 #include <string_view>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "parse/html_text.h"
 #include "parse/html_text_internal.h"
 
@@ -719,8 +723,32 @@ std::size_t next_markup(std::string_view s, std::size_t i) {
     for (int c = 0xF0; c <= 0xF4; ++c) m[c] = true;
     return m;
   }();
-  for (;; ++i) {
+  // The next stop at or after i, or s.size().
+  const auto find_stop = [&](std::size_t i) {
+#ifdef __SSE2__
+    // Sixteen bytes at a time (a byte at a time, this loop was most of the fast path's time):
+    // candidates are a superset of the stops, which the table then decides (whitespace
+    // controls such as line feeds are candidates but not stops).
+    for (; i + 16 <= s.size(); i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      const auto eq = [&](int c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(c))); };
+      const __m128i below_space = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+      const __m128i from_f0 =
+          _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(static_cast<char>(0xF0))), v);
+      const __m128i m = _mm_or_si128(
+          _mm_or_si128(_mm_or_si128(eq('<'), eq('&')), _mm_or_si128(below_space, from_f0)),
+          _mm_or_si128(eq(0x7F), _mm_or_si128(eq(0xC2), eq(0xEF))));
+      for (auto bits = static_cast<unsigned>(_mm_movemask_epi8(m)); bits != 0; bits &= bits - 1) {
+        const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(bits));
+        if (kStop[static_cast<unsigned char>(s[at])]) return at;
+      }
+    }
+#endif
     while (i < s.size() && !kStop[static_cast<unsigned char>(s[i])]) ++i;
+    return i;
+  };
+  for (;; ++i) {
+    i = find_stop(i);
     if (i == s.size() || s[i] == '<' || s[i] == '&') return i;
     if (replaced_by_gumbo(s, i)) return kRefuse;
   }

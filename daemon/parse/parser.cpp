@@ -200,7 +200,7 @@ Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const
                       " bytes exceeds the 32 MiB limit");
   }
   try {
-    const std::string text = to_utf8(bytes, ctx.content_type);
+    std::string text = to_utf8(bytes, ctx.content_type);
     const Format f = format == Format::automatic ? detect(text, ctx.content_type) : format;
     Expected<std::vector<Parsed>> result = make_error("unreachable");
     switch (f) {
@@ -213,7 +213,7 @@ Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const
       case Format::rss:
       case Format::rdf:
       case Format::atom:
-        result = parse_feed(text, f, ctx, info);
+        result = parse_feed_in_place(text, f, ctx, info);  // text is not read after this
         break;
       case Format::html:
         result = parse_html(text, ctx);

@@ -402,11 +402,13 @@ bool nfc_by_table(std::string_view s) {
     const char32_t c = b(i);
     if (c < 0x80) {
       i += ascii_run(s, i);
-    } else if (stable.whole(c)) {
-      i += c < 0xE0 ? 2 : 3;
     } else if (c < 0xE0) {
+      // Always looked up: skipping whole lead bytes here mispredicted on most Greek letters
+      // (CF is whole, CE is not), costing more than the lookup.
       if (!stable.has(((c & 0x1F) << 6) | (b(i + 1) & 0x3F))) return false;
       i += 2;
+    } else if (stable.whole(c)) {
+      i += 3;
     } else if (c < 0xF0) {
       if (!stable.has(((c & 0x0F) << 12) | ((b(i + 1) & 0x3F) << 6) | (b(i + 2) & 0x3F))) {
         return false;
