@@ -6,10 +6,15 @@
 //   parse_bench --passes N FILE...   parses the files N times and exits, for `perf stat -e
 //                                    instructions:u`: instruction counts stay comparable on a
 //                                    loaded machine where CPU times do not
+//   parse_bench --serve FILE...      after one warm-up pass, reads a pass count N per line of
+//                                    stdin, parses the files N times and answers
+//                                    "<CPU seconds> <records>" on a line: feedparser_bench.py
+//                                    --paired alternates these windows with feedparser's passes
 //
 // One benchmark per format ("format/rss", "format/html", "format/jekyll", ...) parses every
 // file of that format once per iteration; "file/<name>" benchmarks each file alone.
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -130,7 +135,32 @@ int fixed_passes(long passes, const std::vector<std::string>& files) {
   return 0;
 }
 
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// --serve: windows of passes on demand, timed in CPU seconds of this process.
+int serve(const std::vector<std::string>& files) {
+  std::vector<Doc> docs;
+  for (const std::string& f : files) {
+    docs.push_back(Doc{fs::path(f).filename().string(), read_file(f), Format::automatic});
+  }
+  parse_all(docs);
+  long passes = 0;
+  while (std::cin >> passes) {
+    const double start = process_cpu_seconds();
+    const std::size_t records = measured_passes(passes, docs);
+    std::cout << process_cpu_seconds() - start << " " << records << std::endl;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--serve") == 0) {
+    return serve(std::vector<std::string>(argv + 2, argv + argc));
+  }
   if (argc > 2 && std::strcmp(argv[1], "--passes") == 0) {
     return fixed_passes(std::atol(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
   }

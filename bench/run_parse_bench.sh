@@ -22,9 +22,10 @@ trap 'rm -f "$out"' EXIT
 
 echo "== newsd parse_bench ($(nproc) cores here, one used; build type $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")) =="
 "${pin[@]}" "$build/bench/parse_bench" --corpus "$shared/corpus" --seeds "$shared/seeds" \
-  --benchmark_filter='^format/' --benchmark_min_time=1 \
+  --benchmark_filter='^format/' --benchmark_min_time=0.02 --benchmark_repetitions=50 \
+  --benchmark_display_aggregates_only=true \
   --benchmark_out="$out" --benchmark_out_format=json
 echo
 echo "== python3-feedparser on the same feeds, and the ratio =="
 "${pin[@]}" /usr/bin/python3 "$root/bench/feedparser_bench.py" --corpus "$shared/corpus" \
-  --newsd-json "$out"
+  --newsd-json "$out" --paired "$build/bench/parse_bench"
