@@ -190,7 +190,8 @@ std::unique_ptr<ByteTable> byte_table(UConverter* conv) {
       e = {{'\xEF', '\xBF', '\xBD', 0}, 3, 1};  // strict fails on it, lenient writes U+FFFD
       continue;
     }
-    if (cp == kNotOne) return nullptr;
+    // BMP only (3 bytes of UTF-8 at most), which convert_bytes() sizes its output for.
+    if (cp == kNotOne || cp > 0xFFFF) return nullptr;
     UBool error = false;
     int32_t n = 0;
     U8_APPEND(reinterpret_cast<std::uint8_t*>(e.utf8), n, 4, cp, error);
@@ -262,8 +263,8 @@ UConverter* utf8_converter() {
 std::optional<std::string> convert_bytes(std::string_view bytes, const ByteTable& table,
                                          bool strict) {
   std::string out;
-  // 4 bytes are written per entry (only n kept): room for that at the end.
-  out.resize(bytes.size() * 4 + 4);
+  // At most 3 bytes are kept per entry, but 4 are written: room for the last one's spare.
+  out.resize(bytes.size() * 3 + 4);
   char* o = out.data();
   // Eight bytes at a time: all ASCII (markup) are copied whole; otherwise each goes through
   // the table without a branch on the byte (Greek or Cyrillic text alternates letters and
@@ -482,21 +483,27 @@ std::string to_utf8(std::string_view bytes, std::string_view content_type) {
     const std::string cs = bytes.starts_with("\xFF\xFE") ? "UTF-16LE" : "UTF-16BE";
     if (auto out = convert(bytes.substr(2), cs, false)) return *out;
   }
-  const bool valid_utf8 = is_valid_utf8(bytes);
+  // Validated only when the answer matters: a document in its declared legacy charset that
+  // converts cleanly never needs it (a pass over the whole document).
+  std::optional<bool> valid;
+  const auto valid_utf8 = [&] {
+    if (!valid) valid = is_valid_utf8(bytes);
+    return *valid;
+  };
   std::string declared = charset_from_content_type(content_type);
   if (declared.empty()) declared = charset_from_document(bytes);
   if (!declared.empty()) {
     const std::string label = canonical_label(declared);
-    if (is_utf8_label(label)) return valid_utf8 ? std::string(bytes) : sanitize_utf8(bytes);
+    if (is_utf8_label(label)) return valid_utf8() ? std::string(bytes) : sanitize_utf8(bytes);
     // UTF-16 declared in an ASCII-compatible document is a lie: the document was readable.
     if (!label.starts_with("utf-16") && !label.starts_with("utf-32")) {
       if (auto strict = convert(bytes, label, true)) return *strict;
-      if (valid_utf8) return std::string(bytes);
+      if (valid_utf8()) return std::string(bytes);
       if (auto lenient = convert(bytes, label, false)) return *lenient;
     }
     log::get("parse")->debug("declared charset '{}' unusable; detecting", declared);
   }
-  if (valid_utf8) return std::string(bytes);
+  if (valid_utf8()) return std::string(bytes);
   const std::string detected = detect_charset(bytes);
   if (!detected.empty()) {
     if (auto out = convert(bytes, canonical_label(detected), false)) return *out;
