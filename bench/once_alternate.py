@@ -8,10 +8,12 @@ that each comparison is made in the same minutes of a noisy machine.
 
 A BIN may be a wrapper script (e.g. `exec valgrind --tool=callgrind ... newsd "$@"` for
 deterministic instruction counts, with --sources 1000). --capacity times the conditional
-pass instead (every feed unchanged, all polls at once). --kcat produces the last pass's
-records with kcat afterwards, for the ratio."""
+pass instead (every feed unchanged, all polls at once). --kcat produces the first pass's
+records with kcat after every round, plain and with newsd's six headers, so that every ratio
+is taken within the same minute; the medians over the rounds end the output."""
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,7 +52,11 @@ def main():
         subprocess.run([bins[0], "once", "--config", config], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
         version = 1
+        dump = os.path.join(work, "records.tsv")
+        headers = []
+        ratios = {}  # (binary, reference) -> per-round ratios
         for r in range(args.rounds):
+            rates = {}
             for b in bins:
                 if args.capacity:
                     res = pb.capacity_pass(b, config, port, n, 1)[0]
@@ -59,18 +65,34 @@ def main():
                     continue
                 res = pb.posts_once_pass(b, config, port, brokers, www, n, args.posts, version)
                 version += 1
+                rates[b] = res["posts_per_s"]
                 print(f"round {r} {b}: {res['posts_per_s']:.0f} posts/s in {res['seconds']:.2f} s, "
                       f"{res['once_cpu_s']:.2f} CPU-s, {res['acked']} acknowledged, exit {res['exit']}",
                       flush=True)
-        if args.kcat and not args.capacity:
-            dump = os.path.join(work, "records.tsv")
-            with open(dump, "w") as f:
-                subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
-                                str(-n * args.posts), "-e", "-q", "-f", "%k\t%s\n"], stdout=f,
-                               check=True, timeout=600)
-            pb.ensure_topic(brokers, "bench.kcat")
-            took = pb.kcat_produce(brokers, "bench.kcat", dump)
-            print(f"kcat: {n * args.posts / took:.0f} posts/s", flush=True)
+            if not args.kcat or args.capacity:
+                continue
+            if r == 0:
+                with open(dump, "w") as f:
+                    subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
+                                    str(-n * args.posts), "-e", "-q", "-f", "%k\t%s\n"], stdout=f,
+                                   check=True, timeout=600)
+                # kcat gives every message the same headers: those of one of newsd's records,
+                # whose names and sizes are those of every record (polling_bench.py).
+                first = subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
+                                        "-1", "-c", "1", "-e", "-q", "-f", "%h"],
+                                       capture_output=True, text=True, check=True,
+                                       timeout=60).stdout
+                headers = [pair for pair in first.strip().split(",") if "=" in pair]
+                pb.ensure_topic(brokers, "bench.kcat")
+            for ref, hdrs in (("kcat", ()), (f"kcat+{len(headers)} headers", headers)):
+                rate = n * args.posts / pb.kcat_produce(brokers, "bench.kcat", dump, hdrs)
+                print(f"round {r} {ref}: {rate:.0f} posts/s; "
+                      + ", ".join(f"{b} {rates[b] / rate:.2f}x" for b in bins), flush=True)
+                for b in bins:
+                    ratios.setdefault((b, ref), []).append(rates[b] / rate)
+        for (b, ref), rs in ratios.items():
+            print(f"median over {len(rs)} rounds, {b} against {ref}: {statistics.median(rs):.2f}x "
+                  f"(range {min(rs):.2f}-{max(rs):.2f})", flush=True)
     finally:
         subprocess.run([pb.KAFKA_SCRIPT, "stop", kafka_dir], capture_output=True, timeout=120)
         nginx.terminate()
