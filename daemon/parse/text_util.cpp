@@ -374,13 +374,13 @@ class NfcStable {
         bits_[static_cast<std::size_t>(c) >> 6] |= std::uint64_t{1} << (c & 63);
       }
     }
-    // A lead byte all of whose characters are stable (E4-E9: CJK ideographs; D0-D3:
-    // Cyrillic) lets the check skip the character without decoding it.
-    for (unsigned lead = 0xC2; lead < 0xF0; ++lead) {
-      const std::size_t first = lead < 0xE0 ? lead - 0xC0 : (lead - 0xE0) * 64;
-      const std::size_t words = lead < 0xE0 ? 1 : 64;
-      whole_[lead] = std::all_of(bits_.begin() + first, bits_.begin() + first + words,
-                                 [](std::uint64_t w) { return w == ~std::uint64_t{0}; });
+    // A three-byte lead all of whose characters are stable (E4-E9: CJK ideographs) lets the
+    // check skip the character without decoding it. (Two-byte characters are always looked
+    // up: see nfc_by_table.)
+    for (unsigned lead = 0xE0; lead < 0xF0; ++lead) {
+      whole_[lead] =
+          std::all_of(bits_.begin() + (lead - 0xE0) * 64, bits_.begin() + (lead - 0xE0) * 64 + 64,
+                      [](std::uint64_t w) { return w == ~std::uint64_t{0}; });
     }
   }
   bool has(char32_t c) const { return (bits_[c >> 6] >> (c & 63)) & 1; }
