@@ -34,7 +34,8 @@ FORMAT = {"rss090": "rdf", "rss10": "rdf", "atom03": "atom", "atom10": "atom"}
 HEADERS = {"content-type": "application/xml"}
 
 
-def group(corpus, with_paths=False):
+def group(corpus):
+    """Format -> [(path, bytes)] of the corpus feeds feedparser can read."""
     groups = {}
     for path in sorted((corpus / "feeds").iterdir()):
         data = path.read_bytes()
@@ -42,7 +43,7 @@ def group(corpus, with_paths=False):
         if not version:
             continue  # JSON Feed: feedparser 6.0.10 cannot read it
         fmt = FORMAT.get(version, "rss" if version.startswith("rss") else version)
-        groups.setdefault(fmt, []).append((path, data) if with_paths else data)
+        groups.setdefault(fmt, []).append((path, data))
     return groups
 
 
@@ -132,8 +133,9 @@ def main():
               f"{'newsd MB/s':>16}{'rec/s':>9} | {'ratio':>12}")
     print(header)
     print("-" * len(header))
-    for fmt, docs in sorted(group(args.corpus).items()):
-        fp = measure(docs, args.min_time)
+    groups = sorted(group(args.corpus).items())
+    for fmt, items in groups:
+        fp = measure([d for _, d in items], args.min_time)
         line = (f"{fmt:<10}{fp['files']:>6}{fp['bytes'] / 1024:>6.0f} | "
                 f"{fp['mb_per_s']:>13.2f} ({fp['median_mb_per_s']:>5.2f}){fp['records_per_s']:>8.0f} | ")
         n = ours.get(f"format/{fmt}")
@@ -145,10 +147,9 @@ def main():
         print()
         print("paired: feedparser pass / newsd window on the same files, in turns")
         print(f"{'format':<10}{'pairs':>6} | {'median ratio':>12} | {'quartiles':>14}")
-        for fmt, items in sorted(group(args.corpus, with_paths=True).items()):
-            paths = [p for p, _ in items]
-            docs = [d for _, d in items]
-            median, low, high, n = paired(args.paired, paths, docs, args.min_time)
+        for fmt, items in groups:
+            median, low, high, n = paired(args.paired, [p for p, _ in items],
+                                          [d for _, d in items], args.min_time)
             print(f"{fmt:<10}{n:>6} | {median:>11.0f}x | {low:>6.0f}x-{high:.0f}x")
         print()
     for name in ("format/html", "format/jekyll", "format/text", "format/jsonfeed"):

@@ -72,17 +72,8 @@ def main():
             if not args.kcat or args.capacity:
                 continue
             if r == 0:
-                with open(dump, "w") as f:
-                    subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
-                                    str(-n * args.posts), "-e", "-q", "-f", "%k\t%s\n"], stdout=f,
-                                   check=True, timeout=600)
-                # kcat gives every message the same headers: those of one of newsd's records,
-                # whose names and sizes are those of every record (polling_bench.py).
-                first = subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
-                                        "-1", "-c", "1", "-e", "-q", "-f", "%h"],
-                                       capture_output=True, text=True, check=True,
-                                       timeout=60).stdout
-                headers = [pair for pair in first.strip().split(",") if "=" in pair]
+                pb.dump_records(brokers, "bench.newsd", dump, "-o", str(-n * args.posts))
+                headers = pb.record_headers(brokers, "bench.newsd")
                 pb.ensure_topic(brokers, "bench.kcat")
             for ref, hdrs in (("kcat", ()), (f"kcat+{len(headers)} headers", headers)):
                 rate = n * args.posts / pb.kcat_produce(brokers, "bench.kcat", dump, hdrs)

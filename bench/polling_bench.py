@@ -323,6 +323,24 @@ def kcat_produce(brokers, topic, dump, headers=()):
     return time.monotonic() - t
 
 
+def dump_records(brokers, topic, path, *offset):
+    """Writes `key<TAB>value` lines of `topic` from kcat's consumer `offset` arguments to `path`
+    (what kcat_produce reads back)."""
+    with open(path, "w") as f:
+        subprocess.run(["kcat", "-b", brokers, "-C", "-t", topic, *offset, "-e", "-q",
+                        "-f", "%k\t%s\n"], stdout=f, check=True, timeout=600)
+
+
+def record_headers(brokers, topic):
+    """The `name=value` headers of one of newsd's records in `topic`. newsd's records carry six
+    CloudEvents headers (DESIGN.md) and kcat can only give every message the same headers:
+    these, whose names and sizes are those of every record."""
+    out = subprocess.run(["kcat", "-b", brokers, "-C", "-t", topic, "-o", "beginning", "-c", "1",
+                          "-e", "-q", "-f", "%h"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return [pair for pair in out.strip().split(",") if "=" in pair]
+
+
 def start_perf(perf_dir, phase, pid, seconds):
     """perf record of newsd for one phase (stopped by stop_perf), or None."""
     if not perf_dir:
@@ -601,22 +619,13 @@ def main():
 
         log("kcat: producing the same records")
         dump = os.path.join(work, "records.tsv")
-        with open(dump, "w") as f:
-            subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o", "beginning",
-                            "-e", "-q", "-c", str(posts), "-f", "%k\t%s\n"], stdout=f, check=True,
-                           timeout=600)
+        dump_records(brokers, "bench.newsd", dump, "-o", "beginning", "-c", str(posts))
         lines = sum(1 for _ in open(dump))
         took = kcat_produce(brokers, "bench.kcat", dump)
         res["kcat_publish"] = {"posts": lines, "seconds": took, "posts_per_s": lines / took,
                                "acked": end_offset(brokers, "bench.kcat")}
         log(f"kcat: {lines / took:.0f} posts/s")
-        # newsd's records also carry six CloudEvents headers (DESIGN.md). kcat can only give
-        # every message the same headers: those of newsd's first record, whose names and
-        # sizes are those of every record.
-        first = subprocess.run(["kcat", "-b", brokers, "-C", "-t", "bench.newsd", "-o",
-                                "beginning", "-c", "1", "-e", "-q", "-f", "%h"],
-                               capture_output=True, text=True, check=True, timeout=60).stdout
-        headers = [pair for pair in first.strip().split(",") if "=" in pair]
+        headers = record_headers(brokers, "bench.newsd")
         took = kcat_produce(brokers, "bench.kcat_headers", dump, headers)
         res["kcat_publish_headers"] = {"posts": lines, "seconds": took,
                                        "posts_per_s": lines / took,
