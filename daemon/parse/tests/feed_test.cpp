@@ -298,6 +298,18 @@ TEST(XmlFeeds, ReportMalformedXmlWithItsOffset) {
   EXPECT_NE(result.error().message.find("XML error at byte"), std::string::npos);
 }
 
+// Parsed in place, pugixml puts a missing root one byte before the end; the message names the
+// end of the document, as it did when pugixml parsed its own copy.
+TEST(XmlFeeds, ReportADocumentWithoutRootAtItsEnd) {
+  const std::string doc = "<?xml version='1.0'?><!-- nothing here -->\n";
+  const auto result = parse(doc, Format::rss, context_for("a"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("XML error at byte " + std::to_string(doc.size()) +
+                                        ": No document element found"),
+            std::string::npos)
+      << result.error().message;
+}
+
 TEST(XmlFeeds, RejectAnUnknownRootElement) {
   const auto result = parse("<?xml version='1.0'?><opml/>", Format::automatic, context_for("a"));
   ASSERT_FALSE(result.ok());
