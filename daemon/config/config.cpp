@@ -438,6 +438,92 @@ YAML::Node parse_yaml(Ctx& ctx, const std::string& text) {
   }
 }
 
+// A digest of YAML nodes in document order: kind, position, tag and value. yaml-cpp reads
+// some text differently depending on what follows it (a plain scalar on the line after
+// `key:` is that key's value when the document goes on with `: x`, a key of its own when
+// the item is read alone), so matching item lines are not enough: the split is kept only
+// when the trees it built digest to what the event parser saw in the whole document.
+class NodeDigest {
+ public:
+  void open(char kind, const YAML::Mark& m, int line_offset, const std::string& tag) {
+    mark(kind, m, line_offset);
+    text(tag);
+  }
+  void close(char kind) { byte(static_cast<unsigned char>(kind)); }
+  void null(const YAML::Mark& m, int line_offset) { mark('~', m, line_offset); }
+  void scalar(const YAML::Mark& m, int line_offset, const std::string& tag,
+              const std::string& value) {
+    mark('s', m, line_offset);
+    text(tag);
+    text(value);
+  }
+  // The list being split, in place of its contents.
+  void placeholder() { byte('L'); }
+
+  // A node of a tree built from text that starts `line_offset` lines into the file.
+  void tree(const YAML::Node& n, int line_offset) {
+    switch (n.Type()) {
+      case YAML::NodeType::Null:
+        null(n.Mark(), line_offset);
+        break;
+      case YAML::NodeType::Scalar:
+        scalar(n.Mark(), line_offset, n.Tag(), n.Scalar());
+        break;
+      case YAML::NodeType::Sequence:
+        open('[', n.Mark(), line_offset, n.Tag());
+        for (const auto& item : n) tree(item, line_offset);
+        close(']');
+        break;
+      case YAML::NodeType::Map:
+        open('{', n.Mark(), line_offset, n.Tag());
+        for (auto it = n.begin(); it != n.end(); ++it) {
+          tree(it->first, line_offset);
+          tree(it->second, line_offset);
+        }
+        close('}');
+        break;
+      case YAML::NodeType::Undefined:
+        byte('?');
+        break;
+    }
+  }
+
+  // A document whose `sources:` list was replaced: that list's value stands in for the list.
+  void document_without_list(const YAML::Node& root) {
+    if (!root.IsMap()) return tree(root, 0);
+    open('{', root.Mark(), 0, root.Tag());
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      tree(it->first, 0);
+      if (it->first.IsScalar() && it->first.Scalar() == "sources")
+        placeholder();
+      else
+        tree(it->second, 0);
+    }
+    close('}');
+  }
+
+  bool operator==(const NodeDigest&) const = default;
+
+ private:
+  // FNV-1a: the digest only has to tell yaml-cpp's two readings apart, not resist anyone.
+  void byte(unsigned char b) { h_ = (h_ ^ b) * 0x100000001b3ULL; }
+  void number(long v) {
+    for (int i = 0; i < 8; ++i)
+      byte(static_cast<unsigned char>(static_cast<unsigned long>(v) >> (8 * i)));
+  }
+  void mark(char kind, const YAML::Mark& m, int line_offset) {
+    byte(static_cast<unsigned char>(kind));
+    number(m.line + line_offset);
+    number(m.column);
+  }
+  void text(const std::string& s) {
+    number(static_cast<long>(s.size()));
+    for (const char c : s) byte(static_cast<unsigned char>(c));
+  }
+
+  std::uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+
 // A large configuration is mostly its list of sources, and yaml-cpp holds about 30 bytes of
 // tree per byte of YAML (30 MB for 10,000 sources: the daemon's memory peak). When the list
 // is a plain block sequence, its items are cut apart at their "-" lines and read one at a
@@ -445,7 +531,7 @@ YAML::Node parse_yaml(Ctx& ctx, const std::string& text) {
 // that does not parse alone) makes the caller read the whole document instead, so the split
 // never changes what a configuration means or which errors it gets.
 struct SplitList {
-  std::string rest;  // the text with the list's lines emptied: same line numbers, no items
+  std::string text;  // the document with the list's lines emptied: same line numbers, no items
   // Consecutive items, read as one small sequence: parsing each item alone would cost
   // yaml-cpp's set-up per item (3 s for 10,000 sources instead of 0.8).
   struct Group {
@@ -454,11 +540,14 @@ struct SplitList {
     std::size_t size;  // items
   };
   std::vector<Group> groups;
+  NodeDigest items, rest;  // what the whole document holds inside the list, and around it
 };
 
 // Where yaml-cpp itself finds the list's items, from its event parser (which builds no
 // tree): the split below is used only when the whole document parses, carries no anchor
-// or alias, and the parser's items are the ones cut from the lines.
+// or alias, the parser's items are the ones cut from the lines, and the digests of what is
+// inside the list (`items`) and of the rest of the document (`rest`) match what the split
+// reading builds.
 class ListLocator final : public YAML::EventHandler {
  public:
   explicit ListLocator(bool top_level_list) : top_level_list_(top_level_list) {}
@@ -466,17 +555,22 @@ class ListLocator final : public YAML::EventHandler {
   std::vector<int> item_lines;  // 0-based line where each item's node starts
   int after_line = -1;          // line of the node after the list in the root map, if any
   bool found = false, anchors = false, twice = false;
+  NodeDigest items, rest;
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { node(m, a, false, false); }
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override {
+    digest().null(m, 0);
+    node(m, a, false, false);
+  }
   void OnAlias(const YAML::Mark& m, YAML::anchor_t) override {
     anchors = true;
     node(m, 0, false, false);
   }
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a,
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t a,
                 const std::string& value) override {
     const bool key = stack_.size() == 1 && stack_.back().map && stack_.back().expect_key;
+    digest().scalar(m, 0, tag, value);
     node(m, a, false, false);
     if (key && value == "sources") {
       if (sources_key_) twice = true;
@@ -484,22 +578,40 @@ class ListLocator final : public YAML::EventHandler {
       value_is_target_ = true;
     }
   }
-  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a,
+  void OnSequenceStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t a,
                        YAML::EmitterStyle::value) override {
     node(m, a, true, false);
+    if (stack_.back().target) {
+      rest.placeholder();
+      ++inside_;
+    } else {
+      digest().open('[', m, 0, tag);
+    }
   }
-  void OnSequenceEnd() override { close(); }
-  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a,
+  void OnSequenceEnd() override {
+    if (stack_.back().target)
+      --inside_;
+    else
+      digest().close(']');
+    close();
+  }
+  void OnMapStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t a,
                   YAML::EmitterStyle::value) override {
+    digest().open('{', m, 0, tag);
     node(m, a, true, true);
   }
-  void OnMapEnd() override { close(); }
+  void OnMapEnd() override {
+    digest().close('}');
+    close();
+  }
   void OnAnchor(const YAML::Mark&, const std::string&) override { anchors = true; }
 
  private:
   struct Open {
     bool map, expect_key = true, target = false;
   };
+
+  NodeDigest& digest() { return inside_ > 0 ? items : rest; }
 
   void node(const YAML::Mark& m, YAML::anchor_t anchor, bool container, bool map) {
     if (anchor != 0) anchors = true;
@@ -531,6 +643,7 @@ class ListLocator final : public YAML::EventHandler {
 
   bool top_level_list_;
   bool sources_key_ = false, value_is_target_ = false;
+  int inside_ = 0;  // open target lists: at most one, as the key may not come twice
   std::vector<Open> stack_;
 };
 
@@ -609,6 +722,8 @@ std::optional<SplitList> split_list(const std::string& text, bool top_level_list
   }
   if (where.after_line >= 0 ? static_cast<std::size_t>(where.after_line) != i : i != lines.size())
     return std::nullopt;
+  out.items = where.items;
+  out.rest = where.rest;
   constexpr std::size_t kGroup = 128;
   for (std::size_t g = 0; g < starts.size(); g += kGroup) {
     const std::size_t n = std::min(kGroup, starts.size() - g);
@@ -620,13 +735,13 @@ std::optional<SplitList> split_list(const std::string& text, bool top_level_list
   // The list's lines become empty and the key's value an explicit empty list: an empty
   // value would let yaml-cpp take whatever follows (say, a line starting with ':') as it.
   if (top_level_list) {
-    out.rest.append(region_end, '\n');
+    out.text.append(region_end, '\n');
   } else {
-    out.rest.append(text, 0, lines[first - 1].begin);
-    out.rest += "sources: []\n";
-    out.rest.append(region_end - first, '\n');
+    out.text.append(text, 0, lines[first - 1].begin);
+    out.text += "sources: []\n";
+    out.text.append(region_end - first, '\n');
   }
-  if (region_end < lines.size()) out.rest.append(text, lines[region_end].begin);
+  if (region_end < lines.size()) out.text.append(text, lines[region_end].begin);
   return out;
 }
 
@@ -652,6 +767,15 @@ std::optional<std::string> read_text(const std::string& path) {
   return s.str();
 }
 
+// Whether the document around the list reads as it does in the whole document. A bare list
+// has nothing around it.
+bool same_rest(const SplitList& split, const YAML::Node& root, bool may_be_bare) {
+  if (may_be_bare && (!root.IsDefined() || root.IsNull())) return true;
+  NodeDigest rest;
+  rest.document_without_list(root);
+  return rest == split.rest;
+}
+
 // The items of a split list, a group at a time, each group converted before the next is
 // parsed. False when a group does not parse alone: the caller then reads the whole document.
 bool read_split_sources(Ctx& ctx, const SplitList& split, const std::string& key,
@@ -660,6 +784,7 @@ bool read_split_sources(Ctx& ctx, const SplitList& split, const std::string& key
   for (const auto& group : split.groups) items += group.size;
   out.reserve(out.size() + items);
   std::size_t index = 0;
+  NodeDigest seen;
   for (const auto& group : split.groups) {
     YAML::Node list;
     try {
@@ -668,11 +793,12 @@ bool read_split_sources(Ctx& ctx, const SplitList& split, const std::string& key
       return false;
     }
     if (!list.IsSequence() || list.size() != group.size) return false;
+    for (const auto& item : list) seen.tree(item, group.line);
     Ctx c{ctx.file, ctx.problems, group.line};
     for (std::size_t i = 0; i < group.size; ++i, ++index)
       out.push_back(read_source(c, list[i], key + "[" + std::to_string(index) + "]"));
   }
-  return true;
+  return seen == split.items;
 }
 
 // The document `text` parses as, or nullopt when it does not (the caller then reads it
@@ -702,8 +828,8 @@ void load_source_file(std::vector<Problem>& problems, const std::string& path,
       std::vector<Problem> p;
       std::vector<Source> sources;
       Ctx c{path, p};
-      if (auto root = try_parse(list->rest);
-          root && read_split_sources(c, *list, "sources", sources)) {
+      if (auto root = try_parse(list->text); root && same_rest(*list, *root, true) &&
+                                             read_split_sources(c, *list, "sources", sources)) {
         if (root->IsDefined() && !root->IsNull()) {
           MapReader r(c, *root, "");
           r.get("sources", true);
@@ -734,8 +860,8 @@ Config load(const std::string& text, const std::string& name, bool split) {
   std::optional<SplitList> list = split ? split_list(text, false) : std::nullopt;
   YAML::Node root;
   if (list) {
-    auto parsed = try_parse(list->rest);
-    if (!parsed) return load(text, name, false);
+    auto parsed = try_parse(list->text);
+    if (!parsed || !same_rest(*list, *parsed, false)) return load(text, name, false);
     root = std::move(*parsed);
   } else {
     root = parse_yaml(ctx, text);
@@ -861,6 +987,17 @@ Config load_file(const std::string& path) {
 namespace detail {
 Config load_whole(const std::string& yaml, const std::string& name) {
   return load(yaml, name, false);
+}
+
+bool reads_list_in_items(const std::string& yaml) {
+  const std::optional<SplitList> list = split_list(yaml, false);
+  if (!list) return false;
+  const std::optional<YAML::Node> root = try_parse(list->text);
+  std::vector<Problem> problems;
+  Ctx ctx{"", problems};
+  std::vector<Source> sources;
+  return root && same_rest(*list, *root, false) &&
+         read_split_sources(ctx, *list, "sources", sources);
 }
 }  // namespace detail
 

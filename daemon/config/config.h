@@ -129,6 +129,9 @@ namespace detail {
 // load_string without reading a large `sources:` list item by item: the reference the
 // split reader is tested against.
 Config load_whole(const std::string& yaml, const std::string& name);
+// Whether load_string reads this document's `sources:` list item by item (else it reads the
+// document whole): lets tests see that the split is taken where it should be.
+bool reads_list_in_items(const std::string& yaml);
 }  // namespace detail
 
 // "500ms", "30s", "5m", "2h", "1d" -> duration; nullopt if malformed.

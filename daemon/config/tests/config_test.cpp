@@ -305,12 +305,14 @@ TEST(ConfigSplitList, ReadsASourcesListItemByItemExactlyAsTheWholeDocument) {
       const std::string doc = head + "sources:\n" + list + "metrics:\n  listen: 127.0.0.1:1\n";
       expect_same_as_whole(doc,
                            "indent " + std::to_string(indent) + ", items " + std::to_string(n));
+      EXPECT_TRUE(detail::reads_list_in_items(doc)) << doc;
       std::string crlf;
       for (const char c : doc) {
         if (c == '\n') crlf += '\r';
         crlf += c;
       }
       expect_same_as_whole(crlf, "CRLF, indent " + std::to_string(indent));
+      EXPECT_TRUE(detail::reads_list_in_items(crlf)) << crlf;
     }
   }
 }
@@ -324,6 +326,7 @@ TEST(ConfigSplitList, ListsLongerThanOneGroupKeepTheirIndicesAndLines) {
            std::to_string(i) + "\n";
   }
   expect_same_as_whole(doc, "300 items");
+  EXPECT_TRUE(detail::reads_list_in_items(doc));
   const std::string o = outcome([&] { return load_string(doc, "t.yaml"); });
   EXPECT_NE(o.find("sources[290].url"), std::string::npos) << o;  // index past the groups
 }
@@ -342,23 +345,39 @@ TEST(ConfigSplitList, LeavesDocumentsItCannotCutSafelyToYamlCpp) {
       head + "sources: &all\n  - name: a\n    url: https://a.example/\n",
       head + "sources:\n  - name: a\n    url: https://a.example/\nsources:\n  - name: b\n",
       // Syntax errors inside and after the list.
-      head + "sources:\n  - name: a\n    url: \"https://a.example/\n",
       head + "sources:\n  - name: a\n    url: https://a.example/\n  bad: [\n",
       head + "sources:\n  - name: a\n url: https://a.example/\n",
       head + "sources:\n  - name: a\n    url: https://a.example/\n- name: b\n",
-      // Found by the config fuzz target: an item that parses alone but not in the document,
-      // and an empty key right after the list (an empty `sources:` value would take it).
+      // Found by the config fuzz target: an item that parses alone but not in the document.
       head +
           "sources:\n  - name: b\n    url: \"hb.example/\n      continued\"\n    x >\n"
           "      folded\n  -\n    name: c\n",
-      "sources:\n  - name: x /  \n\n\n\n\n\n\n: 5q\n\x15    bogus: 1\n",
-      "sources:\n  - name: b\n    url: \"https://b.example/\n      x\n  # looks like a comment\n",
+      // A plain scalar on the line after `url:` is its value when the document goes on with
+      // an empty key, and a key of its own when the item is read alone: the item lines match,
+      // what yaml-cpp builds from them does not.
+      head + "sources:\n  - name: a\n    url:\n    https://a.example/\n: 5q\n",
       // Nothing to split.
       head + "sources:\n",
       head + "sources:\n# only a comment\n",
       head,
   };
-  for (const auto& d : docs) expect_same_as_whole(d, "unsplittable");
+  for (const auto& d : docs) {
+    expect_same_as_whole(d, "unsplittable");
+    EXPECT_FALSE(detail::reads_list_in_items(d)) << d;
+  }
+  // Cut, but only because the split keeps what follows the list with it: a quote yaml-cpp
+  // closes at the end of the document, an empty key right after the list (an empty
+  // `sources:` value would take it), a quoted scalar running on into what looks like a
+  // comment.
+  const std::vector<std::string> cut = {
+      head + "sources:\n  - name: a\n    url: \"https://a.example/\n",
+      "sources:\n  - name: x /  \n\n\n\n\n\n\n: 5q\n\x15    bogus: 1\n",
+      "sources:\n  - name: b\n    url: \"https://b.example/\n      x\n  # looks like a comment\n",
+  };
+  for (const auto& d : cut) {
+    expect_same_as_whole(d, "cut at the end of the document");
+    EXPECT_TRUE(detail::reads_list_in_items(d)) << d;
+  }
 }
 
 TEST(ConfigSplitList, SourceFilesAreSplitToo) {
