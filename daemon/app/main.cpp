@@ -28,6 +28,7 @@
 #include "publish/kafka_stats.h"
 #include "publish/publisher.h"
 #include "schedule/engine.h"
+#include "schedule/pruning.h"
 
 namespace {
 
@@ -120,12 +121,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       publisher = publish::make_kafka(io, kafka);
     }
     auto http = fetch::make_curl_client(io);
-    if (!once) {
-      const auto cutoff = std::chrono::floor<std::chrono::seconds>(
-          std::chrono::system_clock::now() - cfg.retention);
-      if (const auto pruned = store->prune(cutoff); pruned > 0)
-        log->info("pruned {} seen entries older than the retention", pruned);
-    }
+    // Not in `once`: a single pass should not spend its time forgetting old posts.
+    schedule::SeenPruner pruner(io, *store, metrics.seen_pruned.Add({}),
+                                {.retention = cfg.retention});
 
     auto options_for = [&](const config::Config& c) {
       schedule::Options opts;
@@ -229,7 +227,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
             next.metrics.listen != cfg.metrics.listen)
           log->warn(
               "reload: kafka, state_dir and metrics settings take effect at the next "
-              "restart; sources and http settings apply now");
+              "restart; sources, http settings and retention apply now");
         log::set_level(next.log_level);
         const std::size_t count = next.sources.size();
         const auto sum = engine.reconfigure(std::move(next.sources), options_for(next));
@@ -239,6 +237,8 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
         cfg.kafka.topic = next.kafka.topic;
         cfg.kafka.max_in_flight = next.kafka.max_in_flight;
         cfg.log_level = next.log_level;
+        cfg.retention = next.retention;
+        pruner.set_retention(next.retention);
         metrics.config_reloads.Add({{"result", "success"}}).Increment();
       }
       if (read_again) {
@@ -301,6 +301,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     wait_signal();
 
     engine.on_idle([&] {
+      pruner.stop();
       deadline.cancel();
       trim.cancel();
       signals.cancel();
@@ -310,6 +311,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
     });
     engine.start();
     if (!once) {
+      pruner.start();
       notify.ready("polling " + std::to_string(engine.source_count()) + " sources");
       notify.start([&] {
         return "polling " + std::to_string(engine.source_count()) + " sources; " +

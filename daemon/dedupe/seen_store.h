@@ -58,8 +58,10 @@ class SeenStore {
   // rolls it back and returns false), as if this call had failed.
   virtual bool commit(const std::string& source, const std::string& id, const SeenEntry& entry,
                       Timestamp acked_at) = 0;
-  // Forgets entries acknowledged before `cutoff`; returns how many.
-  virtual std::size_t prune(Timestamp cutoff) = 0;
+  // Forgets at most `limit` of the entries acknowledged before `cutoff`, oldest first; returns
+  // how many. Bounded so that a large backlog of old entries (the first prune of a big store,
+  // a shortened retention) is forgotten a chunk at a time between the loop's other work.
+  virtual std::size_t prune(Timestamp cutoff, std::size_t limit) = 0;
   virtual std::size_t size() = 0;
 
   virtual PollState poll_state(const std::string& source) = 0;

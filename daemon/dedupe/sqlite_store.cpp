@@ -111,7 +111,12 @@ class SqliteStore final : public SeenStore {
         for (int i = 0; i < kFindChunk; ++i) sql += (i ? ",?" : "?") + std::to_string(i + 2);
         find_many_ = std::make_unique<Stmt>(db_, (sql + ")").c_str());
       }
-      prune_ = std::make_unique<Stmt>(db_, "DELETE FROM seen WHERE acked_at < ?1");
+      // The inner query walks seen_acked_at from its oldest end, so a chunk costs its own
+      // size, not a scan of the table.
+      prune_ = std::make_unique<Stmt>(
+          db_,
+          "DELETE FROM seen WHERE (source, id) IN (SELECT source, id FROM seen "
+          "WHERE acked_at < ?1 ORDER BY acked_at LIMIT ?2)");
       count_ = std::make_unique<Stmt>(db_, "SELECT count(*) FROM seen");
       get_poll_ = std::make_unique<Stmt>(
           db_, "SELECT etag, last_modified, consecutive_failures FROM poll_state WHERE source=?1");
@@ -191,10 +196,11 @@ class SqliteStore final : public SeenStore {
     if (marks_.size() < kMarkChunk) return true;
     return write_pending();
   }
-  std::size_t prune(Timestamp cutoff) override {
+  std::size_t prune(Timestamp cutoff, std::size_t limit) override {
     write_pending();
     Use u(*prune_);
     sqlite3_bind_int64(u.s, 1, cutoff.time_since_epoch().count());
+    sqlite3_bind_int64(u.s, 2, static_cast<sqlite3_int64>(std::min<std::size_t>(limit, INT64_MAX)));
     if (!done(sqlite3_step(u.s), "prune")) return 0;
     return static_cast<std::size_t>(sqlite3_changes(db_));
   }

@@ -192,6 +192,12 @@ Metrics::Metrics()
                        .Name("newsd_seen_entries")
                        .Help("Posts remembered in the seen-store.")
                        .Register(*registry)),
+      seen_pruned(BuildCounter()
+                      .Name("newsd_seen_pruned_total")
+                      .Help("Seen entries forgotten because they were acknowledged longer ago "
+                            "than the retention (a post still in its feed then is published "
+                            "again).")
+                      .Register(*registry)),
       kafka_reachable(BuildGauge()
                           .Name("newsd_kafka_reachable")
                           .Help("1 when the last metadata request reached a broker.")
@@ -211,14 +217,15 @@ Metrics::Metrics()
             fam(kafka_broker_errors), src(SF::last_success),   src(SF::consecutive_failures),
             src(SF::last_new_post),   src(SF::next_poll),      fam(sources),
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
-            fam(dead_letters),        fam(seen_entries),       fam(kafka_reachable),
-            fam(build_info)};
+            fam(dead_letters),        fam(seen_entries),       fam(seen_pruned),
+            fam(kafka_reachable),     fam(build_info)};
   build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
   // Series that dashboards and alerts read exist from the start, at zero.
   sources_paused.Add({}).Set(0);
   sources_failing.Add({}).Set(0);
   config_reloads.Add({{"result", "success"}});
   config_reloads.Add({{"result", "failure"}});
+  seen_pruned.Add({});
 }
 
 namespace {

@@ -51,6 +51,7 @@ struct Metrics {
   prometheus::Family<prometheus::Counter>& state_errors;    // {operation}
   prometheus::Family<prometheus::Counter>& dead_letters;    // {result}
   prometheus::Family<prometheus::Gauge>& seen_entries;
+  prometheus::Family<prometheus::Counter>& seen_pruned;  // older than the retention
   prometheus::Family<prometheus::Gauge>& kafka_reachable;
   prometheus::Family<prometheus::Gauge>& build_info;  // {version}
 

@@ -79,9 +79,27 @@ TEST_F(SqliteStoreTest, PrunesEntriesOlderThanTheCutoff) {
   auto store = open_sqlite(dir_);
   store->commit("s", "old", {"h", std::nullopt}, kT0);
   store->commit("s", "new", {"h", std::nullopt}, kT0 + 48h);
-  EXPECT_EQ(store->prune(kT0 + 24h), 1u);
+  EXPECT_EQ(store->prune(kT0 + 24h, 100), 1u);
   EXPECT_FALSE(store->find("s", "old"));
   EXPECT_TRUE(store->find("s", "new"));
+}
+
+TEST_F(SqliteStoreTest, PrunesAtMostTheLimitOldestFirst) {
+  auto store = open_sqlite(dir_);
+  // Acknowledged in an order unlike the keys': the oldest must go first all the same.
+  for (int i = 0; i < 10; ++i)
+    store->commit("s" + std::to_string(i % 3), std::to_string(9 - i), {"h", std::nullopt},
+                  kT0 + hours(i));
+  store->commit("s", "recent", {"h", std::nullopt}, kT0 + 100h);
+  EXPECT_EQ(store->prune(kT0 + 50h, 4), 4u);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(store->find("s" + std::to_string(i % 3), std::to_string(9 - i)).has_value(), i >= 4)
+        << i;
+  EXPECT_EQ(store->prune(kT0 + 50h, 4), 4u);
+  EXPECT_EQ(store->prune(kT0 + 50h, 4), 2u);
+  EXPECT_EQ(store->prune(kT0 + 50h, 4), 0u);
+  EXPECT_EQ(store->size(), 1u);
+  EXPECT_TRUE(store->find("s", "recent"));
 }
 
 TEST_F(SqliteStoreTest, KeepsConditionalGetStatePerSource) {

@@ -115,7 +115,9 @@ class CountingStore : public dedupe::SeenStore {
               Timestamp acked_at) override {
     return store_.commit(source, id, entry, acked_at);
   }
-  std::size_t prune(Timestamp cutoff) override { return store_.prune(cutoff); }
+  std::size_t prune(Timestamp cutoff, std::size_t limit) override {
+    return store_.prune(cutoff, limit);
+  }
   std::size_t size() override { return store_.size(); }
   dedupe::PollState poll_state(const std::string& source) override {
     ++state_reads;
@@ -157,7 +159,7 @@ class RollbackStore : public dedupe::SeenStore {
     (rolled_back ? seen : seen_pending)[{source, id}] = entry;
     return true;
   }
-  std::size_t prune(Timestamp) override { return 0; }
+  std::size_t prune(Timestamp, std::size_t) override { return 0; }
   std::size_t size() override { return seen.size(); }
   dedupe::PollState poll_state(const std::string& source) override {
     for (auto* m : {&polls_pending, &polls})
