@@ -4,13 +4,14 @@ polling_bench.py): N Atom feeds served by nginx on loopback, a real single-node 
 and `newsd once` publishing 20 new posts per feed, binary after binary, round after round, so
 that each comparison is made in the same minutes of a noisy machine.
 
-    bench/once_alternate.py BIN[,BIN...] [--rounds 2] [--sources 10000] [--capacity] [--kcat]
+    bench/once_alternate.py BIN[,BIN...] [--rounds 2] [--sources 10000] [--capacity [--wrk]] [--kcat]
 
 A BIN may be a wrapper script (e.g. `exec valgrind --tool=callgrind ... newsd "$@"` for
 deterministic instruction counts, with --sources 1000). --capacity times the conditional
 pass instead (every feed unchanged, all polls at once). --kcat produces the first pass's
 records with kcat after every round, plain and with newsd's six headers, so that every ratio
-is taken within the same minute; the medians over the rounds end the output."""
+is taken within the same minute; the medians over the rounds end the output. --wrk does the
+same for --capacity: wrk's conditional GETs at 4 connections (one host's cap), 5 s a round."""
 import argparse
 import os
 import statistics
@@ -30,6 +31,7 @@ def main():
     ap.add_argument("--posts", type=int, default=20)
     ap.add_argument("--capacity", action="store_true")
     ap.add_argument("--kcat", action="store_true")
+    ap.add_argument("--wrk", action="store_true")
     args = ap.parse_args()
     bins = args.bins.split(",")
     n = args.sources
@@ -60,6 +62,7 @@ def main():
             for b in bins:
                 if args.capacity:
                     res = pb.capacity_pass(b, config, port, n, 1)[0]
+                    rates[b] = res["requests_per_s"]
                     print(f"round {r} {b}: {res['requests_per_s']:.0f} requests/s, "
                           f"{res['once_cpu_s']:.2f} CPU-s", flush=True)
                     continue
@@ -69,6 +72,14 @@ def main():
                 print(f"round {r} {b}: {res['posts_per_s']:.0f} posts/s in {res['seconds']:.2f} s, "
                       f"{res['once_cpu_s']:.2f} CPU-s, {res['acked']} acknowledged, exit {res['exit']}",
                       flush=True)
+            if args.capacity and args.wrk:
+                if r == 0:
+                    script = pb.wrk_script(work, www, n)
+                rate = pb.run_wrk(port, script, 1, 4, 5)["requests_per_s"]
+                print(f"round {r} wrk (4 connections): {rate:.0f} requests/s; "
+                      + ", ".join(f"{b} {rates[b] / rate:.2f}x" for b in bins), flush=True)
+                for b in bins:
+                    ratios.setdefault((b, "wrk"), []).append(rates[b] / rate)
             if not args.kcat or args.capacity:
                 continue
             if r == 0:

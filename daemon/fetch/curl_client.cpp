@@ -7,6 +7,12 @@
 //    owned by `sockets_` only; pending waits hold weak_ptrs, so a wait that completes after
 //    curl removed the socket (inside curl_multi_socket_action, or when the fd number was
 //    reused since) finds it expired and does nothing.
+//  - Connection sockets are opened and closed through our callbacks (on_open_socket,
+//    on_close_socket), so we know when an fd ends. When a transfer ends and its connection
+//    goes back to curl's pool, curl stops watching the socket (CURL_POLL_REMOVE); we keep its
+//    Socket registered with the reactor, parked, until curl closes the fd. A request that
+//    reuses the connection then costs no epoll_ctl: releasing and registering again took
+//    three per request (delete, add, and a modify for the first write wait).
 //  - Timer and socket completions also outlive the client (they sit in the io_context after
 //    it is destroyed); the timer's handler checks a weak `alive_` token, socket handlers the
 //    Socket's weak_ptr, before touching `this`.
@@ -21,6 +27,9 @@
 // Thread-safety: none; everything runs on the io_context's thread.
 #include "fetch/curl_client.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -29,6 +38,7 @@
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/log.h"
@@ -259,6 +269,9 @@ class CurlClient final : public HttpClient {
   static int on_timer(CURLM*, long timeout_ms, void* userp) noexcept;
   static std::size_t on_write(char* data, std::size_t size, std::size_t n, void* userp) noexcept;
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp) noexcept;
+  static curl_socket_t on_open_socket(void* userp, curlsocktype purpose,
+                                      curl_sockaddr* address) noexcept;
+  static int on_close_socket(void* userp, curl_socket_t s) noexcept;
 
   CURLcode configure(Transfer& t, const Request& request);
   void watch(curl_socket_t s, int what);
@@ -277,6 +290,9 @@ class CurlClient final : public HttpClient {
   CURLM* multi_ = nullptr;
   asio::steady_timer timer_;
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
+  // Connection sockets opened by on_open_socket and not yet closed: their Sockets are parked,
+  // not dropped, when curl stops watching them.
+  std::unordered_set<curl_socket_t> opened_;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   // Transfers whose socket could not be watched; failed after the current socket_action.
   std::vector<CURL*> unwatchable_;
@@ -411,6 +427,10 @@ CURLcode CurlClient::configure(Transfer& t, const Request& request) {
   set(CURLOPT_WRITEDATA, &t);
   set(CURLOPT_HEADERFUNCTION, &CurlClient::on_header);
   set(CURLOPT_HEADERDATA, &t);
+  set(CURLOPT_OPENSOCKETFUNCTION, &CurlClient::on_open_socket);
+  set(CURLOPT_OPENSOCKETDATA, this);
+  set(CURLOPT_CLOSESOCKETFUNCTION, &CurlClient::on_close_socket);
+  set(CURLOPT_CLOSESOCKETDATA, this);
   set(CURLOPT_USERAGENT, request.user_agent.c_str());
   // An empty proxy leaves curl's default (environment variables such as https_proxy).
   if (!request.proxy.empty()) set(CURLOPT_PROXY, request.proxy.c_str());
@@ -543,8 +563,45 @@ void CurlClient::watch(curl_socket_t s, int what) {
 void CurlClient::unwatch(curl_socket_t s) {
   const auto it = sockets_.find(s);
   if (it == sockets_.end()) return;
+  if (opened_.count(s) != 0) {
+    // Parked: a wait still pending completes for nothing (curl asks for no direction); the
+    // Socket goes when curl closes the fd (on_close_socket), or serves its next request.
+    it->second->what = 0;
+    return;
+  }
   it->second->descriptor.release();  // cancels the waits; curl closes the fd itself
   sockets_.erase(it);                // pending waits now hold an expired weak_ptr
+}
+
+curl_socket_t CurlClient::on_open_socket(void* userp, curlsocktype,
+                                         curl_sockaddr* address) noexcept {
+  auto* self = static_cast<CurlClient*>(userp);
+  const curl_socket_t s =
+      ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (s == CURL_SOCKET_BAD) return s;
+  // A Socket left under this number belongs to an fd closed without on_close_socket: its
+  // registration went with that fd, so it must not stand for the new one.
+  if (const auto it = self->sockets_.find(s); it != self->sockets_.end()) {
+    it->second->descriptor.release();
+    self->sockets_.erase(it);
+  }
+  try {
+    self->opened_.insert(s);
+  } catch (...) {
+    ::close(s);
+    return CURL_SOCKET_BAD;  // curl fails the connection attempt
+  }
+  return s;
+}
+
+int CurlClient::on_close_socket(void* userp, curl_socket_t s) noexcept {
+  auto* self = static_cast<CurlClient*>(userp);
+  self->opened_.erase(s);
+  if (const auto it = self->sockets_.find(s); it != self->sockets_.end()) {
+    it->second->descriptor.release();  // deregisters before the fd number can be reused
+    self->sockets_.erase(it);
+  }
+  return ::close(s);
 }
 
 void CurlClient::arm(const std::shared_ptr<Socket>& socket) {

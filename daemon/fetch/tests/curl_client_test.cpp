@@ -263,6 +263,24 @@ TEST_F(CurlClient, ReusesOneConnectionForSequentialRequests) {
   EXPECT_EQ(server.connections_accepted(), 1);
 }
 
+TEST_F(CurlClient, ReusesNoConnectionTheServerClosedWhileItWasIdle) {
+  // The socket of an idle connection stays registered with the loop until curl closes it
+  // (on_close_socket); each close here lets the next socket take the same fd number. What
+  // this pins is that every request still succeeds and the live connection is reused. A
+  // stale registration would not fail it: curl's own timers would still drive the transfer,
+  // only seconds late (43 s for this test instead of milliseconds when tried).
+  for (int i = 0; i < 20; ++i) {
+    const Response closing = fetch("/ok-then-close");
+    ASSERT_EQ(closing.status, 200) << i << ": " << closing.error_message;
+    EXPECT_EQ(closing.body, "bye\n");
+    const Response next = fetch("/ok");
+    ASSERT_EQ(next.status, 200) << i << ": " << next.error_message;
+    EXPECT_EQ(next.body, "hello\n");
+  }
+  // The first connection, then one more after each close: every /ok reused a live one.
+  EXPECT_EQ(server.connections_accepted(), 21);
+}
+
 TEST_F(CurlClient, CompletesTwoHundredConcurrentRequestsExactlyOnce) {
   constexpr int kRequests = 200;
   std::vector<int> calls(kRequests, 0);

@@ -179,6 +179,10 @@ asio::awaitable<bool> respond(tcp::socket& socket, const HttpRequest& req) {
       co_await timer.async_wait(asio::use_awaitable);
       co_await write(socket, "x");
     }
+  } else if (path == "/ok-then-close") {
+    // Keep-alive by its headers, closed right after: the client finds out on its next use.
+    co_await write(socket, response(200, "OK", {}, "bye\n"));
+    co_return false;
   } else if (path == "/reset") {
     reset(socket);
     co_return false;

@@ -16,6 +16,7 @@
 //   /gzip               200, gzip-encoded "compressed hello\n"
 //   /gzip-bomb?n=N      200, gzip-encoded N zero bytes (small on the wire)
 //   /drip               200, Content-Length 1000, then one byte every 100 ms
+//   /ok-then-close      200 "bye\n" without Connection: close, then the server closes
 //   /reset              reads the request, then resets the connection
 //   /reset-mid          headers and part of the body, then a reset
 // A TLS ClientHello gets a plain-text 400 and a close, as from a real plain-HTTP server.
