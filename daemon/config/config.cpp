@@ -853,7 +853,9 @@ void load_source_file(std::vector<Problem>& problems, const std::string& path,
   r.finish();
 }
 
-Config load(const std::string& text, const std::string& name, bool split) {
+// `read_in_items`, when given, is set when the `sources:` list was read item by item.
+Config load(const std::string& text, const std::string& name, bool split,
+            bool* read_in_items = nullptr) {
   std::vector<Problem> problems;
   Ctx ctx{name, problems};
   Config cfg;
@@ -942,6 +944,7 @@ Config load(const std::string& text, const std::string& name, bool split) {
     read_sources(ctx, r.get("sources", false), "sources", cfg.sources);
     if (list && !read_split_sources(ctx, *list, "sources", cfg.sources))
       return load(text, name, false);
+    if (list && read_in_items) *read_in_items = true;
 
     if (YAML::Node files = r.get("source_files", false); files.IsDefined()) {
       if (!files.IsSequence()) {
@@ -990,14 +993,13 @@ Config load_whole(const std::string& yaml, const std::string& name) {
 }
 
 bool reads_list_in_items(const std::string& yaml) {
-  const std::optional<SplitList> list = split_list(yaml, false);
-  if (!list) return false;
-  const std::optional<YAML::Node> root = try_parse(list->text);
-  std::vector<Problem> problems;
-  Ctx ctx{"", problems};
-  std::vector<Source> sources;
-  return root && same_rest(*list, *root, false) &&
-         read_split_sources(ctx, *list, "sources", sources);
+  bool in_items = false;
+  try {
+    load(yaml, "", true, &in_items);
+  } catch (const std::exception&) {
+    // A document with problems is read the same way: the flag is set before they are thrown.
+  }
+  return in_items;
 }
 }  // namespace detail
 

@@ -276,6 +276,9 @@ class CurlClient final : public HttpClient {
   CURLcode configure(Transfer& t, const Request& request);
   void watch(curl_socket_t s, int what);
   void unwatch(curl_socket_t s);
+  using SocketMap = std::unordered_map<curl_socket_t, std::shared_ptr<Socket>>;
+  // Stops watching a socket for good: deregisters it and drops its Socket.
+  void forget(SocketMap::iterator it);
   void arm(const std::shared_ptr<Socket>& socket);
   void on_ready(std::shared_ptr<Socket> socket, int direction, const error_code& ec);
   void socket_action(curl_socket_t s, int mask);
@@ -289,7 +292,7 @@ class CurlClient final : public HttpClient {
   std::shared_ptr<spdlog::logger> log_;
   CURLM* multi_ = nullptr;
   asio::steady_timer timer_;
-  std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
+  SocketMap sockets_;
   // Connection sockets opened by on_open_socket and not yet closed: their Sockets are parked,
   // not dropped, when curl stops watching them.
   std::unordered_set<curl_socket_t> opened_;
@@ -569,7 +572,11 @@ void CurlClient::unwatch(curl_socket_t s) {
     it->second->what = 0;
     return;
   }
-  it->second->descriptor.release();  // cancels the waits; curl closes the fd itself
+  forget(it);  // curl closes the fd itself
+}
+
+void CurlClient::forget(SocketMap::iterator it) {
+  it->second->descriptor.release();  // deregisters and cancels the waits
   sockets_.erase(it);                // pending waits now hold an expired weak_ptr
 }
 
@@ -581,10 +588,7 @@ curl_socket_t CurlClient::on_open_socket(void* userp, curlsocktype,
   if (s == CURL_SOCKET_BAD) return s;
   // A Socket left under this number belongs to an fd closed without on_close_socket: its
   // registration went with that fd, so it must not stand for the new one.
-  if (const auto it = self->sockets_.find(s); it != self->sockets_.end()) {
-    it->second->descriptor.release();
-    self->sockets_.erase(it);
-  }
+  if (const auto it = self->sockets_.find(s); it != self->sockets_.end()) self->forget(it);
   try {
     self->opened_.insert(s);
   } catch (...) {
@@ -597,10 +601,8 @@ curl_socket_t CurlClient::on_open_socket(void* userp, curlsocktype,
 int CurlClient::on_close_socket(void* userp, curl_socket_t s) noexcept {
   auto* self = static_cast<CurlClient*>(userp);
   self->opened_.erase(s);
-  if (const auto it = self->sockets_.find(s); it != self->sockets_.end()) {
-    it->second->descriptor.release();  // deregisters before the fd number can be reused
-    self->sockets_.erase(it);
-  }
+  // Deregistered before the fd number can be reused.
+  if (const auto it = self->sockets_.find(s); it != self->sockets_.end()) self->forget(it);
   return ::close(s);
 }
 

@@ -15,12 +15,12 @@ SeenPruner::~SeenPruner() {
 }
 
 void SeenPruner::start() {
-  stopped_ = false;
+  running_ = true;
   round();
 }
 
 void SeenPruner::stop() {
-  stopped_ = true;
+  running_ = false;
   timer_.cancel();
   alive_ = std::make_shared<int>(0);  // chunks already posted find theirs gone
   in_round_ = false;
@@ -29,11 +29,11 @@ void SeenPruner::stop() {
 void SeenPruner::set_retention(std::chrono::hours retention) {
   const bool shorter = retention < options_.retention;
   options_.retention = retention;
-  if (shorter && !in_round_ && !stopped_) round();
+  if (shorter && !in_round_ && running_) round();
 }
 
 void SeenPruner::round() {
-  if (stopped_ || in_round_) return;
+  if (!running_ || in_round_) return;
   in_round_ = true;
   timer_.cancel();
   const Timestamp cutoff = std::chrono::floor<std::chrono::seconds>(
@@ -60,7 +60,7 @@ void SeenPruner::next_chunk(Timestamp cutoff, std::size_t so_far) {
 }
 
 void SeenPruner::arm() {
-  if (stopped_) return;
+  if (!running_) return;
   timer_.expires_after(options_.every);
   timer_.async_wait([this, alive = std::weak_ptr(alive_)](boost::system::error_code ec) {
     if (!ec && !alive.expired()) round();

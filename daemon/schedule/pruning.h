@@ -55,7 +55,7 @@ class SeenPruner {
   Options options_;
   boost::asio::steady_timer timer_;
   bool in_round_ = false;
-  bool stopped_ = false;
+  bool running_ = false;  // between start() and stop()
   // Chunks posted to the loop check it: a pruner destroyed meanwhile is not touched.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
