@@ -11,7 +11,12 @@ deterministic instruction counts, with --sources 1000). --capacity times the con
 pass instead (every feed unchanged, all polls at once). --kcat produces the first pass's
 records with kcat after every round, plain and with newsd's six headers, so that every ratio
 is taken within the same minute; the medians over the rounds end the output. --wrk does the
-same for --capacity: wrk's conditional GETs at 4 connections (one host's cap), 5 s a round."""
+same for --capacity: wrk's conditional GETs at 4 connections (one host's cap), 5 s a round.
+--hosts N deals the feeds over N loopback addresses (4 connections each).
+
+Each publishing pass also reports the CPU time the broker and nginx spent during it and the
+share of the machine left idle, and each kcat run its own and the broker's CPU time: a pass
+can be slow for want of CPU or for want of work, and these tell which."""
 import argparse
 import os
 import statistics
@@ -23,12 +28,47 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import polling_bench as pb  # noqa: E402
 
 
+def proc_cpu(pid):
+    """CPU-seconds process `pid` has used so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root):
+    """CPU-seconds used so far by process `root` and its children (nginx's master and
+    worker; the broker's java), so that each pass can say what the rest of the machine spent
+    on it."""
+    total = proc_cpu(root)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == root:
+                    total += proc_cpu(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def machine_times():
+    """Jiffies of the whole machine from /proc/stat: (busy, idle, steal), where busy is
+    user + nice + system + irq + softirq and idle includes iowait."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6], v[3] + v[4], v[7])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("bins", help="comma-separated newsd binaries or wrappers")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--sources", type=int, default=10000)
     ap.add_argument("--posts", type=int, default=20)
+    ap.add_argument("--hosts", type=int, default=1, choices=range(1, 255), metavar="1..254",
+                    help="deal the sources over this many loopback addresses (4 connections each)")
     ap.add_argument("--capacity", action="store_true")
     ap.add_argument("--kcat", action="store_true")
     ap.add_argument("--wrk", action="store_true")
@@ -42,14 +82,16 @@ def main():
     os.chmod(www, 0o755)
     pb.write_feeds(www, n, 0, 0)
     port = pb.free_port()
-    nginx = pb.start_nginx(work, www, port, 1)
+    nginx = pb.start_nginx(work, www, port, args.hosts)
     kafka_dir = os.path.join(work, "kafka")
     try:
         brokers = subprocess.run([pb.KAFKA_SCRIPT, "start", kafka_dir], check=True,
                                  capture_output=True, text=True, timeout=180).stdout.split()[-1]
+        with open(os.path.join(kafka_dir, "pid")) as f:
+            broker_pid = int(f.read())
         pb.ensure_topic(brokers, "bench.newsd")
         config = os.path.join(work, "newsd.yaml")
-        pb.write_newsd_config(config, work, port, pb.free_port(), brokers, n, "1s", False, 1)
+        pb.write_newsd_config(config, work, port, pb.free_port(), brokers, n, "1s", False, args.hosts)
         # The first pass stores every source's ETag (the feeds are empty).
         subprocess.run([bins[0], "once", "--config", config], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
@@ -61,16 +103,25 @@ def main():
             rates = {}
             for b in bins:
                 if args.capacity:
-                    res = pb.capacity_pass(b, config, port, n, 1)[0]
+                    res = pb.capacity_pass(b, config, port, n, args.hosts)[0]
                     rates[b] = res["requests_per_s"]
                     print(f"round {r} {b}: {res['requests_per_s']:.0f} requests/s, "
                           f"{res['once_cpu_s']:.2f} CPU-s", flush=True)
                     continue
+                others = (tree_cpu(broker_pid), tree_cpu(nginx.pid))
+                m0 = machine_times()
                 res = pb.posts_once_pass(b, config, port, brokers, www, n, args.posts, version)
+                broker_cpu = tree_cpu(broker_pid) - others[0]
+                nginx_cpu = tree_cpu(nginx.pid) - others[1]
+                m1 = machine_times()
+                busy, idle, steal = (b1 - b0 for b0, b1 in zip(m0, m1))
+                total = max(1, busy + idle + steal)
                 version += 1
                 rates[b] = res["posts_per_s"]
                 print(f"round {r} {b}: {res['posts_per_s']:.0f} posts/s in {res['seconds']:.2f} s, "
-                      f"{res['once_cpu_s']:.2f} CPU-s, {res['acked']} acknowledged, exit {res['exit']}",
+                      f"{res['once_cpu_s']:.2f} CPU-s (broker {broker_cpu:.2f}, nginx {nginx_cpu:.2f}; "
+                      f"machine idle {100 * idle / total:.0f} %, steal {100 * steal / total:.0f} %), "
+                      f"{res['acked']} acknowledged, exit {res['exit']}",
                       flush=True)
             if args.capacity and args.wrk:
                 if r == 0:
@@ -87,8 +138,12 @@ def main():
                 headers = pb.record_headers(brokers, "bench.newsd")
                 pb.ensure_topic(brokers, "bench.kcat")
             for ref, hdrs in (("kcat", ()), (f"kcat+{len(headers)} headers", headers)):
+                broker0, t0 = tree_cpu(broker_pid), os.times()
                 rate = n * args.posts / pb.kcat_produce(brokers, "bench.kcat", dump, hdrs)
-                print(f"round {r} {ref}: {rate:.0f} posts/s; "
+                t1 = os.times()
+                kcat_cpu = t1.children_user - t0.children_user + t1.children_system - t0.children_system
+                print(f"round {r} {ref}: {rate:.0f} posts/s, {kcat_cpu:.2f} CPU-s "
+                      f"(broker {tree_cpu(broker_pid) - broker0:.2f}); "
                       + ", ".join(f"{b} {rates[b] / rate:.2f}x" for b in bins), flush=True)
                 for b in bins:
                     ratios.setdefault((b, ref), []).append(rates[b] / rate)
