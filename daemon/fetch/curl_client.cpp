@@ -262,6 +262,7 @@ class CurlClient final : public HttpClient {
   void get(Request request, Handler done) override;
   std::size_t in_flight() const override { return transfers_.size(); }
   void shutdown() override;
+  std::size_t timer_actions() const override { return timer_actions_; }
 
  private:
   // libcurl callbacks: shims that never throw and never call libcurl.
@@ -301,7 +302,8 @@ class CurlClient final : public HttpClient {
   std::vector<CURL*> unwatchable_;
   std::vector<CURL*> idle_;  // reset easy handles, ready for reuse
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
-  bool timeout_posted_ = false;  // a 0 ms timeout's socket_action is queued on the loop
+  bool timeout_posted_ = false;    // a 0 ms timeout's socket_action is queued on the loop
+  std::size_t timer_actions_ = 0;  // socket_action calls made by timer_ firing
   bool shut_down_ = false;
 };
 
@@ -485,6 +487,7 @@ int CurlClient::on_timer(CURLM*, long timeout_ms, void* userp) noexcept {
     self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
     self->timer_.async_wait([self, alive = std::weak_ptr(self->alive_)](const error_code& ec) {
       if (alive.expired() || ec == asio::error::operation_aborted) return;
+      ++self->timer_actions_;
       self->socket_action(CURL_SOCKET_TIMEOUT, 0);
     });
     return 0;

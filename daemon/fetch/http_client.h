@@ -68,6 +68,10 @@ class HttpClient {
   virtual std::size_t in_flight() const = 0;
   // Aborts every transfer (their handlers get ErrorClass::aborted).
   virtual void shutdown() = 0;
+  // How often a timer, not a socket, moved transfers on: timeouts and curl's once-a-second
+  // checks of slow transfers. A transfer on a working connection needs none; a count that
+  // keeps growing means sockets are not being watched (the tests check it).
+  virtual std::size_t timer_actions() const { return 0; }
 };
 
 // Connection-pool settings of the real client (curl multi options). Connections are reused
