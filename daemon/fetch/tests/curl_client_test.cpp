@@ -267,9 +267,10 @@ TEST_F(CurlClient, ReusesNoConnectionTheServerClosedWhileItWasIdle) {
   // The socket of an idle connection stays registered with the loop until curl closes it
   // (on_close_socket); each close here lets the next socket take the same fd number. Every
   // request must succeed, the live connection must be reused, and no transfer may wait for
-  // curl's timer: a socket whose registration went stale with the old fd gets no readiness
-  // events, and its transfer crawls on curl's once-a-second checks (43 s for this test,
-  // every request a timer action, when on_close_socket's deregistration was taken out).
+  // curl's timer. A Socket whose registration went stale with the old fd gets no readiness
+  // events, and its transfer crawls on curl's timeouts: with both guards against that taken
+  // out (on_close_socket's deregistration and on_open_socket's check), this failed after
+  // the second pair with 4 timer actions; before it counted them, it passed, 43 s late.
   for (int i = 0; i < 20; ++i) {
     const Response closing = fetch("/ok-then-close");
     ASSERT_EQ(closing.status, 200) << i << ": " << closing.error_message;
