@@ -28,26 +28,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import polling_bench as pb  # noqa: E402
 
 
-def proc_cpu(pid):
-    """CPU-seconds process `pid` has used so far (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def tree_cpu(root):
     """CPU-seconds used so far by process `root` and its children (nginx's master and
     worker; the broker's java), so that each pass can say what the rest of the machine spent
     on it."""
-    total = proc_cpu(root)
+    total = pb.process_cpu(root) or 0.0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 if int(f.read().rsplit(")", 1)[1].split()[1]) == root:
-                    total += proc_cpu(pid)
+                    total += pb.process_cpu(pid) or 0.0
         except (OSError, ValueError, IndexError):
             continue
     return total
@@ -118,8 +108,12 @@ def main():
                 total = max(1, busy + idle + steal)
                 version += 1
                 rates[b] = res["posts_per_s"]
+                # Of a wrapper (perf, valgrind), the window counts the wrapper's process only.
+                window = (f", {res['window_cpu_s']:.2f} after the first request = "
+                          f"{res['cpu_us_per_post']:.1f} us/post"
+                          if res.get("window_cpu_s") is not None else "")
                 print(f"round {r} {b}: {res['posts_per_s']:.0f} posts/s in {res['seconds']:.2f} s, "
-                      f"{res['once_cpu_s']:.2f} CPU-s (broker {broker_cpu:.2f}, nginx {nginx_cpu:.2f}; "
+                      f"{res['once_cpu_s']:.2f} CPU-s{window} (broker {broker_cpu:.2f}, nginx {nginx_cpu:.2f}; "
                       f"machine idle {100 * idle / total:.0f} %, steal {100 * steal / total:.0f} %), "
                       f"{res['acked']} acknowledged, exit {res['exit']}",
                       flush=True)

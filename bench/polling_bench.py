@@ -283,6 +283,16 @@ def write_newsd_config(path, work, port, metrics_port, brokers, n, interval, lab
                     f"format: atom, interval: {interval}}}\n")
 
 
+def process_cpu(pid):
+    """CPU-seconds process `pid` (all its threads) has used so far; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def proc_status(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -422,12 +432,14 @@ def posts_once_pass(newsd_bin, config, port, brokers, www, n, posts, version, pe
                os.path.join(perf_dir, f"perf-once-posts-v{version}.data"), "--"] + cmd
     once = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = None
+    startup_cpu = None  # newsd's CPU time up to its first request (config and state read)
     polls = 0
     deadline = time.monotonic() + 600
     while first is None and time.monotonic() < deadline and once.poll() is None:
         polls += 1  # nginx counts our status requests too
         if nginx_requests(port) - base - polls > 0:
             first = time.monotonic()
+            startup_cpu = process_cpu(once.pid)
             break
         time.sleep(0.005)
     rc = once.wait(timeout=600)
@@ -438,9 +450,12 @@ def posts_once_pass(newsd_bin, config, port, brokers, www, n, posts, version, pe
     acked = end_offset(brokers, "bench.newsd") - offset0
     total_posts = n * posts
     took = t_end - (first or t_start)
+    window_cpu = cpu - startup_cpu if startup_cpu is not None and not perf_dir else None
     return {"exit": rc, "posts": total_posts, "acked": acked, "startup_s": (first or t_start) - t_start,
             "seconds": took, "posts_per_s": total_posts / took if acked >= total_posts else 0.0,
-            "once_cpu_s": cpu, "cpu_us_per_post_incl_startup": 1e6 * cpu / total_posts}
+            "once_cpu_s": cpu, "cpu_us_per_post_incl_startup": 1e6 * cpu / total_posts,
+            "window_cpu_s": window_cpu,
+            "cpu_us_per_post": 1e6 * window_cpu / total_posts if window_cpu is not None else None}
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -614,8 +629,10 @@ def main():
             one = posts_once_pass(args.newsd, config, port, brokers, www, n, args.posts, 2 + r,
                                   args.perf_dir)
             res["newsd_once_posts"].append(one)
+            window = (f", {one['cpu_us_per_post']:.1f} us of CPU per post after start-up"
+                      if one["cpu_us_per_post"] is not None else "")
             log(f"newsd once: {one['posts_per_s']:.0f} posts/s ({one['acked']} acknowledged, "
-                f"{one['once_cpu_s']:.1f} CPU-s, start-up {one['startup_s']:.1f} s)")
+                f"{one['once_cpu_s']:.1f} CPU-s, start-up {one['startup_s']:.1f} s{window})")
 
         log("kcat: producing the same records")
         dump = os.path.join(work, "records.tsv")
