@@ -78,4 +78,10 @@ class SeenStore {
 // Opens (creating if needed) `state_dir`/newsd.sqlite3 in WAL mode. Throws StoreError.
 std::unique_ptr<SeenStore> open_sqlite(const std::filesystem::path& state_dir);
 
+namespace detail {
+// The lookup of up to `ids` ids of one source (?1 the source, ?2… the ids; NULL matches
+// nothing): id, content_sha256, updated_at of those seen. Exposed for a test of its plan.
+std::string find_many_sql(int ids);
+}  // namespace detail
+
 }  // namespace newsd::dedupe

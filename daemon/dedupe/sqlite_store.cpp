@@ -105,12 +105,7 @@ class SqliteStore final : public SeenStore {
       exec(kSchema);
       find_ = std::make_unique<Stmt>(
           db_, "SELECT content_sha256, updated_at FROM seen WHERE source=?1 AND id=?2");
-      {
-        std::string sql =
-            "SELECT id, content_sha256, updated_at FROM seen WHERE source=?1 AND id IN (";
-        for (int i = 0; i < kFindChunk; ++i) sql += (i ? ",?" : "?") + std::to_string(i + 2);
-        find_many_ = std::make_unique<Stmt>(db_, (sql + ")").c_str());
-      }
+      find_many_ = std::make_unique<Stmt>(db_, detail::find_many_sql(kFindChunk).c_str());
       // The inner query walks seen_acked_at from its oldest end, so a chunk costs its own
       // size, not a scan of the table.
       prune_ = std::make_unique<Stmt>(
@@ -399,6 +394,22 @@ class SqliteStore final : public SeenStore {
 };
 
 }  // namespace
+
+namespace detail {
+
+// The ids are a VALUES list joined to the primary key: one index search per id. Written as
+// `id IN (...)`, the list became an ephemeral B-tree on every run, with a pager of its own
+// (an 87 KB page-cache block and a 2 KB header allocated and freed per feed): 36 us per
+// lookup of 20 ids against 27 this way (python's sqlite3, 200,000 entries). CROSS JOIN
+// keeps the list the outer loop, so SQLite runs it as a co-routine instead of materializing
+// it in yet another ephemeral table.
+std::string find_many_sql(int ids) {
+  std::string sql = "SELECT s.id, s.content_sha256, s.updated_at FROM (VALUES ";
+  for (int i = 0; i < ids; ++i) sql += (i ? ",(?" : "(?") + std::to_string(i + 2) + ")";
+  return sql + ") AS v CROSS JOIN seen AS s ON s.source=?1 AND s.id=v.column1";
+}
+
+}  // namespace detail
 
 std::unique_ptr<SeenStore> open_sqlite(const std::filesystem::path& state_dir) {
   return std::make_unique<SqliteStore>(state_dir);

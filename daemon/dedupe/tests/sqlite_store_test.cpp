@@ -67,6 +67,31 @@ TEST_F(SqliteStoreTest, LooksUpAWholeFeedAtOnceWithTheAnswersOfOneByOne) {
   EXPECT_TRUE(store->find_many("s", {}).empty());
 }
 
+TEST_F(SqliteStoreTest, LooksUpAFeedWithoutBuildingATemporaryTable) {
+  // find_many runs once per fetched feed; an ephemeral table (what `id IN (...)` compiles
+  // to) costs a pager of its own each time. The plan must be index searches only.
+  { auto store = open_sqlite(dir_); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "newsd.sqlite3").c_str(), &db), SQLITE_OK);
+  const std::string sql = "EXPLAIN " + detail::find_many_sql(32);
+  sqlite3_stmt* s = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  int ops = 0, ephemeral = 0, seeks = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const std::string op = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    ++ops;
+    if (op == "OpenEphemeral" || op == "OpenAutoindex") ++ephemeral;
+    if (op == "SeekGE" || op == "SeekLE" || op == "SeekGT" || op == "SeekLT" || op == "Found" ||
+        op == "NotFound")
+      ++seeks;
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  EXPECT_GT(ops, 0);
+  EXPECT_EQ(ephemeral, 0) << sql;
+  EXPECT_GT(seeks, 0) << "no search of the primary key: " << sql;
+}
+
 TEST_F(SqliteStoreTest, UpdatesTheHashWhenContentChanges) {
   auto store = open_sqlite(dir_);
   store->commit("s", "a", {"h1", std::nullopt}, kT0);
