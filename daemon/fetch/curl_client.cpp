@@ -41,6 +41,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/ascii.h"
 #include "core/log.h"
 
 namespace newsd::fetch {
@@ -197,20 +198,6 @@ Response failure(ErrorClass error, std::string message) {
   r.error = error;
   r.error_message = std::move(message);
   return r;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // One transfer: the easy handle and everything curl's callbacks write into.
@@ -519,7 +506,7 @@ std::size_t CurlClient::on_header(char* data, std::size_t size, std::size_t n,
                                   void* userp) noexcept {
   auto* t = static_cast<Transfer*>(userp);
   const std::size_t len = size * n;
-  const std::string_view line = trim(std::string_view(data, len));
+  const std::string_view line = ascii::trim_http(std::string_view(data, len));
   Response& r = t->response;
   try {
     if (line.starts_with("HTTP/")) {
@@ -534,19 +521,19 @@ std::size_t CurlClient::on_header(char* data, std::size_t size, std::size_t n,
     }
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return len;
-    const std::string_view name = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "ETag")) {
+    const std::string_view name = ascii::trim_http(line.substr(0, colon));
+    const std::string_view value = ascii::trim_http(line.substr(colon + 1));
+    if (ascii::equals_lower(name, "etag")) {
       r.etag.emplace(value);
-    } else if (iequals(name, "Last-Modified")) {
+    } else if (ascii::equals_lower(name, "last-modified")) {
       r.last_modified.emplace(value);
-    } else if (iequals(name, "Retry-After")) {
+    } else if (ascii::equals_lower(name, "retry-after")) {
       r.retry_after.emplace(value);
-    } else if (iequals(name, "Content-Type")) {
+    } else if (ascii::equals_lower(name, "content-type")) {
       r.content_type.assign(value);
-    } else if (iequals(name, "Cache-Control")) {
+    } else if (ascii::equals_lower(name, "cache-control")) {
       r.cache_control.emplace(value);
-    } else if (iequals(name, "Expires")) {
+    } else if (ascii::equals_lower(name, "expires")) {
       r.expires.emplace(value);
     }
   } catch (...) {
