@@ -19,6 +19,7 @@
 #include "app/memory.h"
 #include "app/notify.h"
 #include "config/config.h"
+#include "config/reference.h"
 #include "core/log.h"
 #include "dedupe/seen_store.h"
 #include "fetch/http_client.h"
@@ -362,6 +363,9 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "validate a configuration file");
   check->add_option("file", check_path, "configuration file")->required();
 
+  // Hidden: prints docs/configuration.md as the key tables make it.
+  auto* reference = app.add_subcommand("config-reference")->group("");
+
   std::string sink = "kafka";
   auto* once = app.add_subcommand("once", "poll every source once, wait for delivery, exit");
   once->add_option("--config", config_path, "configuration file")->required();
@@ -379,6 +383,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*check) return check_config(check_path);
+  if (*reference) return std::cout << config::reference(), 0;
   if (*parse_cmd) return parse_files(files, format, url, timezone, source);
   if (*once) return serve(config_path, true, sink);
   if (*run || !config_path.empty()) return serve(config_path, false, "kafka");
