@@ -267,7 +267,9 @@ const Table<Source>& source_keys() {
 
 const Table<Adapt>& adapt_keys() {
   static const Table<Adapt> t = {
-      duration("min", &Adapt::min).at_least(1s).help("the shortest interval it may learn"),
+      duration("min", &Adapt::min)
+          .at_least(1s)
+          .help("the shortest interval it may learn; at most `max`"),
       duration("max", &Adapt::max).at_least(1s).help("the longest interval it may learn"),
       check<Adapt>("min",
                    [](const Adapt& a, const Fail& fail) {
@@ -283,7 +285,8 @@ const Table<JsonApi>& json_api_keys() {
           .check([](const std::string& p, const Fail& fail) {
             if (!json_pointer(p)) fail("expected a JSON pointer such as /record");
           })
-          .help("JSON pointer to the array of items, e.g. `/record`"),
+          .help("JSON pointer to the array of items, e.g. `/record`; a `json_api` source needs "
+                "`items` and `fields`"),
       string_map("fields", &JsonApi::fields)
           .check([](const std::map<std::string, std::string>& fields, const Fail& fail) {
             for (const auto& [k, v] : fields) {
