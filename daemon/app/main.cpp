@@ -16,6 +16,7 @@
 #include <system_error>
 #include <thread>
 
+#include "app/cli.h"
 #include "app/memory.h"
 #include "app/notify.h"
 #include "config/config.h"
@@ -376,9 +377,17 @@ int main(int argc, char** argv) {
   parse_cmd->add_option("--source", source, "source name to put in the records");
   parse_cmd->add_option("files", files, "files to parse")->required();
 
+  std::string agent = "newsd", robots_file;
+  std::vector<std::string> robots_urls;
+  auto* robots_cmd = app.add_subcommand("robots", app::kRobotsHelp);
+  robots_cmd->add_option("--agent", agent, "crawler name or User-Agent (default newsd)");
+  robots_cmd->add_option("robots_file", robots_file, "a robots.txt file")->required();
+  robots_cmd->add_option("urls", robots_urls, "URLs or paths to decide")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*check) return check_config(check_path);
+  if (*robots_cmd) return app::robots_command(agent, robots_file, robots_urls);
   if (*parse_cmd) return parse_files(files, format, url, timezone, source);
   if (*once) return serve(config_path, true, sink);
   if (*run || !config_path.empty()) return serve(config_path, false, "kafka");
