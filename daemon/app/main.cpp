@@ -74,7 +74,8 @@ int parse_files(const std::vector<std::string>& files, const std::string& format
     ctx.timezone = timezone;
     ctx.fetched_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     const auto f = *format == parse::Format::automatic ? parse::detect(bytes, "") : *format;
-    auto posts = parse::parse(bytes, f, ctx);
+    parse::DocumentInfo info;
+    auto posts = parse::parse(bytes, f, ctx, &info);
     if (!posts) {
       std::cerr << file << ": cannot parse as " << parse::to_string(f) << ": "
                 << posts.error().message << '\n';
@@ -82,6 +83,10 @@ int parse_files(const std::vector<std::string>& files, const std::string& format
       continue;
     }
     for (const auto& p : *posts) std::cout << to_json(p.post) << '\n';
+    // A sitemap index holds no posts: name its children, which a source would fetch.
+    for (const auto& child : info.sitemaps)
+      std::cerr << file << ": sitemap " << child.url << " lastmod "
+                << (child.lastmod ? format_rfc3339(*child.lastmod) : "-") << '\n';
   }
   std::cout.flush();
   return rc;
@@ -371,7 +376,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   std::string format = "auto", url, timezone = "UTC", source = "local";
   auto* parse_cmd = app.add_subcommand("parse", "print the records found in local files");
-  parse_cmd->add_option("--format", format, "auto, rss, rdf, atom, jsonfeed, jekyll, html, text");
+  parse_cmd->add_option("--format", format,
+                        "auto, rss, rdf, atom, jsonfeed, jekyll, html, text, sitemap");
   parse_cmd->add_option("--url", url, "the URL the files were fetched from");
   parse_cmd->add_option("--timezone", timezone, "zone for times without an offset");
   parse_cmd->add_option("--source", source, "source name to put in the records");
