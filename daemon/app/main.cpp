@@ -390,10 +390,15 @@ int main(int argc, char** argv) {
   robots_cmd->add_option("robots_file", robots_file, "a robots.txt file")->required();
   robots_cmd->add_option("urls", robots_urls, "URLs or paths to decide")->required();
 
+  std::string opml_file;
+  auto* opml_cmd = app.add_subcommand("import-opml", "print an OPML subscription list as sources");
+  opml_cmd->add_option("file", opml_file, "OPML file")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*check) return check_config(check_path);
   if (*robots_cmd) return app::robots_command(agent, robots_file, robots_urls);
+  if (*opml_cmd) return app::import_opml_command(opml_file);
   if (*parse_cmd) return parse_files(files, format, url, timezone, source);
   if (*once) return serve(config_path, true, sink);
   if (*run || !config_path.empty()) return serve(config_path, false, "kafka");
