@@ -90,7 +90,7 @@ TEST(Robots, StarMatchesAnyRunIncludingTheQuery) {
 }
 
 TEST(Robots, PathsAndPatternsArePercentNormalised) {
-  const Robots r = fixture("percent_encoding_and_bom.txt");
+  const Robots r = fixture("percent_encoding.txt");
   EXPECT_FALSE(allowed(r, "newsd", "/新闻/today"));
   EXPECT_FALSE(allowed(r, "newsd", "/%e6%96%b0%e9%97%bb/today"));
   EXPECT_FALSE(allowed(r, "newsd", "/caf%C3%A9/menu"));
@@ -100,6 +100,12 @@ TEST(Robots, PathsAndPatternsArePercentNormalised) {
   EXPECT_TRUE(allowed(r, "newsd", "/file-with-a-*.html"));  // %2A is a literal star
   EXPECT_FALSE(allowed(r, "newsd", "/file-with-a-b.html"));
   EXPECT_EQ(normalize("/%7e%41%e3%83%84"), "/~A%E3%83%84");
+}
+
+TEST(Robots, AByteOrderMarkBeforeTheFirstLineIsIgnored) {
+  const Robots r = fixture("bom_before_the_first_line.txt");
+  EXPECT_FALSE(allowed(r, "newsd", "/private/x"));
+  EXPECT_EQ(r.decide("newsd", "/private/x").rule->line, 2);
 }
 
 TEST(Robots, ARuleWithoutAColonIsStillRead) {
