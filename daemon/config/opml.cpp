@@ -1,18 +1,15 @@
 #include "config/opml.h"
 
-#include <unicode/translit.h>
-#include <unicode/unistr.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <fstream>
-#include <memory>
-#include <mutex>
 #include <pugixml.hpp>
 #include <set>
 #include <sstream>
 
 #include "core/ascii.h"
+#include "core/transliterator.h"
 
 namespace newsd::config {
 namespace {
@@ -74,34 +71,6 @@ std::string to_utf8(std::string_view bytes) {
   }
   return out;
 }
-
-class Slugger {
- public:
-  static Slugger& instance() {
-    static Slugger s;
-    return s;
-  }
-  std::string latin(std::string_view text) {
-    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
-    {
-      std::lock_guard lock(mutex_);
-      if (translit_) translit_->transliterate(u);
-    }
-    std::string out;
-    u.toUTF8String(out);
-    return out;
-  }
-
- private:
-  Slugger() {
-    UErrorCode status = U_ZERO_ERROR;
-    translit_.reset(
-        icu::Transliterator::createInstance("Any-Latin; Latin-ASCII", UTRANS_FORWARD, status));
-    if (U_FAILURE(status)) translit_.reset();  // ASCII letters and digits are kept anyway
-  }
-  std::mutex mutex_;  // ICU transliterators are not documented as thread-safe
-  std::unique_ptr<icu::Transliterator> translit_;
-};
 
 // An attribute by name, ignoring case (exports write xmlUrl, xmlurl, XMLURL).
 pugi::xml_attribute attribute(pugi::xml_node n, std::string_view name) {
@@ -281,7 +250,9 @@ std::size_t undeclared_entity(std::string_view text) {
 }  // namespace
 
 std::string ascii_slug(std::string_view text, std::size_t max) {
-  const std::string latin = Slugger::instance().latin(text);
+  // One per process (core/transliterator.h); without ICU's rules ASCII still makes a slug.
+  static const Transliterator latin_ascii("Any-Latin; Latin-ASCII");
+  const std::string latin = latin_ascii.apply(text);
   std::string out;
   for (const char c : latin) {
     if (ascii::is_alnum(c)) {
