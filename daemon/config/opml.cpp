@@ -100,7 +100,10 @@ std::string encode_url(std::string_view url) {
   std::string out;
   for (const char ch : url) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || c <= 0x20 || c == 0x7F) {
+    // Octets RFC 3986 does not allow in a URI; `{` also keeps `${` from reading as a
+    // reference to the environment when the YAML is loaded.
+    if (c >= 0x80 || c <= 0x20 || c == 0x7F ||
+        std::string_view("\"<>\\^`{|}").find(ch) != std::string_view::npos) {
       out += '%';
       out += kHex[c >> 4];
       out += kHex[c & 0xF];

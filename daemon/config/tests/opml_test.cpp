@@ -115,6 +115,16 @@ TEST(Opml, TheYamlIsAConfigThatLoadsToTheSameSources) {
   }
 }
 
+TEST(Opml, CharactersUrisDoNotAllowArePercentEncoded) {
+  const OpmlImport got = load_opml_string(
+      "<opml><body><outline text='a' xmlUrl=' https://e.com/${HOME}/caf\xC3\xA9 x'/></body></opml>",
+      "u.opml");
+  ASSERT_EQ(got.sources.size(), 1u);
+  EXPECT_EQ(got.sources[0].url, "https://e.com/$%7BHOME%7D/caf%C3%A9%20x");
+  const std::string yaml = "kafka: {brokers: 127.0.0.1:9092}\n" + sources_to_yaml(got.sources);
+  EXPECT_EQ(load_string(yaml, "u.yaml").sources.at(0).url, got.sources[0].url);
+}
+
 TEST(Opml, AnEmptyListIsAnEmptySourcesList) {
   EXPECT_EQ(sources_to_yaml({}), "sources: []\n");
   const OpmlImport got = load_opml_string("<opml><body/></opml>", "e.opml");
