@@ -150,4 +150,9 @@ Expected<Sitemap> read_sitemap(std::string_view bytes, const Context& ctx) {
   return out;
 }
 
+bool child_changed(const SitemapRef& child, const SitemapRef* last) {
+  if (!last || !child.lastmod || !last->lastmod) return true;
+  return *child.lastmod != *last->lastmod;
+}
+
 }  // namespace newsd::parse

@@ -31,4 +31,9 @@ struct Sitemap {
 // `bytes` as fetched: gzip or not, in any charset the XML declaration names.
 Expected<Sitemap> read_sitemap(std::string_view bytes, const Context& ctx);
 
+// Whether a child sitemap an index names must be fetched (conditionally) again, given what the
+// index said about it when it was last fetched (`last`, null when never): when either index
+// gives no lastmod it cannot tell, so yes; otherwise only when lastmod changed.
+bool child_changed(const SitemapRef& child, const SitemapRef* last);
+
 }  // namespace newsd::parse

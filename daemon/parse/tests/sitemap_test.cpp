@@ -95,6 +95,19 @@ TEST(Sitemap, AnIndexGivesNoPostsButItsChildrenWithLastmod) {
   EXPECT_FALSE(info.sitemaps[1].lastmod);
 }
 
+TEST(Sitemap, AChildIsFetchedAgainOnlyWhenItsLastmodChangedOrIsUnknown) {
+  using std::chrono::seconds;
+  const SitemapRef before{"https://e.com/a.xml", Timestamp(seconds(1000))};
+  const SitemapRef same{"https://e.com/a.xml", Timestamp(seconds(1000))};
+  const SitemapRef later{"https://e.com/a.xml", Timestamp(seconds(2000))};
+  const SitemapRef unknown{"https://e.com/a.xml", std::nullopt};
+  EXPECT_TRUE(child_changed(same, nullptr));
+  EXPECT_FALSE(child_changed(same, &before));
+  EXPECT_TRUE(child_changed(later, &before));
+  EXPECT_TRUE(child_changed(unknown, &before));
+  EXPECT_TRUE(child_changed(same, &unknown));
+}
+
 TEST(Sitemap, GzipIsRecognisedByItsMagicNumber) {
   const std::string gz = fixture("sitemap_gzip_compressed.xml.gz");
   EXPECT_EQ(detect(gz, "application/octet-stream"), Format::sitemap);
