@@ -1,6 +1,7 @@
 #include "state/restore.h"
 
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "core/log.h"
@@ -45,6 +46,22 @@ struct ListFree {
   }
 };
 
+// The offsets of the first and next record of partition `p` (`rk` reads uncommitted: the
+// high watermark). A partition just created may have no leader for a moment.
+rd_kafka_resp_err_t watermarks(rd_kafka_t* rk, const KafkaStateOptions& o, std::int32_t p,
+                               std::int64_t& low, std::int64_t& high) {
+  const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  for (;;) {
+    const rd_kafka_resp_err_t rc = rd_kafka_query_watermark_offsets(
+        rk, o.topic.c_str(), p, &low, &high, static_cast<int>(o.timeout.count()));
+    const bool transient = rc == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                           rc == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                           rc == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    if (!transient || std::chrono::steady_clock::now() >= deadline) return rc;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 
 RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> partitions,
@@ -57,6 +74,9 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
   KafkaHandle consumer(make_client(RD_KAFKA_CONSUMER,
                                    make_conf(o, "newsd-state-restore",
                                              {{"isolation.level", "read_committed"},
+                                              // assign() needs a group; nothing joins it or
+                                              // commits offsets to it.
+                                              {"group.id", "newsd-state-restore"},
                                               {"enable.auto.commit", "false"},
                                               {"enable.partition.eof", "true"},
                                               {"fetch.max.bytes", "52428800"},
@@ -65,8 +85,13 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
                                    "restoring " + o.topic));
   rd_kafka_poll_set_consumer(consumer.rk);
 
-  // The end of each partition now (the last stable offset, under read_committed): records
-  // written after this point are read if they arrive first, but not waited for.
+  // The end of each partition now: its high watermark, read by a client that does not
+  // stop at the last stable offset. A transaction still open there (a producer that was
+  // fenced or died, or one whose commit markers are on their way) is waited for until it
+  // ends, so that the marks of a committed transaction are never missed. Records written
+  // after this point are read if they arrive first, but not waited for.
+  KafkaHandle ends_reader(make_client(RD_KAFKA_PRODUCER, make_conf(o, "newsd-state-restore", {}),
+                                      "restoring " + o.topic));
   std::vector<std::int64_t> ends(static_cast<std::size_t>(o.partitions), -1);
   std::unique_ptr<rd_kafka_topic_partition_list_t, ListFree> assignment(
       rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
@@ -75,11 +100,10 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
     if (p < 0 || p >= o.partitions)
       throw StateTopicError("state topic " + o.topic + ": no partition " + std::to_string(p));
     std::int64_t low = 0, high = 0;
-    const auto rc = rd_kafka_query_watermark_offsets(consumer.rk, o.topic.c_str(), p, &low, &high,
-                                                     static_cast<int>(o.timeout.count()));
-    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (const auto rc = watermarks(ends_reader.rk, o, p, low, high))
       throw StateTopicError("state topic " + o.topic + ": cannot read the end of partition " +
                             std::to_string(p) + ": " + rd_kafka_err2str(rc));
+    log->debug("state topic {}: partition {} offsets {}..{}", o.topic, p, low, high);
     if (high <= low) continue;  // empty
     ends[static_cast<std::size_t>(p)] = high;
     rd_kafka_topic_partition_list_add(assignment.get(), o.topic.c_str(), p)->offset =
@@ -126,7 +150,10 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
     last_progress = now;
     const std::int32_t p = m->partition;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      finish(p);
+      // Under read_committed the end reported is the last stable offset, which stays short
+      // of the target while a transaction is open.
+      const auto end = ends[static_cast<std::size_t>(p)];
+      if (end >= 0 && m->offset >= end) finish(p);
       continue;
     }
     if (m->err) {

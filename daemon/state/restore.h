@@ -1,6 +1,9 @@
 // Reads state partitions from their beginning to their end as of the start of the restore
-// into a StateIndex. Only committed records count (isolation.level=read_committed), so
-// state written by an aborted transaction never marks a post seen.
+// (the high watermark) into a StateIndex. Only committed records count
+// (isolation.level=read_committed), so state written by an aborted transaction never marks a
+// post seen; a transaction still open at the end is waited for until it commits or aborts,
+// so the marks of a committed transaction are never missed. With exactly-once, initialise
+// the instance's transactional producer first: that ends its predecessor's open transaction.
 //
 // Thread-safety: restore() runs on the caller's thread with its own consumer; the index is
 // the caller's and must not be used elsewhere meanwhile.
