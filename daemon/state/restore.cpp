@@ -1,5 +1,7 @@
 #include "state/restore.h"
 
+#include <malloc.h>
+
 #include <memory>
 #include <thread>
 #include <vector>
@@ -81,7 +83,7 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
                                               {"enable.partition.eof", "true"},
                                               {"fetch.max.bytes", "52428800"},
                                               {"max.partition.fetch.bytes", "8388608"},
-                                              {"queued.max.messages.kbytes", "131072"}}),
+                                              {"queued.max.messages.kbytes", "65536"}}),
                                    "restoring " + o.topic));
   rd_kafka_poll_set_consumer(consumer.rk);
 
@@ -194,6 +196,11 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
     if (end >= 0 && m->offset + 1 >= end) finish(p);
   }
   rd_kafka_consumer_close(consumer.rk);
+  rd_kafka_destroy(consumer.rk);
+  consumer.rk = nullptr;
+  // The consumer's fetch buffers (tens of MB) are free now; give them back to the system
+  // rather than keep them for the life of the daemon.
+  malloc_trim(0);
   stats.duration = Clock::now() - started;
   report();
   return stats;
