@@ -17,7 +17,9 @@ echo "broker $brokers; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "write: %e s wall, %U+%S CPU-s, peak RSS %M KB" \
   "$tool" write "$brokers" bench.state "$marks" 1000
 for run in 1 2; do
-  /usr/bin/time -f "restore $run: %e s wall, %U+%S CPU-s, peak RSS %M KB" \
+  # The progress lines go to stderr; time's own line to a file.
+  /usr/bin/time -o "$dir/time" -f "restore $run: %e s wall, %U+%S CPU-s, peak RSS %M KB" \
     "$tool" restore "$brokers" bench.state 2>/dev/null
+  cat "$dir/time"
 done
 echo "topic on disk: $(du -sh "$dir/data" | cut -f1); load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <string>
 
 #include "state/kafka_store.h"
@@ -193,37 +194,55 @@ TEST(KafkaStore, PruneWritesTombstonesThatOutliveARestart) {
     EXPECT_EQ(store->find("finews", "p" + std::to_string(i)).has_value(), i >= 5) << i;
 }
 
-// What exactly-once will rely on: state records of an aborted transaction never count.
-TEST(KafkaStore, RestoreReadsOnlyCommittedTransactions) {
-  const auto o = options(3);
-  ensure_topic(o);
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", o.brokers.c_str(), err, sizeof err);
-  rd_kafka_conf_set(conf, "transactional.id", ("t-" + o.topic).c_str(), err, sizeof err);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  ASSERT_NE(rk, nullptr) << err;
-  ASSERT_EQ(rd_kafka_init_transactions(rk, 30'000), nullptr);
-  auto write = [&](const std::string& id) {
+// A transactional producer of state records, as exactly-once will use one.
+class TxnWriter {
+ public:
+  explicit TxnWriter(const KafkaStateOptions& o) : o_(o) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", o.brokers.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "transactional.id", ("t-" + o.topic).c_str(), err, sizeof err);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk_ == nullptr) throw std::runtime_error(err);
+    if (rd_kafka_error_t* e = rd_kafka_init_transactions(rk_, 30'000))
+      throw std::runtime_error(rd_kafka_error_string(e));
+  }
+  ~TxnWriter() { rd_kafka_destroy(rk_); }
+  rd_kafka_t* rk() const { return rk_; }
+
+  // A mark of `id` of source "finews" in its partition.
+  void write(const std::string& id) {
     const std::string key = mark_key("finews", hash_id(id));
     MarkValue v;
     v.sha = ContentHash::from_text(kSha1);
     v.id = id;
     const std::string value = encode_mark(v);
-    ASSERT_EQ(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o.topic.c_str()),
-                                RD_KAFKA_V_PARTITION(partition_of("finews", 3)),
+    ASSERT_EQ(rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(o_.topic.c_str()),
+                                RD_KAFKA_V_PARTITION(partition_of("finews", o_.partitions)),
                                 RD_KAFKA_V_KEY(key.data(), key.size()),
                                 RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
               RD_KAFKA_RESP_ERR_NO_ERROR);
-  };
+  }
+
+ private:
+  KafkaStateOptions o_;
+  rd_kafka_t* rk_ = nullptr;
+};
+
+// What exactly-once will rely on: state records of an aborted transaction never count.
+TEST(KafkaStore, RestoreReadsOnlyCommittedTransactions) {
+  const auto o = options(3);
+  ensure_topic(o);
+  TxnWriter txn(o);
+  rd_kafka_t* rk = txn.rk();
+  auto write = [&](const std::string& id) { txn.write(id); };
   ASSERT_EQ(rd_kafka_begin_transaction(rk), nullptr);
   write("committed");
   ASSERT_EQ(rd_kafka_commit_transaction(rk, 30'000), nullptr);
   ASSERT_EQ(rd_kafka_begin_transaction(rk), nullptr);
   write("aborted");
   ASSERT_EQ(rd_kafka_abort_transaction(rk, 30'000), nullptr);
-  rd_kafka_destroy(rk);
 
   StateIndex index;
   const auto stats = restore(o, all_partitions(o), index);
@@ -235,24 +254,9 @@ TEST(KafkaStore, RestoreReadsOnlyCommittedTransactions) {
 TEST(KafkaStore, RestoreWaitsForATransactionStillOpenAtItsEnd) {
   const auto o = options(1);
   ensure_topic(o);
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", o.brokers.c_str(), err, sizeof err);
-  rd_kafka_conf_set(conf, "transactional.id", ("t-" + o.topic).c_str(), err, sizeof err);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  ASSERT_NE(rk, nullptr) << err;
-  ASSERT_EQ(rd_kafka_init_transactions(rk, 30'000), nullptr);
-  auto write = [&](const std::string& id) {
-    const std::string key = mark_key("finews", hash_id(id));
-    MarkValue v;
-    v.sha = ContentHash::from_text(kSha1);
-    const std::string value = encode_mark(v);
-    ASSERT_EQ(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_PARTITION(0),
-                                RD_KAFKA_V_KEY(key.data(), key.size()),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-  };
+  TxnWriter txn(o);
+  rd_kafka_t* rk = txn.rk();
+  auto write = [&](const std::string& id) { txn.write(id); };
   ASSERT_EQ(rd_kafka_begin_transaction(rk), nullptr);
   write("early");
   ASSERT_EQ(rd_kafka_commit_transaction(rk, 30'000), nullptr);
@@ -275,7 +279,6 @@ TEST(KafkaStore, RestoreWaitsForATransactionStillOpenAtItsEnd) {
   ASSERT_EQ(read_early.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_EQ(restored.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   ASSERT_EQ(rd_kafka_commit_transaction(rk, 30'000), nullptr);
-  rd_kafka_destroy(rk);
   EXPECT_EQ(restored.get().records, 2u);
   EXPECT_TRUE(index.find("finews", hash_id("late")));
 }
