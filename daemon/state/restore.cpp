@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -98,9 +99,11 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
   std::unique_ptr<rd_kafka_topic_partition_list_t, ListFree> assignment(
       rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   std::size_t open = 0;
+  std::set<std::int32_t> asked;
   for (const std::int32_t p : partitions) {
     if (p < 0 || p >= o.partitions)
       throw StateTopicError("state topic " + o.topic + ": no partition " + std::to_string(p));
+    if (!asked.insert(p).second) continue;  // listed twice
     std::int64_t low = 0, high = 0;
     if (const auto rc = watermarks(ends_reader.rk, o, p, low, high))
       throw StateTopicError("state topic " + o.topic + ": cannot read the end of partition " +
@@ -114,7 +117,7 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
   }
 
   RestoreStats stats;
-  RestoreProgress at{0, partitions.size() - open, partitions.size()};
+  RestoreProgress at{0, asked.size() - open, asked.size()};
   auto report = [&] {
     at.records = stats.records;
     if (progress) progress(at);
@@ -144,7 +147,7 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
       if (now - last_progress > o.timeout)
         throw StateTopicError("state topic " + o.topic + ": the restore made no progress for " +
                               std::to_string(o.timeout.count()) + " ms (" + std::to_string(open) +
-                              " partition(s) unfinished)");
+                              " partition(s) unfinished; a transaction may be open there)");
       continue;
     }
     std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(

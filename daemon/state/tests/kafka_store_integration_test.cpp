@@ -164,7 +164,7 @@ TEST(KafkaStore, EverySourceLivesInItsOwnPartitionAndRestoresFromItAlone) {
     EXPECT_TRUE(store->flush());
   }
   StateIndex only4;
-  const std::int32_t four[] = {4};
+  const std::int32_t four[] = {4, 4};  // listed twice, read once
   const auto stats = restore(o, four, only4);
   EXPECT_EQ(stats.records, 50u);
   EXPECT_EQ(only4.size(), 50u);

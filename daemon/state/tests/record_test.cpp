@@ -63,7 +63,8 @@ TEST(StateRecord, IdHashIsTheStartOfSha256) {
 
 TEST(StateRecord, PollKeyIsTheTagAndTheSource) {
   EXPECT_EQ(poll_key("新华财经"), "p新华财经");
-  const auto k = decode_key(poll_key("a"));
+  const std::string key = poll_key("a");  // the decoded source points into it
+  const auto k = decode_key(key);
   ASSERT_TRUE(k);
   EXPECT_EQ(k->kind, Key::Kind::poll);
   EXPECT_EQ(k->source, "a");
