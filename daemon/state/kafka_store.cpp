@@ -19,6 +19,20 @@ std::int32_t KafkaStore::partition_of(const std::string& source) const {
   return state::partition_of(source, options_.partitions);
 }
 
+RestoreStats KafkaStore::assign(std::span<const std::int32_t> partitions,
+                                const ProgressFn& progress) {
+  return restore(options_, partitions, index_, progress);
+}
+
+std::size_t KafkaStore::revoke(std::span<const std::int32_t> partitions) {
+  std::vector<bool> gone(static_cast<std::size_t>(options_.partitions));
+  for (const std::int32_t p : partitions)
+    if (p >= 0 && p < options_.partitions) gone[static_cast<std::size_t>(p)] = true;
+  return index_.forget_sources([&](std::string_view source) {
+    return gone[static_cast<std::size_t>(state::partition_of(source, options_.partitions))];
+  });
+}
+
 std::optional<dedupe::SeenEntry> KafkaStore::find(const std::string& source,
                                                   const std::string& id) {
   const auto mark = index_.find(source, hash_id(id));

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ class KafkaStore final : public dedupe::SeenStore {
 
   // The partition of `source` in this store's topic.
   std::int32_t partition_of(const std::string& source) const;
+  // Serving a share of the sources (several instances, one consumer group): restores
+  // `partitions` into this store (assignment), or forgets every mark and poll state of their
+  // sources (revocation; flush() first). Returns the restore's figures / the marks forgotten.
+  RestoreStats assign(std::span<const std::int32_t> partitions, const ProgressFn& progress = {});
+  std::size_t revoke(std::span<const std::int32_t> partitions);
   std::string fatal_error() const { return writer_->fatal_error(); }
   RecordWriter::Stats written() const { return writer_->stats(); }
   const StateIndex& index() const { return index_; }

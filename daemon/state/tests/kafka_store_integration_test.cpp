@@ -172,6 +172,28 @@ TEST(KafkaStore, EverySourceLivesInItsOwnPartitionAndRestoresFromItAlone) {
   EXPECT_FALSE(only4.find("eastmoney-37", hash_id("e7")));
 }
 
+TEST(KafkaStore, TakesOnAndLetsGoOfPartitions) {
+  const auto o = options(12);
+  {
+    auto store = open_kafka(o);
+    EXPECT_TRUE(store->commit("finews", "f", {kSha1, {}}, at(1)));        // partition 4
+    EXPECT_TRUE(store->commit("eastmoney-37", "e", {kSha1, {}}, at(1)));  // partition 3
+    EXPECT_TRUE(store->save_poll_state("finews", {"e", std::nullopt, 0}));
+    EXPECT_TRUE(store->flush());
+  }
+  KafkaStore store(o, StateIndex{}, make_idempotent_writer(o));
+  const std::int32_t three[] = {3}, four[] = {4};
+  EXPECT_EQ(store.assign(four).records, 2u);
+  EXPECT_TRUE(store.find("finews", "f"));
+  EXPECT_FALSE(store.find("eastmoney-37", "e"));
+  EXPECT_EQ(store.assign(three).records, 1u);
+  EXPECT_TRUE(store.find("eastmoney-37", "e"));
+  EXPECT_EQ(store.revoke(four), 1u);
+  EXPECT_FALSE(store.find("finews", "f"));
+  EXPECT_EQ(store.poll_state("finews"), dedupe::PollState{});
+  EXPECT_TRUE(store.find("eastmoney-37", "e"));
+}
+
 TEST(KafkaStore, PruneWritesTombstonesThatOutliveARestart) {
   const auto o = options(3);
   {
