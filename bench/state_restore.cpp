@@ -94,6 +94,12 @@ int restore(const char* brokers, const char* topic) {
       status_kb("VmHWM:") / 1e3, (rss1 - rss0) / 1e3 * per_million,
       (rss2 - rss0) / 1e3 * per_million, index.memory_bytes() / 1e6 * per_million,
       static_cast<double>(index.memory_bytes()) / std::max<std::size_t>(index.size(), 1));
+  // A prune chunk's search: the oldest 10,000 of all the marks.
+  const auto t0 = Clock::now();
+  const auto oldest = index.oldest_before(2'000'000'000, 10'000);
+  const std::chrono::duration<double> ts = Clock::now() - t0;
+  std::printf("oldest_before over %zu marks (%zu found): %.1f ms\n", index.size(), oldest.size(),
+              ts.count() * 1e3);
   return 0;
 }
 

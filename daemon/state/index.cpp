@@ -176,22 +176,28 @@ void StateIndex::grow() {
 
 std::vector<StateIndex::Ref> StateIndex::oldest_before(std::int64_t cutoff,
                                                        std::size_t limit) const {
-  std::vector<std::uint32_t> old;
+  // The `limit` oldest so far, in a max-heap by age: one pass, and the marks in the middle
+  // of the array (in about acknowledgement order) seldom displace any.
+  using Aged = std::pair<std::uint32_t, std::uint32_t>;  // acked_at, entry number
+  std::vector<Aged> heap;
+  if (limit == 0) return {};
   const std::uint32_t below = clamp_u32(cutoff);
-  for (std::uint32_t i = 0; i < count_; ++i)
-    if (at(i).acked_at < below) old.push_back(i);
-  const auto by_age = [this](std::uint32_t a, std::uint32_t b) {
-    return at(a).acked_at < at(b).acked_at;
-  };
-  if (old.size() > limit) {
-    std::nth_element(old.begin(), old.begin() + static_cast<std::ptrdiff_t>(limit), old.end(),
-                     by_age);
-    old.resize(limit);
+  for (std::uint32_t i = 0; i < count_; ++i) {
+    const std::uint32_t acked = at(i).acked_at;
+    if (acked >= below) continue;
+    if (heap.size() < limit) {
+      heap.emplace_back(acked, i);
+      std::push_heap(heap.begin(), heap.end());
+    } else if (acked < heap.front().first) {
+      std::pop_heap(heap.begin(), heap.end());
+      heap.back() = {acked, i};
+      std::push_heap(heap.begin(), heap.end());
+    }
   }
-  std::sort(old.begin(), old.end(), by_age);
+  std::sort_heap(heap.begin(), heap.end());
   std::vector<Ref> out;
-  out.reserve(old.size());
-  for (const std::uint32_t i : old)
+  out.reserve(heap.size());
+  for (const auto& [acked, i] : heap)
     out.push_back({names_->names[at(i).source & ~kTextSha], at(i).id});
   return out;
 }
