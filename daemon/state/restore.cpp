@@ -93,8 +93,10 @@ RestoreStats restore(const KafkaStateOptions& o, std::span<const std::int32_t> p
   // fenced or died, or one whose commit markers are on their way) is waited for until it
   // ends, so that the marks of a committed transaction are never missed. Records written
   // after this point are read if they arrive first, but not waited for.
-  KafkaHandle ends_reader(make_client(RD_KAFKA_PRODUCER, make_conf(o, "newsd-state-restore", {}),
-                                      "restoring " + o.topic));
+  KafkaHandle ends_reader(
+      make_client(RD_KAFKA_CONSUMER,
+                  make_conf(o, "newsd-state-restore", {{"isolation.level", "read_uncommitted"}}),
+                  "restoring " + o.topic));
   std::vector<std::int64_t> ends(static_cast<std::size_t>(o.partitions), -1);
   std::unique_ptr<rd_kafka_topic_partition_list_t, ListFree> assignment(
       rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
