@@ -82,10 +82,10 @@ bool KafkaStore::save_poll_state(const std::string& source, const dedupe::PollSt
 
 bool KafkaStore::flush() {
   const bool ok = writer_->flush();
-  if (!ok) {
+  if (!ok && !undo_.empty()) {
     log::get("state")->error(
-        "state topic {}: {} state write(s) were not acknowledged; rolled back (their posts "
-        "will be published again)",
+        "state topic {}: {} state write(s) were not written; rolled back (their posts will be "
+        "published again)",
         options_.topic, undo_.size());
     roll_back();
   }

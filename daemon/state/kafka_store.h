@@ -27,8 +27,9 @@ namespace newsd::state {
 class KafkaStore final : public dedupe::SeenStore {
  public:
   // `restored` holds the state of the partitions this store serves; `writer` receives its
-  // records.
+  // records (make_idempotent_writer, or make_transactional_writer for exactly-once).
   KafkaStore(KafkaStateOptions options, StateIndex restored, std::unique_ptr<RecordWriter> writer);
+  // Flushes: writes the open batch (with a transactional writer, commits the transaction).
   ~KafkaStore() override;
 
   std::optional<dedupe::SeenEntry> find(const std::string& source, const std::string& id) override;

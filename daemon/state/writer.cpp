@@ -96,7 +96,116 @@ class IdempotentWriter final : public RecordWriter {
   Stats stats_;
 };
 
+// Produces into a borrowed producer's transaction; its delivery reports are the owner's.
+class TransactionalWriter final : public RecordWriter {
+ public:
+  TransactionalWriter(rd_kafka_t* rk, const KafkaStateOptions& o)
+      : o_(o), log_(log::get("state")), rk_(rk) {
+    if (!begin())
+      throw StateTopicError("state topic " + o.topic + ": cannot begin a transaction: " + fatal_);
+  }
+
+  ~TransactionalWriter() override {
+    // An open transaction is left to the broker (it aborts it after transaction.timeout.ms,
+    // or the next instance's init_transactions() does): what it holds was never committed.
+  }
+
+  bool write(std::int32_t partition, std::string_view key,
+             std::optional<std::string_view> value) override {
+    if (!open_) return false;
+    char* payload = value ? const_cast<char*>(value->data()) : nullptr;
+    const std::size_t len = value ? value->size() : 0;
+    const rd_kafka_resp_err_t rc = rd_kafka_producev(
+        rk_, RD_KAFKA_V_TOPIC(o_.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()), RD_KAFKA_V_VALUE(payload, len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log_->error("state topic {}: cannot queue a state record: {}", o_.topic,
+                  rd_kafka_err2str(rc));
+      return false;
+    }
+    ++in_transaction_;
+    return true;
+  }
+
+  bool intact() override { return open_ && fatal_error().empty(); }
+
+  bool flush() override {
+    if (!open_) {  // the writes since the last flush() were refused: none to commit
+      begin();
+      return false;
+    }
+    bool committed = false;
+    // A retriable error (a timeout) may be retried by calling commit again.
+    for (int attempt = 0; attempt < 3 && !committed; ++attempt) {
+      rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, static_cast<int>(o_.timeout.count()));
+      if (e == nullptr) {
+        committed = true;
+        break;
+      }
+      const bool retry = rd_kafka_error_is_retriable(e);
+      note(e, "commit");
+      if (!retry) break;
+    }
+    // Neither committed nor fenced: end the transaction so that the next can begin.
+    if (!committed && fatal_error().empty()) abort();
+    open_ = false;
+    if (committed)
+      stats_.written += in_transaction_;
+    else
+      stats_.failed += in_transaction_;
+    in_transaction_ = 0;
+    begin();
+    return committed;
+  }
+
+  std::string fatal_error() const override {
+    char err[512];
+    if (rd_kafka_fatal_error(rk_, err, sizeof err) == RD_KAFKA_RESP_ERR_NO_ERROR) return fatal_;
+    return err;
+  }
+
+  Stats stats() const override { return stats_; }
+
+ private:
+  bool begin() {
+    if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_)) {
+      note(e, "begin");
+      return false;
+    }
+    open_ = true;
+    return true;
+  }
+
+  void abort() {
+    if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, static_cast<int>(o_.timeout.count())))
+      note(e, "abort");
+  }
+
+  // Logs and frees `e`; a fatal error (fenced: another instance has our transactional.id) is
+  // kept for fatal_error().
+  void note(rd_kafka_error_t* e, const char* doing) {
+    const std::string text = rd_kafka_error_string(e);
+    if (rd_kafka_error_is_fatal(e) && fatal_.empty()) fatal_ = text;
+    log_->error("state topic {}: transaction {} failed: {}", o_.topic, doing, text);
+    rd_kafka_error_destroy(e);
+  }
+
+  KafkaStateOptions o_;
+  std::shared_ptr<spdlog::logger> log_;
+  rd_kafka_t* rk_;
+  bool open_ = false;                 // a transaction was begun and not yet ended
+  std::uint64_t in_transaction_ = 0;  // state records in the open transaction
+  std::string fatal_;
+  Stats stats_;
+};
+
 }  // namespace
+
+std::unique_ptr<RecordWriter> make_transactional_writer(rd_kafka_t* producer,
+                                                        const KafkaStateOptions& options) {
+  return std::make_unique<TransactionalWriter>(producer, options);
+}
 
 std::unique_ptr<RecordWriter> make_idempotent_writer(const KafkaStateOptions& options) {
   return std::make_unique<IdempotentWriter>(options);

@@ -1,6 +1,6 @@
 // Where a Kafka store's records go. At-least-once: the store's own idempotent producer
-// (acks=all), whose flush() waits for the broker's acknowledgement. Exactly-once (to come):
-// the publisher's transactional producer, so that posts and the marks that say they were
+// (acks=all), whose flush() waits for the broker's acknowledgement. Exactly-once: the
+// publisher's transactional producer, so that posts and the marks that say they were
 // published commit or abort together.
 //
 // Thread-safety: one thread (the store's). Delivery reports are served inside intact() and
@@ -41,5 +41,15 @@ class RecordWriter {
 
 // An idempotent producer (acks=all) of its own. Throws StateTopicError.
 std::unique_ptr<RecordWriter> make_idempotent_writer(const KafkaStateOptions& options);
+
+// Exactly-once: the records join the open transaction of `producer` (the publisher's
+// transactional producer, not owned, init_transactions() done), beside the posts produced
+// meanwhile. The writer begins a transaction at once and after every flush(); flush() commits
+// it, posts and state together, and returns false when it had to be aborted (the store then
+// rolls its batch back and the posts are published again). A fenced producer (a newer
+// instance with the same transactional.id) or any fatal error shows in fatal_error(): the
+// instance must stop. Throws StateTopicError when the first transaction cannot begin.
+std::unique_ptr<RecordWriter> make_transactional_writer(rd_kafka_t* producer,
+                                                        const KafkaStateOptions& options);
 
 }  // namespace newsd::state

@@ -284,6 +284,72 @@ TEST(KafkaStore, RestoreReadsOnlyCommittedTransactions) {
   EXPECT_FALSE(index.find("finews", hash_id("aborted")));
 }
 
+// Messages of `topic` partition 0 a read_committed consumer sees.
+std::size_t committed_messages(const KafkaStateOptions& o, const std::string& topic) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", o.brokers.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "group.id", "state-test", err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  std::size_t n = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
+    if (!m) continue;
+    const bool eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+    if (!m->err) ++n;
+    rd_kafka_message_destroy(m);
+    if (eof) break;
+  }
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return n;
+}
+
+// Exactly-once's foundation: a post and its mark commit together; a newer instance with
+// the same transactional.id fences the old one, whose open transaction (post and mark)
+// is then lost together.
+TEST(KafkaStore, TransactionalWritesCommitWithThePostsAndAFencedInstanceRollsBack) {
+  const auto o = options(3);
+  ensure_topic(o);
+  const std::string posts = o.topic + "-posts";
+  auto post = [&](rd_kafka_t* rk, const std::string& id) {
+    ASSERT_EQ(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(posts.c_str()), RD_KAFKA_V_PARTITION(0),
+                                RD_KAFKA_V_KEY(id.data(), id.size()),
+                                RD_KAFKA_V_VALUE(const_cast<char*>("{}"), 2),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  };
+  TxnWriter old_instance(o);
+  {
+    KafkaStore store(o, StateIndex{}, make_transactional_writer(old_instance.rk(), o));
+    post(old_instance.rk(), "p1");
+    EXPECT_TRUE(store.commit("finews", "p1", {kSha1, {}}, at(1)));
+    EXPECT_TRUE(store.flush());
+    EXPECT_EQ(store.written().written, 1u);
+
+    post(old_instance.rk(), "p2");
+    EXPECT_TRUE(store.commit("finews", "p2", {kSha1, {}}, at(2)));
+    ASSERT_EQ(rd_kafka_flush(old_instance.rk(), 30'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    TxnWriter new_instance(o);  // the same transactional.id: fences the old one
+    EXPECT_FALSE(store.flush());
+    EXPECT_NE(store.fatal_error(), "");
+    EXPECT_TRUE(store.find("finews", "p1"));
+    EXPECT_FALSE(store.find("finews", "p2")) << "rolled back with its transaction";
+  }
+  StateIndex index;
+  EXPECT_EQ(restore(o, all_partitions(o), index).records, 1u);
+  EXPECT_TRUE(index.find("finews", hash_id("p1")));
+  EXPECT_FALSE(index.find("finews", hash_id("p2")));
+  EXPECT_EQ(committed_messages(o, posts), 1u);
+}
+
 TEST(KafkaStore, RestoreWaitsForATransactionStillOpenAtItsEnd) {
   const auto o = options(1);
   ensure_topic(o);
