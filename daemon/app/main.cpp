@@ -19,6 +19,7 @@
 #include "app/memory.h"
 #include "app/notify.h"
 #include "config/config.h"
+#include "core/build_info.h"
 #include "core/log.h"
 #include "dedupe/seen_store.h"
 #include "fetch/http_client.h"
@@ -352,6 +353,10 @@ int main(int argc, char** argv) {
   app::tune_allocator();
   CLI::App app{"newsd: a streaming news-ingest daemon (sources -> normalized JSON -> Kafka)"};
   app.require_subcommand(0, 1);
+  app.set_version_flag(
+      "--version",
+      "newsd " + std::string(build::version()) + " (commit " + std::string(build::commit()) + ")",
+      "print the version and the commit of the build, then exit");
   std::string config_path;
   app.add_option("--config", config_path, "configuration file (runs the daemon)");
 
