@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "core/topic_name.h"
+#include "parse/json_template.h"
 
 namespace newsd::config {
 
@@ -378,7 +379,10 @@ void read_json_api(MapReader& s, Source& out) {
   for (const auto& [k, v] : api.fields) {
     if (!kFields.count(k))
       s.fail("fields", "unknown record field '" + k + "'");
-    else if (!json_pointer(v))
+    else if ((k == "url" || k == "origin_url") && parse::is_template(v)) {
+      if (auto problem = parse::template_problem(v, api.fields, k))
+        s.fail("fields", "field '" + k + "': " + *problem);
+    } else if (!json_pointer(v))
       s.fail("fields", "field '" + k + "' needs a JSON pointer");
   }
   const YAML::Node detail = s.get("detail", false);
@@ -386,8 +390,12 @@ void read_json_api(MapReader& s, Source& out) {
     MapReader d(s.ctx(), detail, s.key_path("detail"));
     d.optional_string("url", api.detail_url);
     d.optional_string("body", api.detail_body);
-    if (api.detail_url && !http_url(*api.detail_url))
+    if (api.detail_url && !http_url(*api.detail_url)) {
       d.fail("url", "must be an http:// or https:// URL template");
+    } else if (api.detail_url) {
+      if (auto problem = parse::template_problem(*api.detail_url, api.fields))
+        d.fail("url", *problem);
+    }
     d.finish();
   }
   out.json_api = std::move(api);
