@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "parse/binary.h"
 #include "parse/charset.h"
 #include "parse/feed_info.h"
 #include "parse/formats.h"
@@ -199,8 +200,12 @@ Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const
     return make_error("document of " + std::to_string(bytes.size()) +
                       " bytes exceeds the 32 MiB limit");
   }
+  if (auto what = binary_signature(bytes, ctx.content_type)) {
+    return make_error("binary content (" + *what + "), not a document");
+  }
   try {
     std::string text = to_utf8(bytes, ctx.content_type);
+    if (has_nul_bytes(text)) return make_error("binary content (NUL bytes), not a document");
     const Format f = format == Format::automatic ? detect(text, ctx.content_type) : format;
     Expected<std::vector<Parsed>> result = make_error("unreachable");
     switch (f) {

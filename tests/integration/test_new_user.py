@@ -6,6 +6,7 @@ of that API shape, binary bodies, `once --sink stdout`, librdkafka's own log lin
 """
 import json
 import os
+import subprocess
 import tempfile
 import unittest
 
@@ -14,6 +15,9 @@ from harness import (SOURCE_DIR, Daemon, Kafka, free_port, metric, run_newsd, sc
                      wait_for)
 
 KAFKA = None
+# The start of a 16x16 favicon: ICO header, one directory entry, bitmap header.
+FAVICON = (b"\x00\x00\x01\x00\x01\x00\x10\x10\x00\x00\x01\x00\x20\x00\x68\x04\x00\x00"
+           b"\x16\x00\x00\x00\x28\x00\x00\x00\x10\x00\x00\x00\x20\x00\x00\x00" + b"\xff" * 64)
 SEED = os.path.join(SOURCE_DIR, "seeds", "eastmoney.yaml")
 
 
@@ -26,6 +30,20 @@ def setUpModule():
 def tearDownModule():
     if KAFKA:
         KAFKA.cleanup()
+
+
+def dead_letter_headers(topic):
+    """The dead letters of `topic` as [{"headers": {...}, "payload": bytes}]: their values are
+    the raw bytes fetched, which need not be text."""
+    out = subprocess.run(["kcat", "-b", KAFKA.bootstrap, "-C", "-t", topic, "-o", "beginning",
+                          "-e", "-q", "-J", "-m", "10"], capture_output=True, timeout=60)
+    letters = []
+    for line in out.stdout.decode("utf-8", "surrogateescape").splitlines():
+        m = json.loads(line)
+        h = m.get("headers") or []
+        letters.append({"headers": dict(zip(h[0::2], h[1::2])),
+                        "payload": m["payload"].encode("utf-8", "surrogateescape")})
+    return letters
 
 
 def seed_sources(api_base, path):
@@ -91,6 +109,37 @@ class NewUser(unittest.TestCase):
         self.assertEqual(sorted(self.api.detail_requests), sorted(BODIES))
         self.assertNotIn("一条没有编号的快讯", json.dumps(records, ensure_ascii=False))
         self.assertIn("not published", daemon.output())
+
+
+    def test_a_source_that_answers_with_an_image_goes_to_the_dead_letter_topic(self):
+        # A source URL that points to the wrong thing: the site's favicon.
+        self.api.answer("/favicon.ico", "image/x-icon", FAVICON)
+        self.api.answer("/download", "application/octet-stream", FAVICON)
+        source = {"name": "wrong-url", "url": self.api.base + "/favicon.ico", "interval": "1h"}
+        download = {"name": "download", "url": self.api.base + "/download", "interval": "1h"}
+        config = self.write_config("fav.{category}", extra="sources:\n" + "".join(
+            "  - " + json.dumps(s) + "\n" for s in (source, download)))
+        out = run_newsd("once", "--config", config)
+        self.assertEqual(out.returncode, 1, out.stderr)  # two failed polls
+        letters = wait_for(lambda: dead_letter_headers("fav.dead"), 30, "dead letters")
+        self.assertEqual(sorted(m["headers"]["newsd_source"] for m in letters),
+                         ["download", "wrong-url"], out.stderr)
+        for m in letters:
+            self.assertIn("binary content", m["headers"]["newsd_error"])
+            self.assertEqual(m["payload"], FAVICON)  # as fetched
+        self.assertEqual([t for t in KAFKA.topics() if t.startswith("fav.") and t != "fav.dead"],
+                         [])
+
+    def test_parse_refuses_a_favicon_naming_the_file(self):
+        path = self.path("favicon.ico")
+        with open(path, "wb") as f:
+            f.write(FAVICON)
+        for fmt in ("auto", "text"):
+            out = run_newsd("parse", "--format", fmt, path)
+            self.assertNotEqual(out.returncode, 0, out.stdout)
+            self.assertEqual(out.stdout, "")
+            self.assertIn(path + ": ", out.stderr)
+            self.assertIn("binary content", out.stderr)
 
 
 class Version(unittest.TestCase):
