@@ -863,7 +863,7 @@ void load_source_file(std::vector<Problem>& problems, const std::string& path,
 
 // `read_in_items`, when given, is set when the `sources:` list was read item by item.
 Config load(const std::string& text, const std::string& name, bool split,
-            bool* read_in_items = nullptr) {
+            bool* read_in_items = nullptr, LoadOptions options = {}) {
   std::vector<Problem> problems;
   Ctx ctx{name, problems};
   Config cfg;
@@ -871,7 +871,8 @@ Config load(const std::string& text, const std::string& name, bool split,
   YAML::Node root;
   if (list) {
     auto parsed = try_parse(list->text);
-    if (!parsed || !same_rest(*list, *parsed, false)) return load(text, name, false);
+    if (!parsed || !same_rest(*list, *parsed, false))
+      return load(text, name, false, nullptr, options);
     root = std::move(*parsed);
   } else {
     root = parse_yaml(ctx, text);
@@ -909,7 +910,7 @@ Config load(const std::string& text, const std::string& name, bool split,
       mr.finish();
     }
     {
-      MapReader kr(ctx, r.get("kafka", true), "kafka");
+      MapReader kr(ctx, r.get("kafka", options.require_kafka), "kafka");
       kr.string("brokers", cfg.kafka.brokers, true);
       kr.string("topic", cfg.kafka.topic);
       kr.string("dead_letter_topic", cfg.kafka.dead_letter_topic);
@@ -951,7 +952,7 @@ Config load(const std::string& text, const std::string& name, bool split,
     }
     read_sources(ctx, r.get("sources", false), "sources", cfg.sources);
     if (list && !read_split_sources(ctx, *list, "sources", cfg.sources))
-      return load(text, name, false);
+      return load(text, name, false, nullptr, options);
     if (list && read_in_items) *read_in_items = true;
 
     if (YAML::Node files = r.get("source_files", false); files.IsDefined()) {
@@ -989,10 +990,10 @@ Config load_string(const std::string& yaml, const std::string& name) {
   return load(yaml, name, true);
 }
 
-Config load_file(const std::string& path) {
+Config load_file(const std::string& path, LoadOptions options) {
   auto text = read_text(path);
   if (!text) throw ConfigErrors({{{path, 0, 0}, "(file)", "cannot read file"}});
-  return load(*text, path, true);
+  return load(*text, path, true, nullptr, options);
 }
 
 namespace detail {

@@ -92,6 +92,16 @@ TEST(Config, RequiresKafkaBrokers) {
   EXPECT_NE(errs[0].find("kafka: required key is missing"), std::string::npos);
 }
 
+TEST(Config, KafkaIsNotRequiredWhenRecordsArePrintedButIsCheckedWhenGiven) {
+  const std::string path = ::testing::TempDir() + "/no_kafka.yaml";
+  std::ofstream(path) << "state_dir: /tmp\nsources: []\n";
+  EXPECT_EQ(load_file(path, {.require_kafka = false}).kafka.brokers, "");
+  EXPECT_THROW(load_file(path), ConfigErrors);
+  std::ofstream(path) << "kafka: {brokers: x:1, properties: {acks: '1'}}\n";
+  EXPECT_THROW(load_file(path, {.require_kafka = false}), ConfigErrors);
+  std::remove(path.c_str());
+}
+
 TEST(Config, ReportsSyntaxErrorsWithPosition) {
   const auto errs = errors_of("kafka:\n  brokers: [unclosed\n");
   ASSERT_EQ(errs.size(), 1u);
