@@ -142,6 +142,33 @@ class NewUser(unittest.TestCase):
             self.assertIn("binary content", out.stderr)
 
 
+    def stdout_config(self):
+        seed_sources(self.api.base, self.path("eastmoney.yaml"))
+        return self.write_config("", kafka=False,
+                                 extra=f"source_files: [{self.path('eastmoney.yaml')}]\n")
+
+    def test_once_to_stdout_needs_no_kafka_section_and_is_a_dry_run_by_default(self):
+        config = self.stdout_config()
+        for _ in range(2):
+            out = run_newsd("once", "--config", config, "--sink", "stdout")
+            self.assertEqual(out.returncode, 1, out.stderr)  # the item without an id failed
+            ids = sorted(json.loads(line)["id"] for line in out.stdout.splitlines())
+            self.assertEqual(ids, sorted(BODIES), out.stderr)  # again: nothing recorded seen
+        help_text = run_newsd("once", "--help").stdout
+        self.assertIn("dry run", help_text)
+        self.assertIn("--commit", help_text)
+
+    def test_once_to_stdout_with_commit_prints_each_post_once_across_runs(self):
+        config = self.stdout_config()
+        first = run_newsd("once", "--config", config, "--sink", "stdout", "--commit")
+        self.assertEqual(first.returncode, 1, first.stderr)  # the item without an id failed
+        self.assertEqual(sorted(json.loads(line)["id"] for line in first.stdout.splitlines()),
+                         sorted(BODIES), first.stderr)
+        second = run_newsd("once", "--config", config, "--sink", "stdout", "--commit")
+        self.assertEqual(second.returncode, 1, second.stderr)
+        self.assertEqual(second.stdout, "")
+
+
 class Version(unittest.TestCase):
     def test_version_prints_the_version_and_the_commit_of_the_build(self):
         out = run_newsd("--version")
