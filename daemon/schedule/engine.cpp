@@ -657,7 +657,7 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
         Post& p = entry.post;
         if (entry.error) {  // cannot be completed: never published without its body
           series(s).parse_error("json_api_detail");
-          log_parse_->warn("{}: {} not published: {}", s.cfg.name, p.id, *entry.error);
+          log_parse_->warn("{}: '{}' not published: {}", s.cfg.name, p.title, *entry.error);
           poll->hints.failed = true;
           continue;
         }
