@@ -169,6 +169,30 @@ class NewUser(unittest.TestCase):
         self.assertEqual(second.stdout, "")
 
 
+class KafkaLogs(unittest.TestCase):
+    def test_librdkafka_lines_come_through_the_kafka_logger_in_the_configured_format(self):
+        with tempfile.TemporaryDirectory(prefix="newsd-new-user-") as tmp:
+            config = os.path.join(tmp, "newsd.yaml")
+            with open(config, "w", encoding="utf-8") as f:
+                # No broker listens on the port: librdkafka logs its connection failures.
+                f.write(f"state_dir: {tmp}/state\nlog_format: json\n"
+                        f"metrics: {{listen: '127.0.0.1:{free_port()}'}}\n"
+                        f"kafka: {{brokers: '127.0.0.1:{free_port()}'}}\nsources: []\n")
+            daemon = Daemon(config)
+            try:
+                wait_for(lambda: '"stage":"kafka"' in daemon.output(), 30, "a kafka log line")
+            finally:
+                daemon.stop()
+            lines = daemon.output().splitlines()
+            self.assertFalse([l for l in lines if l.startswith("%")], lines)
+            records = [json.loads(l) for l in lines]  # every line is a JSON log record
+            kafka = [r for r in records if r["stage"] == "kafka"]
+            self.assertIn("Connection refused", kafka[0]["msg"])
+            self.assertEqual(kafka[0]["level"], "error")
+            # librdkafka retries every second; the repeats are held back.
+            self.assertEqual(len([r for r in kafka if "Connection refused" in r["msg"]]), 1)
+
+
 class Version(unittest.TestCase):
     def test_version_prints_the_version_and_the_commit_of_the_build(self):
         out = run_newsd("--version")
