@@ -21,6 +21,7 @@
 #include "app/notify.h"
 #include "config/config.h"
 #include "config/reference.h"
+#include "core/build_info.h"
 #include "core/log.h"
 #include "dedupe/seen_store.h"
 #include "fetch/http_client.h"
@@ -94,10 +95,12 @@ int parse_files(const std::vector<std::string>& files, const std::string& format
 }
 
 // The daemon and `once`: one io_context drives timers, signals and all HTTP I/O.
-int serve(const std::string& config_path, bool once, const std::string& sink) {
+// `commit`: with the stdout sink, mark printed posts seen (a dry run otherwise).
+int serve(const std::string& config_path, bool once, const std::string& sink, bool commit) {
+  const config::LoadOptions load_options{.require_kafka = sink != "stdout"};
   config::Config cfg;
   try {
-    cfg = config::load_file(config_path);
+    cfg = config::load_file(config_path, load_options);
   } catch (const config::ConfigErrors& e) {
     std::cerr << e.what() << '\n';
     return kExitConfig;
@@ -138,7 +141,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       opts.http = c.http;
       opts.max_in_flight = c.kafka.max_in_flight;
       opts.once = once;
-      opts.commit = sink != "stdout";
+      opts.commit = sink != "stdout" || commit;
       opts.per_source_labels = c.metrics.per_source_labels;
       // A dry run prints records only; unparseable documents are logged and counted.
       if (sink != "stdout") opts.dead_letter_topic = c.kafka.dead_letter_topic;
@@ -263,11 +266,11 @@ int serve(const std::string& config_path, bool once, const std::string& sink) {
       notify.ready("polling " + std::to_string(engine.source_count()) + " sources");
     };
     // Runs on the reader thread: reads only the file, then hands the result to the loop.
-    const auto read_config = [&io, &config_path, &apply] {
+    const auto read_config = [&io, &config_path, &load_options, &apply] {
       std::optional<config::Config> loaded;
       std::string error;
       try {
-        loaded = config::load_file(config_path);
+        loaded = config::load_file(config_path, load_options);
       } catch (const config::ConfigErrors& e) {
         error = e.what();
       } catch (const std::exception& e) {
@@ -359,6 +362,10 @@ int main(int argc, char** argv) {
   app::tune_allocator();
   CLI::App app{"newsd: a streaming news-ingest daemon (sources -> normalized JSON -> Kafka)"};
   app.require_subcommand(0, 1);
+  app.set_version_flag(
+      "--version",
+      "newsd " + std::string(build::version()) + " (commit " + std::string(build::commit()) + ")",
+      "print the version and the commit of the build, then exit");
   std::string config_path;
   app.add_option("--config", config_path, "configuration file (runs the daemon)");
 
@@ -373,9 +380,16 @@ int main(int argc, char** argv) {
   auto* reference = app.add_subcommand("config-reference")->group("");
 
   std::string sink = "kafka";
+  bool commit = false;
   auto* once = app.add_subcommand("once", "poll every source once, wait for delivery, exit");
   once->add_option("--config", config_path, "configuration file")->required();
-  once->add_option("--sink", sink, "where records go")->check(CLI::IsMember({"kafka", "stdout"}));
+  once->add_option("--sink", sink,
+                   "where records go; stdout needs no kafka: section and is a dry run: it "
+                   "records nothing as seen, so the next run prints the same posts again")
+      ->check(CLI::IsMember({"kafka", "stdout"}));
+  once->add_flag("--commit", commit,
+                 "with --sink stdout: record printed posts as seen, so the next run prints only "
+                 "new or changed ones (cron-style use)");
 
   std::vector<std::string> files;
   std::string format = "auto", url, timezone = "UTC", source = "local";
@@ -405,8 +419,8 @@ int main(int argc, char** argv) {
   if (*robots_cmd) return app::robots_command(agent, robots_file, robots_urls);
   if (*opml_cmd) return app::import_opml_command(opml_file);
   if (*parse_cmd) return parse_files(files, format, url, timezone, source);
-  if (*once) return serve(config_path, true, sink);
-  if (*run || !config_path.empty()) return serve(config_path, false, "kafka");
+  if (*once) return serve(config_path, true, sink, commit);
+  if (*run || !config_path.empty()) return serve(config_path, false, "kafka", true);
   std::cerr << app.help();
   return kExitConfig;
 }

@@ -164,15 +164,17 @@ void load_source_file(std::vector<Problem>& problems, const std::string& path,
 
 // `read_in_items`, when given, is set when the `sources:` list was read item by item.
 Config load(const std::string& text, const std::string& name, bool split,
-            bool* read_in_items = nullptr) {
+            bool* read_in_items = nullptr, LoadOptions options = {}) {
   std::vector<Problem> problems;
   Ctx ctx{name, problems};
+  if (!options.require_kafka) ctx.waived.push_back("kafka");
   Config cfg;
   std::optional<SplitList> list = split ? split_list(text, false) : std::nullopt;
   YAML::Node root;
   if (list) {
     auto parsed = try_parse(list->text);
-    if (!parsed || !same_rest(*list, *parsed, false)) return load(text, name, false);
+    if (!parsed || !same_rest(*list, *parsed, false))
+      return load(text, name, false, nullptr, options);
     root = std::move(*parsed);
   } else {
     root = parse_yaml(ctx, text);
@@ -182,7 +184,7 @@ Config load(const std::string& text, const std::string& name, bool split,
     schema::read(r, cfg, schema::top_level_keys());
     read_sources(ctx, r.get("sources", false), "sources", cfg.sources);
     if (list && !read_split_sources(ctx, *list, "sources", cfg.sources))
-      return load(text, name, false);
+      return load(text, name, false, nullptr, options);
     if (list && read_in_items) *read_in_items = true;
 
     if (YAML::Node files = r.get("source_files", false); files.IsDefined()) {
@@ -220,10 +222,10 @@ Config load_string(const std::string& yaml, const std::string& name) {
   return load(yaml, name, true);
 }
 
-Config load_file(const std::string& path) {
+Config load_file(const std::string& path, LoadOptions options) {
   auto text = read_text(path);
   if (!text) throw ConfigErrors({{{path, 0, 0}, "(file)", "cannot read file"}});
-  return load(*text, path, true);
+  return load(*text, path, true, nullptr, options);
 }
 
 namespace detail {

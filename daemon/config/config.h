@@ -121,8 +121,14 @@ struct Config {
   std::vector<Source> sources;
 };
 
+// What the configuration is loaded for. A run that prints records (`once --sink stdout`)
+// needs no `kafka:` section; one that is there is checked all the same.
+struct LoadOptions {
+  bool require_kafka = true;
+};
+
 // Loads and validates `path`. Throws ConfigErrors listing every problem.
-Config load_file(const std::string& path);
+Config load_file(const std::string& path, LoadOptions options = {});
 
 // Same, from text (used by tests; `name` stands for the file in messages).
 Config load_string(const std::string& yaml, const std::string& name);

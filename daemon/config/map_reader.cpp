@@ -1,5 +1,6 @@
 #include "config/map_reader.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace newsd::config {
@@ -20,7 +21,9 @@ YAML::Node MapReader::get(const std::string& key, bool required) {
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     if (it->first.Scalar() == key) return it->second;
   }
-  if (required) ctx_.fail(node_, key_path(key), "required key is missing");
+  if (required &&
+      std::find(ctx_.waived.begin(), ctx_.waived.end(), key_path(key)) == ctx_.waived.end())
+    ctx_.fail(node_, key_path(key), "required key is missing");
   return YAML::Node(YAML::NodeType::Undefined);
 }
 

@@ -21,6 +21,9 @@ struct Ctx {
   std::string file;
   std::vector<Problem>& problems;
   int line_offset = 0;  // of the text being read within the file (one item of a split list)
+  // Required keys (dotted paths) that this load does without, e.g. `kafka` for a run that
+  // prints records instead of producing them (LoadOptions).
+  std::vector<std::string> waived = {};
 
   Location at(const YAML::Mark& m) const {
     if (m.is_null()) return {file, 0, 0};

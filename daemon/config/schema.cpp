@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/topic_name.h"
+#include "parse/json_template.h"
 
 namespace newsd::config::schema {
 
@@ -216,7 +217,9 @@ const Table<Source>& source_keys() {
           .check([](const std::string& f, const Fail& fail) {
             if (!one_of(kFormats, f)) fail("unknown format '" + f + "' (" + joined(kFormats) + ")");
           })
-          .help(in_code(kFormats)),
+          .help(in_code(kFormats) +
+                "; binary content (an image, an archive, NUL bytes) is refused in every format "
+                "(docs/errors.md)"),
       duration("interval", &Source::interval)
           .at_least(1s)
           .help("time between polls (with ±10 % jitter)"),
@@ -290,13 +293,19 @@ const Table<JsonApi>& json_api_keys() {
       string_map("fields", &JsonApi::fields)
           .check([](const std::map<std::string, std::string>& fields, const Fail& fail) {
             for (const auto& [k, v] : fields) {
-              if (!one_of(kRecordFields, k))
+              if (!one_of(kRecordFields, k)) {
                 fail("unknown record field '" + k + "'");
-              else if (!json_pointer(v))
+              } else if ((k == "url" || k == "origin_url") && parse::is_template(v)) {
+                if (auto problem = parse::template_problem(v, fields, k))
+                  fail("field '" + k + "': " + *problem);
+              } else if (!json_pointer(v)) {
                 fail("field '" + k + "' needs a JSON pointer");
+              }
             }
           })
-          .help("record field → JSON pointer in an item: " + in_code(kRecordFields)),
+          .help("record field → JSON pointer in an item: " + in_code(kRecordFields) +
+                ". `url` and `origin_url` may instead be a template (below), for items that "
+                "carry only an id: `origin_url: \"http://…/NewsShare.html?infoCode={id}\"`"),
       shown_as("", row<JsonApi>("detail", "", "", "",
                                 [](MapReader& r, JsonApi& api) {
                                   MapReader d(r.ctx(), r.get("detail", false),
@@ -311,14 +320,17 @@ const Table<JsonApi>& json_api_keys() {
 const Table<JsonApi>& json_api_detail_keys() {
   static const Table<JsonApi> t = {
       optional_text("url", &JsonApi::detail_url)
-          .help("URL template for one request per **new** item; `{field}` is the item's value, "
-                "URL-encoded"),
+          .help("URL template for one request per **new** item, e.g. `…/GetNewsText.do?id={id}`"),
       optional_text("body", &JsonApi::detail_body)
           .help("JSON pointer to the body in the detail response"),
       check<JsonApi>("url",
                      [](const JsonApi& api, const Fail& fail) {
-                       if (api.detail_url && !http_url(*api.detail_url))
+                       if (api.detail_url && !http_url(*api.detail_url)) {
                          fail("must be an http:// or https:// URL template");
+                       } else if (api.detail_url) {
+                         if (auto problem = parse::template_problem(*api.detail_url, api.fields))
+                           fail(*problem);
+                       }
                      }),
   };
   return t;

@@ -10,6 +10,9 @@
 #include <ostream>
 #include <sstream>
 #include <streambuf>
+#include <string>
+
+#include "core/build_info.h"
 
 namespace newsd::metrics {
 namespace {
@@ -219,7 +222,9 @@ Metrics::Metrics()
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
             fam(dead_letters),        fam(seen_entries),       fam(seen_pruned),
             fam(kafka_reachable),     fam(build_info)};
-  build_info.Add({{"version", NEWSD_VERSION}}).Set(1);
+  build_info
+      .Add({{"version", std::string(build::version())}, {"commit", std::string(build::commit())}})
+      .Set(1);
   // Series that dashboards and alerts read exist from the start, at zero.
   sources_paused.Add({}).Set(0);
   sources_failing.Add({}).Set(0);

@@ -53,7 +53,7 @@ struct Metrics {
   prometheus::Family<prometheus::Gauge>& seen_entries;
   prometheus::Family<prometheus::Counter>& seen_pruned;  // older than the retention
   prometheus::Family<prometheus::Gauge>& kafka_reachable;
-  prometheus::Family<prometheus::Gauge>& build_info;  // {version}
+  prometheus::Family<prometheus::Gauge>& build_info;  // {version, commit}
 
  private:
   friend class Exposition;

@@ -93,6 +93,12 @@ bool is_navigation_line(std::string_view line) {
   return links > 0;
 }
 
+// "<>" (or "< >") alone on a line: the seed pipeline's share line when it had no link.
+bool is_empty_autolink(std::string_view line) {
+  return line.size() >= 2 && line.front() == '<' && line.back() == '>' &&
+         trim(line.substr(1, line.size() - 2)).empty();
+}
+
 // "<http://…>" alone on a line: the original share link.
 std::optional<std::string> autolink(std::string_view line) {
   if (line.size() < 10 || line.front() != '<' || line.back() != '>') return std::nullopt;
@@ -228,7 +234,7 @@ Expected<std::vector<Parsed>> parse_jekyll(std::string_view input, const Context
   const FrontMatter& fm = *read;
 
   // Body lines: a leading "> …" blockquote is the summary; trailing navigation links and the
-  // "<http…>" share line are not part of the article.
+  // "<http…>" share line (or "<>", no link) are not part of the article.
   std::size_t b = close + 1;
   std::size_t e = lines.size();
   while (b < e && trim(lines[b]).empty()) ++b;
@@ -244,7 +250,7 @@ Expected<std::vector<Parsed>> parse_jekyll(std::string_view input, const Context
     while (e > b && trim(lines[e - 1]).empty()) --e;
     if (e == b) break;
     const std::string_view last = trim(lines[e - 1]);
-    if (is_navigation_line(last)) {
+    if (is_navigation_line(last) || is_empty_autolink(last)) {
       --e;
       continue;
     }

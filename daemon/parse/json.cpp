@@ -12,6 +12,7 @@
 #include "parse/charset.h"
 #include "parse/formats.h"
 #include "parse/html_text.h"
+#include "parse/json_template.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"
 #include "parse/timeparse.h"
@@ -170,6 +171,7 @@ std::optional<std::string> absolute_url(std::string_view ref,
 const json::value* field(const json::value& item, const JsonApiMapping& m, const char* name) {
   const auto it = m.fields.find(name);
   if (it == m.fields.end()) return nullptr;
+  if (is_template(it->second)) return nullptr;  // rendered by apply_field_templates
   const json::value* v = at_pointer(item, it->second);
   return v != nullptr && !v->is_null() ? v : nullptr;
 }
@@ -234,59 +236,78 @@ void apply_fields(Post& post, const json::value& item, const JsonApiMapping& m, 
   }
 }
 
-// The rules every json_api post ends with, whether from the list or completed by its detail.
-void finish_post(Post& post) {
+// Fields that follow from others: templates may name them.
+void derive_fields(Post& post) {
   if (!post.published_at) post.published_at = post.updated_at;
   // The seed pipeline's category is the outlet in pinyin (新华财经 -> xinhuacaijing).
   if (!post.category && post.media) {
     if (std::string slug = slugify(*post.media); !slug.empty()) post.category = std::move(slug);
   }
+}
+
+// The rules every json_api post ends with, whether from the list or completed by its detail.
+void finish_post(Post& post) {
+  derive_fields(post);
   if (trim(post.title).empty()) post.title = derive_title(post.summary, post.body_text, post.url);
   if (post.id.empty() && post.url) post.id = *post.url;
 }
 
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
+// The value a template's {name} stands for: a record field of `post`, else the item's member
+// (or the value at a JSON pointer).
+std::optional<std::string> template_value(std::string_view name, const Post& post,
+                                          const json::value& item) {
+  if (!names_record_field(name)) {
+    const std::string pointer = name.starts_with('/') ? std::string(name) : "/" + std::string(name);
+    return scalar_text(at_pointer(item, pointer));
+  }
+  if (name == "published_at" || name == "updated_at") {
+    const std::optional<Timestamp>& t = name == "updated_at" ? post.updated_at : post.published_at;
+    return t ? std::optional(format_rfc3339(*t)) : std::nullopt;
+  }
+  const std::optional<std::string>& v = name == "url"          ? post.url
+                                        : name == "origin_url" ? post.origin_url
+                                        : name == "category"   ? post.category
+                                        : name == "media"      ? post.media
+                                        : name == "author"     ? post.author
+                                                               : post.lang;
+  const std::string_view text = name == "id"      ? std::string_view(post.id)
+                                : name == "title" ? std::string_view(post.title)
+                                : v               ? std::string_view(*v)
+                                                  : std::string_view();
+  const std::string_view t = trim(text);
+  return t.empty() ? std::nullopt : std::optional<std::string>(t);
 }
 
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+// `tmpl` with each {name} URL-encoded; an error when one has no value ("…?id=" is no request).
+Expected<std::string> render_template(std::string_view tmpl, const Post& post,
+                                      const json::value& item) {
+  auto pieces = split_template(tmpl);
+  if (!pieces) return pieces.error();
   std::string out;
-  out.reserve(s.size() * 3);
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      out.push_back(ch);
+  for (const TemplatePiece& p : *pieces) {
+    if (!p.is_name) {
+      out.append(p.text);
+    } else if (auto value = template_value(p.text, post, item)) {
+      out += url_encode(*value);
     } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
+      return make_error("{" + std::string(p.text) + "} has no value in this item");
     }
   }
   return out;
 }
 
-// `tmpl` with every {name} replaced by the item's URL-encoded value at /name; nullopt when a
-// named value is missing (a request for "…?id=" would fetch the wrong thing).
-std::optional<std::string> render_detail_url(std::string_view tmpl, const json::value& item) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < tmpl.size()) {
-    const std::size_t open = tmpl.find('{', i);
-    if (open == std::string_view::npos) break;
-    const std::size_t close = tmpl.find('}', open + 1);
-    if (close == std::string_view::npos) break;
-    out.append(tmpl.substr(i, open - i));
-    std::string_view name = trim(tmpl.substr(open + 1, close - open - 1));
-    std::string pointer = name.starts_with('/') ? std::string(name) : "/" + std::string(name);
-    const std::optional<std::string> value = scalar_text(at_pointer(item, pointer));
-    if (!value) return std::nullopt;
-    out += percent_encode(*value);
-    i = close + 1;
+// `url` and `origin_url` mapped as templates, rendered once the other fields are in (url
+// first, so that origin_url may name it). One that cannot be rendered leaves its field null.
+void apply_field_templates(Post& post, const json::value& item, const JsonApiMapping& m,
+                           const Context& ctx, bool only_missing) {
+  derive_fields(post);
+  for (const std::string_view name : {"url", "origin_url"}) {
+    const auto it = m.fields.find(std::string(name));
+    if (it == m.fields.end() || !is_template(it->second)) continue;
+    std::optional<std::string>& target = name == "url" ? post.url : post.origin_url;
+    if (only_missing && target) continue;
+    if (auto u = render_template(it->second, post, item)) target = absolute_url(*u, ctx.url);
   }
-  out.append(tmpl.substr(std::min(i, tmpl.size())));
-  return out;
 }
 
 // ---- JSON Feed ----------------------------------------------------------------------------
@@ -350,9 +371,16 @@ Expected<std::vector<Parsed>> parse_json_api(std::string_view text, const Contex
     }
     Parsed p;
     apply_fields(p.post, item, m, ctx, /*only_missing=*/false);
+    apply_field_templates(p.post, item, m, ctx, /*only_missing=*/false);
     finish_post(p.post);
     p.link = p.post.url;
-    if (m.detail_url) p.detail_url = render_detail_url(*m.detail_url, item);
+    if (m.detail_url) {
+      if (auto url = render_template(*m.detail_url, p.post, item)) {
+        p.detail_url = std::move(*url);
+      } else {
+        p.error = "no detail request: " + url.error().message;
+      }
+    }
     out.push_back(std::move(p));
   }
   if (skipped > 0) {
@@ -453,7 +481,10 @@ Expected<Post> apply_detail(const Post& post, std::string_view bytes, const Json
     Post out = post;
     if (const json::string* s = body->if_string()) set_body(out, std::string_view(*s));
     // Other mapped fields fill only what the list item lacked.
-    if (doc->is_object()) apply_fields(out, *doc, mapping, ctx, /*only_missing=*/true);
+    if (doc->is_object()) {
+      apply_fields(out, *doc, mapping, ctx, /*only_missing=*/true);
+      apply_field_templates(out, *doc, mapping, ctx, /*only_missing=*/true);
+    }
     finish_post(out);
     if (out.id.empty()) out.id = post.id;
     seal(out);

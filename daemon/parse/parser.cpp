@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "parse/binary.h"
 #include "parse/charset.h"
 #include "parse/feed_info.h"
 #include "parse/formats.h"
@@ -214,13 +215,28 @@ Expected<std::vector<Parsed>> parse_sitemap(std::string_view bytes, const Contex
 Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const Context& ctx,
                                     DocumentInfo* info) {
   // A gzip file can only be a sitemap (.xml.gz); HTTP's own compression is undone by curl.
-  if (format == Format::automatic && is_gzip(bytes)) format = Format::sitemap;
+  // Any other gzip file is an archive where a document was expected.
+  if (format == Format::automatic && is_gzip(bytes)) {
+    auto sitemap = parse(bytes, Format::sitemap, ctx, info);
+    if (!sitemap) {
+      return make_error("binary content (gzip archive), not a document: " +
+                        sitemap.error().message);
+    }
+    return sitemap;
+  }
   if (bytes.size() > kMaxDocumentBytes && format != Format::sitemap) {
     return make_error("document of " + std::to_string(bytes.size()) +
                       " bytes exceeds the 32 MiB limit");
   }
+  // A sitemap may be gzip, which is an archive signature to everything else.
+  if (format != Format::sitemap) {
+    if (auto what = binary_signature(bytes, ctx.content_type)) {
+      return make_error("binary content (" + *what + "), not a document");
+    }
+  }
   try {
     std::string text = format == Format::sitemap ? std::string() : to_utf8(bytes, ctx.content_type);
+    if (has_nul_bytes(text)) return make_error("binary content (NUL bytes), not a document");
     const Format f = format == Format::automatic ? detect(text, ctx.content_type) : format;
     Expected<std::vector<Parsed>> result = make_error("unreachable");
     switch (f) {

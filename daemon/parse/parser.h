@@ -28,9 +28,11 @@ struct JsonApiMapping {
   std::map<std::string, std::string> fields;  // record field -> JSON pointer within an item;
                                               // fields: id title url origin_url published_at
                                               // updated_at category tags media author summary
-                                              // body body_html lang
-  std::optional<std::string> detail_url;      // template; {name} = the item's value at /name,
-                                              // URL-encoded
+                                              // body body_html lang; url and origin_url
+                                              // may be templates (json_template.h)
+  std::optional<std::string> detail_url;      // template (json_template.h): {id} names a
+                                              // record field, {infoCode} or {/infoCode} the
+                                              // item's member; values URL-encoded
   std::optional<std::string> detail_body;     // JSON pointer to the body in the detail response
 };
 
@@ -62,6 +64,9 @@ struct Parsed {
   Post post;
   std::optional<std::string> link;
   std::optional<std::string> detail_url;  // json_api: the rendered detail request, if mapped
+  // Why the entry cannot be completed (json_api: its detail template names a value the item
+  // lacks). Such an entry is counted and logged, never published.
+  std::optional<std::string> error = std::nullopt;
 };
 
 // Detects the format when `format` is automatic (Content-Type, then the first bytes).

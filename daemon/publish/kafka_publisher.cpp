@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "publish/kafka_log.h"
 #include "publish/publisher.h"
 
 namespace newsd::publish {
@@ -50,6 +51,7 @@ class KafkaPublisher final : public Publisher {
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivery);
     rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::on_error);
+    route_kafka_logs(conf);
     if (options.on_statistics) {
       on_statistics_ = options.on_statistics;
       rd_kafka_conf_set_stats_cb(conf, &KafkaPublisher::on_stats);

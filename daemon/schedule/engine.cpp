@@ -162,7 +162,7 @@ struct Engine::ParseJob {
       ready.reserve(posts->size());
       for (auto& entry : *posts) {
         apply_overrides(overrides, entry.post);
-        if ((overrides.follow && entry.link) || entry.detail_url) {
+        if ((overrides.follow && entry.link) || entry.detail_url || entry.error) {
           ready.emplace_back();
           continue;
         }
@@ -655,6 +655,12 @@ void Engine::on_parsed(const PollPtr& poll, ParseResult result) {
         }
         parse::Parsed& entry = (*parsed)[i];
         Post& p = entry.post;
+        if (entry.error) {  // cannot be completed: never published without its body
+          series(s).parse_error("json_api_detail");
+          log_parse_->warn("{}: '{}' not published: {}", s.cfg.name, p.title, *entry.error);
+          poll->hints.failed = true;
+          continue;
+        }
         // Follow links and request details only for what is new or says it changed:
         // re-fetching every article on each poll would be impolite.
         if (seen[k] && (entry.detail_url || seen[k]->updated_at == p.updated_at)) {

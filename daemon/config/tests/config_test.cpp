@@ -94,6 +94,16 @@ TEST(Config, RequiresKafkaBrokers) {
   EXPECT_NE(errs[0].find("kafka: required key is missing"), std::string::npos);
 }
 
+TEST(Config, KafkaIsNotRequiredWhenRecordsArePrintedButIsCheckedWhenGiven) {
+  const std::string path = ::testing::TempDir() + "/no_kafka.yaml";
+  std::ofstream(path) << "state_dir: /tmp\nsources: []\n";
+  EXPECT_EQ(load_file(path, {.require_kafka = false}).kafka.brokers, "");
+  EXPECT_THROW(load_file(path), ConfigErrors);
+  std::ofstream(path) << "kafka: {brokers: x:1, properties: {acks: '1'}}\n";
+  EXPECT_THROW(load_file(path, {.require_kafka = false}), ConfigErrors);
+  std::remove(path.c_str());
+}
+
 TEST(Config, ReportsSyntaxErrorsWithPosition) {
   const auto errs = errors_of("kafka:\n  brokers: [unclosed\n");
   ASSERT_EQ(errs.size(), 1u);
@@ -231,6 +241,44 @@ TEST(Config, DeadLetterTopicIsOffByDefaultAndMustBeAKafkaTopicName) {
               std::string::npos)
         << errs[0];
   }
+}
+
+// The eastmoney seed shape: list items carry an infoCode, the record's id.
+std::string json_api_source(const std::string& fields, const std::string& detail_url) {
+  return "kafka: {brokers: x:1}\nsources:\n  - name: em\n    url: http://api.example/list\n"
+         "    format: json_api\n    items: /record\n    fields: " +
+         fields + "\n    detail: {url: \"" + detail_url + "\", body: /text}\n";
+}
+
+TEST(Config, JsonApiTemplatesNameRecordFieldsOrItemMembers) {
+  const std::string fields =
+      "{id: /infoCode, title: /title, media: /medianame, "
+      "origin_url: \"http://finance.example/NewsShare.html?infoCode={id}\"}";
+  for (const char* ok : {"http://api.example/GetNewsText.do?id={id}",
+                         "http://api.example/GetNewsText.do?id={infoCode}",
+                         "http://api.example/GetNewsText.do?id={/infoCode}&c={category}"}) {
+    EXPECT_TRUE(errors_of(json_api_source(fields, ok)).empty()) << ok;
+  }
+  const auto cfg = load_string(json_api_source(fields, "http://a.example/?id={id}"), "t.yaml");
+  EXPECT_EQ(cfg.sources.at(0).json_api->fields.at("origin_url"),
+            "http://finance.example/NewsShare.html?infoCode={id}");
+}
+
+TEST(Config, RejectsJsonApiTemplatesThatCouldNeverBeRendered) {
+  const std::string fields = "{id: /infoCode, title: /title}";
+  for (const char* bad : {"http://api.example/GetNewsText.do?id={author}",  // not mapped
+                          "http://api.example/GetNewsText.do?id={body}",
+                          "http://api.example/GetNewsText.do?id={id"}) {
+    const auto errs = errors_of(json_api_source(fields, bad));
+    ASSERT_EQ(errs.size(), 1u) << bad;
+    EXPECT_NE(errs[0].find("t.yaml:8:"), std::string::npos) << errs[0];
+    EXPECT_NE(errs[0].find("sources[0].detail.url: "), std::string::npos) << errs[0];
+  }
+  const auto errs = errors_of(json_api_source(
+      "{id: /infoCode, origin_url: \"http://f.example/s?c={media}\"}", "http://a.example/{id}"));
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].find("sources[0].fields: "), std::string::npos) << errs[0];
+  EXPECT_NE(errs[0].find("{media}"), std::string::npos) << errs[0];
 }
 
 TEST(Config, ParsesDurationsWithUnits) {

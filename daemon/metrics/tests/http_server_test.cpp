@@ -6,7 +6,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
+#include <string>
 #include <thread>
+
+#include "core/build_info.h"
 
 namespace newsd::metrics {
 namespace {
@@ -59,7 +62,10 @@ TEST_F(HttpServerTest, ServesMetricsInPrometheusTextFormat) {
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("newsd_posts_total{result=\"new\",source=\"s\"} 3"), std::string::npos)
       << r.body;
-  EXPECT_NE(r.body.find("newsd_build_info{version="), std::string::npos);
+  // The same version and commit as `newsd --version` prints.
+  const std::string build_info = "newsd_build_info{commit=\"" + std::string(build::commit()) +
+                                 "\",version=\"" + std::string(build::version()) + "\"} 1";
+  EXPECT_NE(r.body.find(build_info), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("process_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(r.body.find("process_open_fds "), std::string::npos);
 }

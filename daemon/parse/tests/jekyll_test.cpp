@@ -152,6 +152,22 @@ TEST(JekyllParser, TakesLeadingBlockquoteAsSummary) {
   EXPECT_FALSE(p.origin_url);
 }
 
+// The seed pipeline wrote "<>" as the last line when it had no article URL.
+TEST(JekyllParser, FindsTheMediaLineBeforeAnEmptyOriginLink) {
+  const auto posts = parse_ok(fixture("jekyll_media_line_before_empty_origin_link.md"),
+                              Format::jekyll, context_for("file.md"));
+  ASSERT_EQ(posts.size(), 1u);
+  const Post& p = posts[0].post;
+  EXPECT_EQ(p.media, "示例财经");
+  EXPECT_FALSE(p.origin_url);  // "<>" is no origin link
+  EXPECT_EQ(p.body_text,
+            "示例港口今日公布，一季度集装箱吞吐量同比增长百分之八。\n"
+            "港口方面表示，航线网络持续完善。");
+  ASSERT_TRUE(p.body_html);
+  EXPECT_EQ(p.body_html->find("<>"), std::string::npos);
+  EXPECT_EQ(p.body_html->find("文章来源"), std::string::npos);
+}
+
 TEST(JekyllParser, KeepsFrontMatterIdUrlAuthorAndFallsBackToUpdatedTime) {
   const auto posts =
       parse_ok(fixture("jekyll_no_media_line.md"), Format::jekyll, context_for("file.md"));

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "parse/json_template.h"
 #include "parse/parser.h"
 #include "parse/tests/test_util.h"
 
@@ -141,6 +142,73 @@ TEST(JsonApi, UrlEncodesDetailTemplateValues) {
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].detail_url, "https://api.example/detail?id=a%20b%2F%E4%B8%AD%26~._-&n=7&s=x");
   EXPECT_FALSE(items[1].detail_url.has_value());  // a missing value renders no request
+}
+
+// seeds/eastmoney.yaml's mapping: the detail template names the record's `id`, which the
+// item carries as `infoCode`.
+JsonApiMapping eastmoney_seed_mapping() {
+  JsonApiMapping m = seed_mapping();
+  m.detail_url = "http://api.example/GetNewsText.do?id={id}";
+  return m;
+}
+
+TEST(JsonApi, DetailTemplateNamesRecordFieldsMappedFromTheItem) {
+  const JsonApiMapping m = eastmoney_seed_mapping();
+  const auto items = parse_ok(fixture("json_api_list_items_carry_only_an_id.json"),
+                              Format::json_api, api_context(m));
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].detail_url, "http://api.example/GetNewsText.do?id=NW202403150000000007");
+  EXPECT_FALSE(items[0].error.has_value());
+}
+
+TEST(JsonApi, DetailTemplateNamesItemMembersWithOrWithoutASlash) {
+  JsonApiMapping m = seed_mapping();
+  for (const char* tmpl : {"http://api.example/GetNewsText.do?id={infoCode}",
+                           "http://api.example/GetNewsText.do?id={/infoCode}"}) {
+    m.detail_url = tmpl;
+    const auto items = parse_ok(fixture("json_api_list_items_carry_only_an_id.json"),
+                                Format::json_api, api_context(m));
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].detail_url, "http://api.example/GetNewsText.do?id=NW202403150000000007")
+        << tmpl;
+  }
+}
+
+TEST(JsonApi, AnItemWhoseDetailTemplateCannotBeRenderedCarriesTheReason) {
+  const JsonApiMapping m = eastmoney_seed_mapping();
+  const auto items = parse_ok(fixture("json_api_list_items_carry_only_an_id.json"),
+                              Format::json_api, api_context(m));
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_FALSE(items[1].detail_url.has_value());
+  ASSERT_TRUE(items[1].error.has_value());  // not a post to publish without its body
+  EXPECT_NE(items[1].error->find("{id}"), std::string::npos) << *items[1].error;
+}
+
+TEST(JsonApi, UrlAndOriginUrlFieldsMayBeTemplates) {
+  JsonApiMapping m = eastmoney_seed_mapping();
+  m.fields["origin_url"] = "http://finance.example/html_News/NewsShare.html?infoCode={id}";
+  m.fields["url"] = "/detail/{/infoCode}.html";  // relative: resolved against the list's URL
+  const auto items = parse_ok(fixture("json_api_list_items_carry_only_an_id.json"),
+                              Format::json_api, api_context(m));
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].post.origin_url,
+            "http://finance.example/html_News/NewsShare.html?infoCode=NW202403150000000007");
+  EXPECT_EQ(items[0].post.url, "http://api.example/detail/NW202403150000000007.html");
+  EXPECT_FALSE(items[1].post.origin_url.has_value());  // nothing to render it from
+  EXPECT_FALSE(items[1].post.url.has_value());
+}
+
+TEST(JsonApi, TemplatesAreCheckedAgainstTheFieldsTheMappingProvides) {
+  const std::map<std::string, std::string> fields = {{"id", "/infoCode"}, {"media", "/m"}};
+  EXPECT_FALSE(template_problem("http://a.example/d?id={id}", fields));
+  EXPECT_FALSE(template_problem("http://a.example/d?id={infoCode}&c={/x/0}", fields));
+  EXPECT_FALSE(template_problem("http://a.example/d?c={category}", fields));  // from media
+  EXPECT_TRUE(template_problem("http://a.example/d?t={title}", fields));      // not mapped
+  EXPECT_TRUE(template_problem("http://a.example/d?b={body}", fields));       // not a scalar
+  EXPECT_TRUE(template_problem("http://a.example/d?id={}", fields));
+  EXPECT_TRUE(template_problem("http://a.example/d?id={id", fields));
+  EXPECT_TRUE(template_problem("http://a.example/d?id=id}", fields));
+  EXPECT_TRUE(template_problem("http://a.example/d?id={/a~2}", fields));  // bad pointer
 }
 
 TEST(JsonApi, NeedsAMappingAndAnArrayOfItems) {
