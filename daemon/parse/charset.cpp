@@ -18,7 +18,7 @@ constexpr std::size_t kDeclarationWindow = 16 * 1024;
 // Labels browsers treat as supersets (WHATWG Encoding): decode with the superset so that
 // real-world bytes labelled with the narrower name still decode.
 std::string canonical_label(std::string_view label) {
-  const std::string l = ascii_lower(trim(label));
+  std::string l = ascii_lower(trim(label));  // returned as it is at the end
   if (l == "gb2312" || l == "gbk" || l == "x-gbk" || l == "gb_2312-80" || l == "csgb2312" ||
       l == "chinese" || l == "euc-cn") {
     return "GB18030";

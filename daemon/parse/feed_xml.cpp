@@ -11,7 +11,6 @@
 #include <chrono>
 #include <initializer_list>
 #include <pugixml.hpp>
-#include <ranges>
 #include <sstream>
 #include <string>
 
@@ -81,8 +80,8 @@ std::string resolve_at(pugi::xml_node at, std::string_view ref, const Context& c
     if (const pugi::xml_attribute a = p.attribute("xml:base")) bases.emplace_back(a.value());
   }
   std::string base = ctx.url.value_or(std::string{});
-  for (const std::string_view b : std::ranges::reverse_view(bases)) {
-    base = base.empty() ? std::string(b) : resolve_url(base, b);
+  for (auto it = bases.rbegin(); it != bases.rend(); ++it) {
+    base = base.empty() ? std::string(*it) : resolve_url(base, *it);
   }
   const std::string_view r = trim(ref);
   if (r.empty()) return {};
