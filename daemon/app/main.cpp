@@ -24,7 +24,7 @@
 #include "core/build_info.h"
 #include "core/log.h"
 #include "dedupe/seen_store.h"
-#include "fetch/http_client.h"
+#include "fetch/curl_client.h"
 #include "metrics/http_server.h"
 #include "metrics/metrics.h"
 #include "parse/parser.h"

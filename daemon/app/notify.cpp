@@ -1,9 +1,9 @@
 #include "app/notify.h"
 
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
 #include <cstdlib>
+#include <ctime>
 
 #include "core/log.h"
 

@@ -41,8 +41,6 @@ class Notify {
   // Cancels the timer (io_context::run() may then run out of work).
   void stop();
 
-  // The watchdog interval systemd asked for, if it enabled the watchdog for this process.
-  std::optional<std::chrono::microseconds> watchdog_interval() const { return watchdog_; }
   // How often the timer fires: half the watchdog interval, or 10 s without a watchdog.
   std::chrono::microseconds tick() const;
 
@@ -51,6 +49,7 @@ class Notify {
   void arm();
 
   boost::asio::steady_timer timer_;
+  // The watchdog interval systemd asked for, if it enabled the watchdog for this process.
   std::optional<std::chrono::microseconds> watchdog_;
   bool enabled_ = false;  // $NOTIFY_SOCKET was set
   bool running_ = false;

@@ -86,6 +86,7 @@ class JournaldSink final : public spdlog::sinks::base_sink<std::mutex> {
     if (!t_source.empty()) fields.push_back("NEWSD_SOURCE=" + t_source);
     if (!t_post.empty()) fields.push_back("NEWSD_POST_ID=" + t_post);
     std::vector<iovec> iov;
+    iov.reserve(fields.size());
     for (auto& f : fields) iov.push_back({f.data(), f.size()});
     sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
   }

@@ -1,16 +1,26 @@
-// Internals of the libcurl client that tests may reach; callers use http_client.h.
+// The real HttpClient: libcurl's multi interface on the daemon's io_context (the class is
+// in curl_client_impl.h, private to the fetch stage).
 #pragma once
 
-#include <curl/curl.h>
+#include <boost/asio/io_context.hpp>
+#include <memory>
 
 #include "fetch/http_client.h"
 
 namespace newsd::fetch {
 
-// Maps the result of a finished transfer to an ErrorClass. `connected`: a TCP connection
-// was established (tells a connect timeout from a transfer timeout, both CURLE_OPERATION_
-// TIMEDOUT). `body_limit_hit`: the write callback refused the body for exceeding
-// max_body_bytes (CURLE_WRITE_ERROR).
-ErrorClass classify(CURLcode code, bool connected, bool body_limit_hit);
+// Connection-pool settings of the real client (curl multi options). Connections are reused
+// through the multi's connection cache; transfers beyond a limit wait for a free connection.
+struct CurlOptions {
+  long max_host_connections = 4;    // CURLMOPT_MAX_HOST_CONNECTIONS; 0 = no limit
+  long max_total_connections = 0;   // CURLMOPT_MAX_TOTAL_CONNECTIONS; 0 = no limit
+  long max_cached_connections = 0;  // CURLMOPT_MAXCONNECTS; 0 = curl's default
+};
+
+// The real client: curl multi bound to `io`. Only http and https, at most 5 redirects,
+// TLS verification on, gzip/deflate/br/zstd as the linked libcurl supports.
+// Must be destroyed before `io`; destroying it aborts what is in flight (handlers are posted
+// with ErrorClass::aborted). Throws std::runtime_error if libcurl cannot be initialised.
+std::unique_ptr<HttpClient> make_curl_client(boost::asio::io_context& io, CurlOptions options = {});
 
 }  // namespace newsd::fetch

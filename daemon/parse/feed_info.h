@@ -10,10 +10,12 @@
 
 namespace newsd::parse {
 
-// As parse_feed() in formats.h; when `info` is given it also receives the feed's TTL: RSS
-// <ttl> (minutes), else sy:updatePeriod / sy:updateFrequency (the period divided by the
-// frequency; period "daily" and frequency 1 when absent). Invalid or non-positive values are
-// ignored; `info->ttl` is left unset when the feed names no TTL.
+// RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0, in the terms of formats.h; `expected` is the
+// format asked for, and a document of another feed flavour is still read (the root element
+// decides). When `info` is given it also receives the feed's TTL: RSS <ttl> (minutes), else
+// sy:updatePeriod / sy:updateFrequency (the period divided by the frequency; period "daily"
+// and frequency 1 when absent). Invalid or non-positive values are ignored; `info->ttl` is
+// left unset when the feed names no TTL.
 Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected, const Context& ctx,
                                          DocumentInfo* info);
 

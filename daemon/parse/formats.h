@@ -18,10 +18,7 @@ inline constexpr std::size_t kMaxEntries = 10'000;
 
 Expected<std::vector<Parsed>> parse_jekyll(std::string_view text, const Context& ctx);
 Expected<std::vector<Parsed>> parse_text(std::string_view text, const Context& ctx);
-// RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0; `expected` is the format asked for, and a
-// document of another feed flavour is still read (the root element decides).
-Expected<std::vector<Parsed>> parse_feed(std::string_view text, Format expected,
-                                         const Context& ctx);
+// XML feeds: parse_feed() in feed_info.h.
 // `off` gives gumbo the page as it is, for tests that hold the pre-pass (html_prepass.h) to
 // the same answers.
 enum class HtmlPrepass { on, off };

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "parse/text_util.h"
 
@@ -444,9 +445,11 @@ std::optional<long> zone_offset_at_local(std::string_view zone, local_seconds lo
     if (!tz || tz->getID(id) == icu::UnicodeString(u"Etc/Unknown")) {
       it = cache.emplace(std::string(zone), nullptr).first;
     } else {
-      auto* basic = dynamic_cast<icu::BasicTimeZone*>(tz.get());
-      if (basic != nullptr) tz.release();
-      it = cache.emplace(std::string(zone), std::unique_ptr<icu::BasicTimeZone>(basic)).first;
+      std::unique_ptr<icu::BasicTimeZone> basic;
+      if (dynamic_cast<icu::BasicTimeZone*>(tz.get()) != nullptr) {
+        basic.reset(static_cast<icu::BasicTimeZone*>(tz.release()));
+      }
+      it = cache.emplace(std::string(zone), std::move(basic)).first;
     }
   }
   if (!it->second) return std::nullopt;

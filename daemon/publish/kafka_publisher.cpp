@@ -81,11 +81,7 @@ class KafkaPublisher final : public Publisher {
   }
 
   Enqueue publish(const Record& r, DeliveryHandler done) override {
-    // The order and values of cloudevent_headers().
-    const std::pair<std::string_view, std::string_view> headers[] = {
-        {"ce_specversion", "1.0"},    {"ce_id", r.ce_id},     {"ce_source", r.ce_source},
-        {"ce_type", "newsd.post.v1"}, {"ce_time", r.ce_time}, {"content-type", "application/json"}};
-    return produce(r.topic, r.key, r.value, headers, std::move(done));
+    return produce(r.topic, r.key, r.value, cloudevent_headers(r), std::move(done));
   }
 
   Enqueue publish_dead_letter(const DeadLetter& d, DeliveryHandler done) override {

@@ -7,6 +7,7 @@
 // reports back onto the loop.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -65,6 +66,8 @@ class Publisher {
   virtual ~Publisher() = default;
   virtual Enqueue publish(const Record& record, DeliveryHandler done) = 0;
   // Same contract as publish(). Publishers without a dead-letter topic (stdout) refuse.
+  // The handler is taken by value, as publish() takes it, for implementations that keep it.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual Enqueue publish_dead_letter(const DeadLetter&, DeliveryHandler) {
     return Enqueue::failed;
   }
@@ -80,8 +83,13 @@ class Publisher {
 // legal characters [A-Za-z0-9._-], at most 249 of them.
 std::string render_topic(const std::string& tmpl, const Post& post);
 
-// Builds the CloudEvents (Kafka binding, binary mode) headers for a post, in order.
-std::vector<std::pair<std::string, std::string>> cloudevent_headers(const Post& post);
+// A Kafka message header, name and value.
+using Header = std::pair<std::string_view, std::string_view>;
+
+// The CloudEvents (Kafka binding, binary mode) headers of a record, in order, as the Kafka
+// publisher sends them. They view `record` and string literals: nothing is allocated on the
+// publishing path, and they are valid while `record` is.
+std::array<Header, 6> cloudevent_headers(const Record& record);
 
 struct KafkaOptions {
   std::string brokers;

@@ -45,15 +45,15 @@ std::string ce_id_of(const Post& post) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> cloudevent_headers(const Post& post) {
-  return {
+std::array<Header, 6> cloudevent_headers(const Record& record) {
+  return {{
       {"ce_specversion", "1.0"},
-      {"ce_id", ce_id_of(post)},
-      {"ce_source", "/newsd/sources/" + post.source},
+      {"ce_id", record.ce_id},
+      {"ce_source", record.ce_source},
       {"ce_type", "newsd.post.v1"},
-      {"ce_time", format_rfc3339(post.fetched_at)},
+      {"ce_time", record.ce_time},
       {"content-type", "application/json"},
-  };
+  }};
 }
 
 Record make_record(const std::string& topic_template, const Post& post) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fetch/curl_errors.h"
 #include "fetch/http_client.h"
 #include "test_http_server.h"
 

@@ -39,12 +39,13 @@ TEST(Topic, ReducesNamesToKafkaLegalCharacters) {
 }
 
 TEST(CloudEvents, HeadersFollowTheKafkaBinaryBinding) {
-  const auto h = cloudevent_headers(sample());
+  const Record r = make_record("news", sample());
+  const auto h = cloudevent_headers(r);
   ASSERT_EQ(h.size(), 6u);
-  EXPECT_EQ(h[0], (std::pair<std::string, std::string>{"ce_specversion", "1.0"}));
+  EXPECT_EQ(h[0], (Header{"ce_specversion", "1.0"}));
   EXPECT_EQ(h[1].second, "NW1#aaaaaaaaaaaaaaaa");
   EXPECT_EQ(h[3].second, "newsd.post.v1");
-  EXPECT_EQ(h[5], (std::pair<std::string, std::string>{"content-type", "application/json"}));
+  EXPECT_EQ(h[5], (Header{"content-type", "application/json"}));
 }
 
 TEST(Record, CarriesTheKeyTheJsonAndTheHeadersOfThePost) {
@@ -53,10 +54,12 @@ TEST(Record, CarriesTheKeyTheJsonAndTheHeadersOfThePost) {
   EXPECT_EQ(r.topic, render_topic("news.{category}", p));
   EXPECT_EQ(r.key, p.id);
   EXPECT_EQ(r.value, to_json(p));
-  const auto h = cloudevent_headers(p);
-  EXPECT_EQ(r.ce_id, h[1].second);
-  EXPECT_EQ(r.ce_source, h[2].second);
-  EXPECT_EQ(r.ce_time, h[4].second);
+  // The headers the publisher sends for the record carry the post's event id, source and
+  // fetch time.
+  const auto h = cloudevent_headers(r);
+  EXPECT_EQ(h[1], (Header{"ce_id", "NW1#aaaaaaaaaaaaaaaa"}));
+  EXPECT_EQ(h[2], (Header{"ce_source", "/newsd/sources/finews"}));
+  EXPECT_EQ(h[4], (Header{"ce_time", format_rfc3339(p.fetched_at)}));
 }
 
 }  // namespace
