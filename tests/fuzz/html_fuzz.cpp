@@ -9,8 +9,8 @@
 
 #include "core/post.h"
 #include "parse/formats.h"
-#include "parse/html_prepass.h"
-#include "parse/html_text.h"
+#include "parse/html/prepass.h"
+#include "parse/html/text.h"
 #include "parse/tests/gumbo_tree.h"
 #include "tests/fuzz/fuzz_util.h"
 

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "parse/html_names.h"
-#include "parse/html_prepass.h"
+#include "parse/html/names.h"
+#include "parse/html/prepass.h"
 
 namespace newsd::parse::testing {
 

@@ -1,4 +1,4 @@
-#include "parse/html_prepass.h"
+#include "parse/html/prepass.h"
 
 #include <gtest/gtest.h>
 
