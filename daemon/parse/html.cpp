@@ -158,9 +158,9 @@ Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& c
     html::Extractor ex(page.body);
     std::vector<const GumboNode*> nodes = ex.run();
     if (nodes.empty()) nodes.push_back(page.body);
-    std::string body = html::clean_article(ex, nodes, post.title, post.url);
-    post.body_text = html_to_text(body);
-    if (!post.body_text.empty()) post.body_html = std::move(body);
+    html::CleanArticle article = html::clean_article(ex, nodes, post.title, post.url);
+    post.body_text = std::move(article.text);
+    if (!post.body_text.empty()) post.body_html = std::move(article.html);
   }
   if (post.body_text.empty() && post.summary) post.body_text = *post.summary;
   if (post.title.empty()) post.title = derive_title(post.summary, post.body_text, post.url);

@@ -13,8 +13,13 @@
 
 namespace newsd::parse::html {
 
+struct CleanArticle {
+  std::string html;
+  std::string text;  // html_to_text(html), found while writing it
+};
+
 // `title` is the post's title (a heading repeating it is dropped); `base` resolves URLs.
-std::string clean_article(const Extractor& ex, const std::vector<const GumboNode*>& nodes,
-                          const std::string& title, const std::optional<std::string>& base);
+CleanArticle clean_article(const Extractor& ex, const std::vector<const GumboNode*>& nodes,
+                           const std::string& title, const std::optional<std::string>& base);
 
 }  // namespace newsd::parse::html

@@ -34,13 +34,15 @@ enum class BuilderClass : std::uint8_t {
 };
 
 enum TagFlag : std::uint16_t {
-  kParagraph = 1 << 0,    // starts and ends a paragraph of extracted text
-  kNoText = 1 << 1,       // content is never text
-  kVoid = 1 << 2,         // no content and no end tag
-  kImpliedEnd = 1 << 3,   // closed by the tree builder without an end tag (p, li, td, ...)
-  kBlockish = 1 << 4,     // readability: a div with such a child is no paragraph
-  kFurniture = 1 << 5,    // readability: never article text
-  kPreformatted = 1 << 6  // text keeps its whitespace (in the HTML namespace)
+  kParagraph = 1 << 0,     // starts and ends a paragraph of extracted text
+  kNoText = 1 << 1,        // content is never text
+  kVoid = 1 << 2,          // no content and no end tag
+  kImpliedEnd = 1 << 3,    // closed by the tree builder without an end tag (p, li, td, ...)
+  kBlockish = 1 << 4,      // readability: a div with such a child is no paragraph
+  kFurniture = 1 << 5,     // readability: never article text
+  kPreformatted = 1 << 6,  // text keeps its whitespace (in the HTML namespace)
+  kUnmirrored = 1 << 7,    // clean.cpp's text mirror does not follow it (see there)
+  kTablePart = 1 << 8,     // table structure, ignored by the tree builder outside a table
 };
 
 struct TagInfo {
@@ -87,6 +89,14 @@ inline constexpr std::array<TagInfo, GUMBO_TAG_LAST + 1> kTagTable = [] {
                     GUMBO_TAG_MATH,   GUMBO_TAG_CANVAS,   GUMBO_TAG_BUTTON,   GUMBO_TAG_SELECT,
                     GUMBO_TAG_INPUT,  GUMBO_TAG_TEXTAREA, GUMBO_TAG_MENU,     GUMBO_TAG_HEAD,
                     GUMBO_TAG_LINK,   GUMBO_TAG_META});
+  flag(kUnmirrored, {GUMBO_TAG_FORM,      GUMBO_TAG_LISTING,  GUMBO_TAG_ISINDEX, GUMBO_TAG_TITLE,
+                     GUMBO_TAG_TEXTAREA,  GUMBO_TAG_XMP,      GUMBO_TAG_NOEMBED, GUMBO_TAG_NOFRAMES,
+                     GUMBO_TAG_PLAINTEXT, GUMBO_TAG_STYLE,    GUMBO_TAG_SCRIPT,  GUMBO_TAG_IFRAME,
+                     GUMBO_TAG_NOSCRIPT,  GUMBO_TAG_TEMPLATE, GUMBO_TAG_BASE,    GUMBO_TAG_BASEFONT,
+                     GUMBO_TAG_BGSOUND,   GUMBO_TAG_LINK,     GUMBO_TAG_META,    GUMBO_TAG_FRAMESET,
+                     GUMBO_TAG_FRAME,     GUMBO_TAG_HEAD,     GUMBO_TAG_HTML,    GUMBO_TAG_BODY});
+  flag(kTablePart, {GUMBO_TAG_CAPTION, GUMBO_TAG_COL, GUMBO_TAG_COLGROUP, GUMBO_TAG_TBODY,
+                    GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT, GUMBO_TAG_TR, GUMBO_TAG_TD, GUMBO_TAG_TH});
   flag(kPreformatted,
        {GUMBO_TAG_PRE, GUMBO_TAG_LISTING, GUMBO_TAG_TEXTAREA, GUMBO_TAG_XMP, GUMBO_TAG_PLAINTEXT});
 
