@@ -1,5 +1,6 @@
 #include "parse/html/tokenizer.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
@@ -139,85 +140,56 @@ std::size_t raw_text_end(std::string_view s, std::size_t i, std::string_view nam
 }
 
 std::size_t script_end(std::string_view s, std::size_t i) {
-  enum class State {
-    data,
-    escaped,
-    escaped_dash,
-    escaped_dash_dash,
-    double_escaped,
-    double_escaped_dash,
-    double_escaped_dash_dash,
-  };
+  // The script data states: data, escaped and double escaped, each escaped one with its
+  // "dash" and "dash dash" states (`dashes`).
+  enum class Mode { data, escaped, double_escaped };
   const std::size_t n = s.size();
-  State st = State::data;
+  Mode mode = Mode::data;
+  int dashes = 0;
   while (i < n) {
-    switch (st) {
-      case State::data: {
-        const void* lt = std::memchr(s.data() + i, '<', n - i);
-        if (lt == nullptr) return npos;
-        i = static_cast<std::size_t>(static_cast<const char*>(lt) - s.data());
-        if (is_end_tag_of(s, i, "script")) return i;
-        if (s.substr(i).starts_with("<!--")) {
-          i += 4;
-          st = State::escaped_dash_dash;
-        } else {
-          ++i;  // the next character is reconsumed in the data state
-        }
-        break;
+    if (mode == Mode::data) {
+      const void* lt = std::memchr(s.data() + i, '<', n - i);
+      if (lt == nullptr) return npos;
+      i = static_cast<std::size_t>(static_cast<const char*>(lt) - s.data());
+      if (is_end_tag_of(s, i, "script")) return i;
+      if (s.substr(i).starts_with("<!--")) {
+        i += 4;
+        mode = Mode::escaped;
+        dashes = 2;
+      } else {
+        ++i;  // the next character is reconsumed in the data state
       }
-      case State::escaped:
-      case State::escaped_dash:
-      case State::escaped_dash_dash: {
-        const char c = s[i];
-        if (c == '-') {
-          st = st == State::escaped ? State::escaped_dash : State::escaped_dash_dash;
-          ++i;
-        } else if (c == '<') {
-          // Escaped less-than sign state.
-          if (is_end_tag_of(s, i, "script")) return i;
-          if (i + 1 < n && ascii::is_alpha(s[i + 1]) && is_script_word_at(s, i + 1)) {
-            i += 1 + 6 + 1;  // "<script" and the character that ended the word
-            st = State::double_escaped;
-          } else {
-            ++i;
-            st = State::escaped;
-          }
-        } else if (c == '>' && st == State::escaped_dash_dash) {
-          ++i;
-          st = State::data;
-        } else {
-          ++i;
-          st = State::escaped;
-        }
-        break;
+      continue;
+    }
+    const char c = s[i];
+    if (c == '-') {
+      dashes = std::min(dashes + 1, 2);
+      ++i;
+      continue;
+    }
+    if (c == '>' && dashes == 2) {
+      ++i;
+      mode = Mode::data;
+      continue;
+    }
+    dashes = 0;
+    if (c == '<' && mode == Mode::escaped) {
+      // Escaped less-than sign state.
+      if (is_end_tag_of(s, i, "script")) return i;
+      if (i + 1 < n && ascii::is_alpha(s[i + 1]) && is_script_word_at(s, i + 1)) {
+        i += 1 + 6 + 1;  // "<script" and the character that ended the word
+        mode = Mode::double_escaped;
+        continue;
       }
-      case State::double_escaped:
-      case State::double_escaped_dash:
-      case State::double_escaped_dash_dash: {
-        const char c = s[i];
-        if (c == '-') {
-          st = st == State::double_escaped ? State::double_escaped_dash
-                                           : State::double_escaped_dash_dash;
-          ++i;
-        } else if (c == '<') {
-          // Double-escaped less-than sign state: "</script" + end back to escaped.
-          if (i + 2 < n && s[i + 1] == '/' && is_script_word_at(s, i + 2)) {
-            i += 2 + 6 + 1;
-            st = State::escaped;
-          } else {
-            ++i;
-            st = State::double_escaped;
-          }
-        } else if (c == '>' && st == State::double_escaped_dash_dash) {
-          ++i;
-          st = State::data;
-        } else {
-          ++i;
-          st = State::double_escaped;
-        }
-        break;
+    } else if (c == '<') {
+      // Double-escaped less-than sign state: "</script" + end back to escaped.
+      if (i + 2 < n && s[i + 1] == '/' && is_script_word_at(s, i + 2)) {
+        i += 2 + 6 + 1;
+        mode = Mode::escaped;
+        continue;
       }
     }
+    ++i;
   }
   return npos;
 }
