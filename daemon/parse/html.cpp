@@ -49,20 +49,13 @@ std::string bcp47(std::string_view locale) {
   return out;
 }
 
-}  // namespace
+// Pages nested deeper than gumbo can take in reasonable time are refused (text.h).
+std::optional<Error> too_deep(std::string_view text) {
+  if (html_depth_estimate(text) <= kMaxHtmlDepth) return std::nullopt;
+  return Error{"html: elements nested deeper than " + std::to_string(kMaxHtmlDepth)};
+}
 
-Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx,
-                                         HtmlPrepass prepass) {
-  if (html_depth_estimate(text) > kMaxHtmlDepth) {
-    return make_error("html: elements nested deeper than " + std::to_string(kMaxHtmlDepth));
-  }
-  // Most of a page is bytes html.cpp never reads (scripts, styles, unused attributes); gumbo
-  // spends most of the time on them unless the pre-pass takes them out first.
-  std::string shrunk;
-  if (prepass == HtmlPrepass::on) {
-    shrunk = shrink_html(text);
-    text = shrunk;
-  }
+Expected<std::vector<Parsed>> read_page(std::string_view text, const Context& ctx) {
   const GumboTree tree(text);
   const GumboOutput* output = tree.output();
   if (output == nullptr) return make_error("html: gumbo could not parse the document");
@@ -169,6 +162,20 @@ Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& c
   std::vector<Parsed> out;
   out.push_back(Parsed{std::move(post), std::nullopt, std::nullopt});
   return out;
+}
+
+}  // namespace
+
+Expected<std::vector<Parsed>> parse_html(std::string_view text, const Context& ctx) {
+  if (std::optional<Error> e = too_deep(text)) return std::move(*e);
+  // Most of a page is bytes the reader never looks at (scripts, styles, unused attributes);
+  // gumbo spends most of the time on them unless the pre-pass takes them out first.
+  return read_page(shrink_html(text), ctx);
+}
+
+Expected<std::vector<Parsed>> read_html_page(std::string_view text, const Context& ctx) {
+  if (std::optional<Error> e = too_deep(text)) return std::move(*e);
+  return read_page(text, ctx);
 }
 
 }  // namespace newsd::parse
