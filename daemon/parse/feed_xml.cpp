@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "parse/feed_info.h"
 #include "parse/formats.h"
@@ -263,7 +264,9 @@ enum class TextKind { text, html, xhtml, other };
 TextKind atom_kind(pugi::xml_node n) {
   const std::string_view type = trim(n.attribute("type").value());
   const std::string_view mode = trim(n.attribute("mode").value());  // Atom 0.3
-  const auto eq = [](std::string_view v, std::string_view lower) { return equals_icase(v, lower); };
+  const auto eq = [](std::string_view v, std::string_view lower) {
+    return ascii::equals_lower(v, lower);
+  };
   if (eq(mode, "base64")) return TextKind::other;  // Atom 0.3 binary content: not text
   if (eq(type, "xhtml") || eq(type, "application/xhtml+xml") || eq(mode, "xml")) {
     return TextKind::xhtml;
@@ -366,11 +369,11 @@ std::optional<std::string> atom_link(const std::vector<pugi::xml_node>& links, c
   pugi::xml_node best;
   for (pugi::xml_node link : links) {
     const std::string_view rel = trim(link.attribute("rel").value());
-    if (!rel.empty() && !equals_icase(rel, "alternate")) continue;
+    if (!rel.empty() && !ascii::equals_lower(rel, "alternate")) continue;
     const std::string_view type = trim(link.attribute("type").value());
     if (!best) best = link;
-    if (type.empty() || equals_icase(type, "text/html") ||
-        equals_icase(type, "application/xhtml+xml")) {
+    if (type.empty() || ascii::equals_lower(type, "text/html") ||
+        ascii::equals_lower(type, "application/xhtml+xml")) {
       best = link;
       break;
     }
@@ -531,7 +534,7 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, FeedScope& sc
   }
   if (const pugi::xml_node guid = f[kRssGuid]) {
     post.id = text_of(guid);
-    const bool perma = !equals_icase(trim(guid.attribute("isPermaLink").value()), "false");
+    const bool perma = !ascii::equals_lower(trim(guid.attribute("isPermaLink").value()), "false");
     if (!post.url && perma && is_absolute_http(post.id)) post.url = post.id;
   }
   if (post.id.empty()) {
@@ -607,7 +610,7 @@ std::optional<std::chrono::seconds> feed_ttl(NsResolver& ns,
     if (!period && !frequency) continue;
     long period_s = 86400;  // the module's default: daily
     if (period) {
-      const std::string p = ascii_lower(trim(raw_content(period)));
+      const std::string p = ascii::lowered(trim(raw_content(period)));
       if (p == "hourly") {
         period_s = 3600;
       } else if (p == "daily") {
@@ -637,7 +640,7 @@ std::optional<std::chrono::seconds> feed_ttl(NsResolver& ns,
 bool declares_entities(const pugi::xml_document& doc) {
   for (pugi::xml_node n : doc.children()) {
     if (n.type() != pugi::node_doctype) continue;
-    const std::string v = ascii_lower(n.value());
+    const std::string v = ascii::lowered(n.value());
     if (v.find("<!entity") != std::string::npos) return true;
   }
   return false;
