@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "parse/feed_info.h"
 #include "parse/formats.h"
-#include "parse/html_text.h"
+#include "parse/html/text.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"
 #include "parse/timeparse.h"

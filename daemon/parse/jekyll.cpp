@@ -6,7 +6,7 @@
 #include "core/ascii.h"
 #include "parse/formats.h"
 #include "parse/front_matter.h"
-#include "parse/html_text.h"
+#include "parse/html/text.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"
 #include "parse/timeparse.h"
