@@ -32,15 +32,15 @@ bool name_in(std::string_view raw, const std::array<std::string_view, N>& names)
   return false;
 }
 
-// Attributes html.cpp reads on any element (furniture, hidden, microdata), and those the
+// Attributes the page reader reads on any element (furniture, hidden, microdata), and those the
 // HTML5 tree builder looks at (font color/face/size leave foreign content, annotation-xml
 // encoding makes an integration point). Names as the tokenizer lowers them.
 constexpr std::array<std::string_view, 11> kKeptEverywhere = {
     "class",   "id",    "hidden", "aria-hidden", "style",   "itemprop",
     "content", "color", "face",   "size",        "encoding"};
 
-// Attributes html.cpp reads on some elements only (by tag name, whatever the namespace, as
-// html.cpp matches tags), and input type (the tree builder's "hidden" input in tables).
+// Attributes the page reader reads on some elements only (by tag name, whatever the namespace, as
+// the page reader matches tags), and input type (the tree builder's "hidden" input in tables).
 struct KeptOn {
   std::string_view tag;
   std::string_view attribute;
@@ -125,7 +125,7 @@ std::string_view type_value(const Tag& tag) {
 }
 
 // An attribute name repeated (or one with NUL, which the tokenizer makes U+FFFD, so that
-// it may repeat another). gumbo (0.10.1, with max_errors 0 as html.cpp parses) then
+// it may repeat another). gumbo (0.10.1, with max_errors 0 as the page reader parses) then
 // prepends a repeated name without a value to the next attribute's name: `<p b b style=x>`
 // has an attribute "bstyle". Such tags are not rewritten, and the names they really have
 // are not guessed.
@@ -140,7 +140,7 @@ bool has_repeated_names(const Tag& tag) {
   return false;
 }
 
-// A script whose body html.cpp may read: JSON-LD, or a type we cannot read for sure
+// A script whose body the page reader may read: JSON-LD, or a type we cannot read for sure
 // (character references, NUL, repeated attribute names).
 bool keeps_script_body(const Tag& tag) {
   if (tag.too_many_attributes || has_repeated_names(tag)) return true;
@@ -266,7 +266,7 @@ class Shrinker {
       return after_end_tag(close);
     }
     for (std::string_view raw : {"title", "textarea", "xmp", "iframe", "noembed", "noframes"}) {
-      // RCDATA and RAWTEXT elements html.cpp may read: bodies kept, only skipped over; the
+      // RCDATA and RAWTEXT elements the page reader may read: bodies kept, only skipped over; the
       // start tag filtered as any other (an <iframe>'s src and data-* are long and unread).
       if (name_is(name, raw)) {
         const std::size_t close = html::raw_text_end(s_, tag_.end, raw);
@@ -343,7 +343,7 @@ class Shrinker {
   }
 
   // Rewrites the start tag just read (at s_[lt]) without the attributes nobody reads, and
-  // class and id values without the names that tell html.cpp nothing (telling_names()).
+  // class and id values without the names that tell the page reader nothing (telling_names()).
   void filter_attributes(std::size_t lt) {
     if (tag_.attribute_count == 0 || tag_.too_many_attributes) return;
     if (name_in(tag_.name, kVerbatimTags) || has_repeated_names(tag_)) return;
@@ -417,7 +417,7 @@ class Shrinker {
     return true;
   }
 
-  // In foreign content gumbo drops the prefix of xlink:href, xml:lang, ... (so html.cpp
+  // In foreign content gumbo drops the prefix of xlink:href, xml:lang, ... (so the page reader
   // would read xlink:href as href): prefixed names are kept everywhere. <image> is
   // renamed <img> by the tree builder.
   bool is_kept(std::string_view name) const {
