@@ -44,13 +44,13 @@ void escape_into(std::string& out, std::string_view s, bool attribute) {
 // HTML is written instead of parsing it again. It follows what the HTML5 tree builder does
 // with serialized markup: table structure outside a written table is ignored, a line feed
 // right after <pre> is dropped, CR becomes LF and the characters gumbo's input reader
-// replaces become U+FFFD. Where that reading needs more of the builder (kUnmirrored in
-// tags.h: raw-text elements, elements that may go to <head>, a <form>, whose pointer gumbo
-// keeps, <listing>, whose end tag gumbo lets close an open form, <isindex>, which becomes a
-// form when read; elements without text;
-// blocks that close an open <p> without being paragraphs; documents deep enough for the tag
-// stripper), it gives up and clean_article() parses the HTML after all: rare, since the
-// cleaner drops most of these. The equality is tested (html/tests/clean_test.cpp).
+// replaces become U+FFFD. Where that reading needs more of the builder, it gives up and
+// clean_article() parses the HTML after all: elements without text, kUnmirrored in tags.h
+// (raw-text elements, elements that may go to <head>, <form>, whose pointer gumbo keeps,
+// <listing>, whose end tag gumbo lets close an open form, <isindex>, which becomes a form),
+// blocks that close an open <p> without being paragraphs, and documents deep enough for the
+// tag stripper. That is rare: the cleaner drops most of these. The equality is tested
+// (html/tests/clean_test.cpp).
 class TextMirror {
  public:
   // A start tag, just written (`end` is the size of the output after it); `read` false when
@@ -89,21 +89,27 @@ class TextMirror {
 
   // Text as written (before escaping), starting at `at` in the output.
   void text(std::string_view written, std::size_t at) {
+    std::size_t i = 0;
+    while (i < written.size() && written[i] != '\r' && !replaced_by_gumbo(written, i)) ++i;
     std::string read;
-    for (std::size_t i = 0; i < written.size();) {
-      const char c = written[i];
-      if (c == '\r') {
-        read.push_back('\n');
-        i += written.substr(i).starts_with("\r\n") ? 2 : 1;
-      } else if (replaced_by_gumbo(written, i)) {
-        read.append("\xEF\xBF\xBD");
-        i += utf8_length(c);
-      } else {
-        read.push_back(c);
-        ++i;
+    if (i < written.size()) {
+      read.assign(written.substr(0, i));
+      while (i < written.size()) {
+        const char c = written[i];
+        if (c == '\r') {
+          read.push_back('\n');
+          i += written.substr(i).starts_with("\r\n") ? 2 : 1;
+        } else if (replaced_by_gumbo(written, i)) {
+          read.append("\xEF\xBF\xBD");
+          i += utf8_length(c);
+        } else {
+          read.push_back(c);
+          ++i;
+        }
       }
+      written = read;
     }
-    std::string_view t = read;
+    std::string_view t = written;
     if (at == line_feed_dropped_at_ && t.starts_with('\n')) t.remove_prefix(1);
     if (pre_ == 0) {
       sink_.text(t);
