@@ -16,9 +16,11 @@
 #include <system_error>
 #include <thread>
 
+#include "app/cli.h"
 #include "app/memory.h"
 #include "app/notify.h"
 #include "config/config.h"
+#include "config/reference.h"
 #include "core/log.h"
 #include "dedupe/seen_store.h"
 #include "fetch/http_client.h"
@@ -73,7 +75,8 @@ int parse_files(const std::vector<std::string>& files, const std::string& format
     ctx.timezone = timezone;
     ctx.fetched_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     const auto f = *format == parse::Format::automatic ? parse::detect(bytes, "") : *format;
-    auto posts = parse::parse(bytes, f, ctx);
+    parse::DocumentInfo info;
+    auto posts = parse::parse(bytes, f, ctx, &info);
     if (!posts) {
       std::cerr << file << ": cannot parse as " << parse::to_string(f) << ": "
                 << posts.error().message << '\n';
@@ -81,6 +84,10 @@ int parse_files(const std::vector<std::string>& files, const std::string& format
       continue;
     }
     for (const auto& p : *posts) std::cout << to_json(p.post) << '\n';
+    // A sitemap index holds no posts: name its children, which a source would fetch.
+    for (const auto& child : info.sitemaps)
+      std::cerr << file << ": sitemap " << child.url << " lastmod "
+                << (child.lastmod ? format_rfc3339(*child.lastmod) : "-") << '\n';
   }
   std::cout.flush();
   return rc;
@@ -362,6 +369,9 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "validate a configuration file");
   check->add_option("file", check_path, "configuration file")->required();
 
+  // Hidden: prints docs/configuration.md as the key tables make it.
+  auto* reference = app.add_subcommand("config-reference")->group("");
+
   std::string sink = "kafka";
   auto* once = app.add_subcommand("once", "poll every source once, wait for delivery, exit");
   once->add_option("--config", config_path, "configuration file")->required();
@@ -370,15 +380,30 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   std::string format = "auto", url, timezone = "UTC", source = "local";
   auto* parse_cmd = app.add_subcommand("parse", "print the records found in local files");
-  parse_cmd->add_option("--format", format, "auto, rss, rdf, atom, jsonfeed, jekyll, html, text");
+  parse_cmd->add_option("--format", format,
+                        "auto, rss, rdf, atom, jsonfeed, jekyll, html, text, sitemap");
   parse_cmd->add_option("--url", url, "the URL the files were fetched from");
   parse_cmd->add_option("--timezone", timezone, "zone for times without an offset");
   parse_cmd->add_option("--source", source, "source name to put in the records");
   parse_cmd->add_option("files", files, "files to parse")->required();
 
+  std::string agent = "newsd", robots_file;
+  std::vector<std::string> robots_urls;
+  auto* robots_cmd = app.add_subcommand("robots", app::kRobotsHelp);
+  robots_cmd->add_option("--agent", agent, "crawler name or User-Agent (default newsd)");
+  robots_cmd->add_option("robots_file", robots_file, "a robots.txt file")->required();
+  robots_cmd->add_option("urls", robots_urls, "URLs or paths to decide")->required();
+
+  std::string opml_file;
+  auto* opml_cmd = app.add_subcommand("import-opml", "print an OPML subscription list as sources");
+  opml_cmd->add_option("file", opml_file, "OPML file")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*check) return check_config(check_path);
+  if (*reference) return std::cout << config::reference(), 0;
+  if (*robots_cmd) return app::robots_command(agent, robots_file, robots_urls);
+  if (*opml_cmd) return app::import_opml_command(opml_file);
   if (*parse_cmd) return parse_files(files, format, url, timezone, source);
   if (*once) return serve(config_path, true, sink);
   if (*run || !config_path.empty()) return serve(config_path, false, "kafka");

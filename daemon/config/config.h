@@ -1,8 +1,10 @@
 // Typed, validated configuration loaded from one YAML file (plus `source_files` globs).
 //
-// Every key is declared in config.cpp with its type, default and validator; unknown keys are
-// errors. Loading collects every problem and throws ConfigErrors once, each error naming
-// file:line:col and the key, so `newsd check-config` can print them all.
+// Every key is declared once: a member of the structs below, whose default initializer is its
+// default, and a row of schema.cpp with its type, checks and help text (which also make
+// docs/configuration.md). Unknown keys are errors. Loading collects every problem and throws
+// ConfigErrors once, each error naming file:line:col and the key, so `newsd check-config` can
+// print them all.
 #pragma once
 
 #include <chrono>
@@ -124,15 +126,6 @@ Config load_file(const std::string& path);
 
 // Same, from text (used by tests; `name` stands for the file in messages).
 Config load_string(const std::string& yaml, const std::string& name);
-
-namespace detail {
-// load_string without reading a large `sources:` list item by item: the reference the
-// split reader is tested against.
-Config load_whole(const std::string& yaml, const std::string& name);
-// Whether load_string reads this document's `sources:` list item by item (else it reads the
-// document whole): lets tests see that the split is taken where it should be.
-bool reads_list_in_items(const std::string& yaml);
-}  // namespace detail
 
 // "500ms", "30s", "5m", "2h", "1d" -> duration; nullopt if malformed.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
+
 namespace newsd::fetch {
 
 // Why a request failed before or instead of yielding an HTTP status.
@@ -33,10 +35,11 @@ std::string_view to_string(ErrorClass c);
 struct Request {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds total_timeout{30'000};
-  std::size_t max_body_bytes = 16 * 1024 * 1024;
-  std::string user_agent = "newsd/0.1 (+https://github.com/newsd)";
+  // Unset, these are the configuration's defaults (`http:` in config.h).
+  std::chrono::milliseconds connect_timeout = config::Http{}.connect_timeout;
+  std::chrono::milliseconds total_timeout = config::Http{}.timeout;
+  std::size_t max_body_bytes = config::Http{}.max_body;
+  std::string user_agent = config::Http{}.user_agent;
   std::string proxy;  // e.g. http://proxy:3128; empty = curl's environment defaults
 };
 

@@ -11,6 +11,8 @@
 #include "parse/charset.h"
 #include "parse/feed_info.h"
 #include "parse/formats.h"
+#include "parse/gunzip.h"
+#include "parse/sitemap.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {
@@ -18,7 +20,7 @@ namespace {
 
 constexpr std::size_t kMaxDocumentBytes = 32u << 20;  // 32 MiB
 
-constexpr std::array<std::pair<Format, std::string_view>, 9> kNames = {{
+constexpr std::array<std::pair<Format, std::string_view>, 10> kNames = {{
     {Format::automatic, "auto"},
     {Format::rss, "rss"},
     {Format::rdf, "rdf"},
@@ -28,6 +30,7 @@ constexpr std::array<std::pair<Format, std::string_view>, 9> kNames = {{
     {Format::jekyll, "jekyll"},
     {Format::html, "html"},
     {Format::text, "text"},
+    {Format::sitemap, "sitemap"},
 }};
 
 std::string mime_of(std::string_view content_type) {
@@ -83,6 +86,7 @@ Format format_of_xml_root(std::string_view root) {
   if (local == "feed") return Format::atom;
   if (local == "rdf") return Format::rdf;
   if (local == "html") return Format::html;
+  if (local == "urlset" || local == "sitemapindex") return Format::sitemap;
   return Format::rss;  // rss, or an unknown root that the RSS parser will name in its error
 }
 
@@ -127,7 +131,7 @@ Format sniff(std::string_view bytes) {
       return Format::html;
     }
     if (head("<?xml") || head("<feed") || head("<rss") || head("<rdf:rdf") || head("<!--") ||
-        head("<!doctype")) {
+        head("<!doctype") || head("<urlset") || head("<sitemapindex")) {
       const std::string root = xml_root_name(t);
       if (!root.empty()) return format_of_xml_root(root);
     }
@@ -155,6 +159,7 @@ std::string_view to_string(Format f) {
 }
 
 Format detect(std::string_view bytes, std::string_view content_type) {
+  if (is_gzip(bytes)) return Format::sitemap;  // .xml.gz: the only compressed format read
   const std::string mime = mime_of(content_type);
   if (mime == "application/atom+xml") return Format::atom;
   if (mime == "application/rss+xml") return Format::rss;
@@ -194,17 +199,35 @@ std::string fallback_id(const Context& ctx) {
   return slug.empty() ? *ctx.url : slug;
 }
 
+namespace {
+
+// Sitemaps read their own bytes: they may be gzip and have limits of their own (sitemap.h).
+Expected<std::vector<Parsed>> parse_sitemap(std::string_view bytes, const Context& ctx,
+                                            DocumentInfo* info) {
+  auto sitemap = read_sitemap(bytes, ctx);
+  if (!sitemap) return sitemap.error();
+  if (info) info->sitemaps = std::move(sitemap->sitemaps);
+  return std::move(sitemap->urls);
+}
+
+}  // namespace
+
 Expected<std::vector<Parsed>> parse(std::string_view bytes, Format format, const Context& ctx,
                                     DocumentInfo* info) {
-  if (bytes.size() > kMaxDocumentBytes) {
+  // A gzip file can only be a sitemap (.xml.gz); HTTP's own compression is undone by curl.
+  if (format == Format::automatic && is_gzip(bytes)) format = Format::sitemap;
+  if (bytes.size() > kMaxDocumentBytes && format != Format::sitemap) {
     return make_error("document of " + std::to_string(bytes.size()) +
                       " bytes exceeds the 32 MiB limit");
   }
   try {
-    std::string text = to_utf8(bytes, ctx.content_type);
+    std::string text = format == Format::sitemap ? std::string() : to_utf8(bytes, ctx.content_type);
     const Format f = format == Format::automatic ? detect(text, ctx.content_type) : format;
     Expected<std::vector<Parsed>> result = make_error("unreachable");
     switch (f) {
+      case Format::sitemap:
+        result = parse_sitemap(bytes, ctx, info);
+        break;
       case Format::jekyll:
         result = parse_jekyll(text, ctx);
         break;

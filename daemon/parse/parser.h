@@ -16,7 +16,7 @@
 
 namespace newsd::parse {
 
-enum class Format { automatic, rss, rdf, atom, jsonfeed, json_api, jekyll, html, text };
+enum class Format { automatic, rss, rdf, atom, jsonfeed, json_api, jekyll, html, text, sitemap };
 
 // "auto", "rss", ...; nullopt for an unknown name.
 std::optional<Format> format_from_string(std::string_view name);
@@ -44,9 +44,16 @@ struct Context {
   const JsonApiMapping* json_api = nullptr;  // required for Format::json_api
 };
 
+// A child sitemap named by a sitemap index, and when it last changed.
+struct SitemapRef {
+  std::string url;
+  std::optional<Timestamp> lastmod;
+};
+
 // What a document says about itself, beyond its entries.
 struct DocumentInfo {
   std::optional<std::chrono::seconds> ttl;  // RSS <ttl> (minutes in the feed), sy:updatePeriod
+  std::vector<SitemapRef> sitemaps;         // a sitemap index's children (sitemap.h)
 };
 
 // One entry of a parsed document. Feeds give many, an article or a post gives one.

@@ -1,56 +1,27 @@
 #include "parse/slug.h"
 
-#include <unicode/translit.h>
-#include <unicode/unistr.h>
-
 #include <algorithm>
-#include <memory>
 #include <mutex>
 #include <unordered_map>
 
 #include "core/log.h"
+#include "core/transliterator.h"
 
 namespace newsd::parse {
 namespace {
 
-// Building the Han-Latin transliterator loads large rule tables (tens of milliseconds), so
-// one instance serves the process. ICU transliterators are not documented as safe for
-// concurrent use, so calls are serialized; slugs are short and rare (one per post).
-class Transliteration {
- public:
-  static Transliteration& instance() {
-    static Transliteration t;
-    return t;
-  }
-
-  // Transliterated UTF-8, or the input unchanged when ICU could not build the rules.
-  std::string apply(std::string_view text) {
-    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
-    {
-      std::lock_guard lock(mutex_);
-      if (!translit_) return std::string(text);
-      translit_->transliterate(u);
-    }
-    std::string out;
-    u.toUTF8String(out);
-    return out;
-  }
-
- private:
-  Transliteration() {
-    UErrorCode status = U_ZERO_ERROR;
-    translit_.reset(icu::Transliterator::createInstance(
-        "Han-Latin; Latin-ASCII; [:Separator:] Remove; Lower", UTRANS_FORWARD, status));
-    if (U_FAILURE(status)) {
-      translit_.reset();
+// One instance serves the process (core/transliterator.h); a failure is logged once.
+const Transliterator& han_latin() {
+  static const Transliterator t("Han-Latin; Latin-ASCII; [:Separator:] Remove; Lower");
+  static const bool logged = [] {
+    if (t.error())
       log::get("parse")->error("ICU transliterator unavailable ({}); slugs keep ASCII only",
-                               u_errorName(status));
-    }
-  }
-
-  std::mutex mutex_;
-  std::unique_ptr<icu::Transliterator> translit_;
-};
+                               t.error());
+    return true;
+  }();
+  (void)logged;
+  return t;
+}
 
 }  // namespace
 
@@ -100,7 +71,7 @@ std::string slugify(std::string_view text) {
     std::lock_guard lock(cache_mutex);
     if (auto it = cache.find(std::string(text)); it != cache.end()) return it->second;
   }
-  std::string out = clean_slug(Transliteration::instance().apply(text));
+  std::string out = clean_slug(han_latin().apply(text));
   std::lock_guard lock(cache_mutex);
   if (cache.size() >= 4096) cache.clear();
   cache.emplace(std::string(text), out);

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <functional>
 
+#include "config/internal.h"
+
 namespace newsd::config {
 namespace {
 
@@ -188,6 +190,26 @@ TEST(Config, ReadsAdaptiveIntervalBounds) {
   ASSERT_EQ(errs.size(), 2u);
   EXPECT_NE(errs[0].find("adapt.min: must not exceed adapt.max"), std::string::npos) << errs[0];
   EXPECT_NE(errs[1].find("adapt.every"), std::string::npos) << errs[1];
+}
+
+// check-config lists a file's problems in the order the keys are read; a check that needs a
+// later key (or used to be made after it) reports after that key's own problems.
+TEST(Config, ReportsProblemsInTheOrderTheKeysAreRead) {
+  const auto errs = errors_of(
+      "log_level: loud\nlog_format: loud\nmetrics: {listen: nocolon, per_source_labels: "
+      "maybe}\nkafka: {brokers: x:1, properties: {acks: '1'}, max_in_flight: 0}\n");
+  ASSERT_EQ(errs.size(), 6u);
+  EXPECT_EQ(errs[0], "t.yaml:2:13: log_format: expected auto, text, json or journald");
+  EXPECT_EQ(errs[1],
+            "t.yaml:1:12: log_level: expected one of trace, debug, info, warn, error, critical, "
+            "off");
+  EXPECT_EQ(errs[2], "t.yaml:3:47: metrics.per_source_labels: expected true or false, got 'maybe'");
+  EXPECT_EQ(errs[3], "t.yaml:3:19: metrics.listen: expected HOST:PORT, e.g. 127.0.0.1:9464");
+  EXPECT_EQ(errs[4],
+            "t.yaml:4:63: kafka.max_in_flight: expected a whole number from 1 to 10000000");
+  EXPECT_EQ(errs[5],
+            "t.yaml:4:35: kafka.properties: acks must stay at its default: newsd never loses a "
+            "post");
 }
 
 TEST(Config, RefusesToWeakenDeliveryGuarantees) {

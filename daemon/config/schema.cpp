@@ -1,0 +1,327 @@
+#include "config/schema.h"
+
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "core/topic_name.h"
+
+namespace newsd::config::schema {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+bool valid_source_name(const std::string& n) {
+  return !n.empty() && n.size() <= 128 && std::all_of(n.begin(), n.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool valid_timezone(const std::string& tz) {
+  std::unique_ptr<icu::TimeZone> zone(
+      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(tz)));
+  return zone && *zone != icu::TimeZone::getUnknown();
+}
+
+bool http_url(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+bool json_pointer(const std::string& p) {
+  return p.empty() || p[0] == '/';
+}
+
+// Values a key may take: its check and its help text read the same list.
+using Values = std::vector<std::string>;
+
+const Values kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+const Values kLogFormats = {"auto", "text", "json", "journald"};
+const Values kFormats = {"auto",     "rss",    "rdf",  "atom", "jsonfeed",
+                         "json_api", "jekyll", "html", "text"};
+const Values kRecordFields = {"id",         "title",    "url",       "origin_url", "published_at",
+                              "updated_at", "category", "tags",      "media",      "author",
+                              "summary",    "body",     "body_html", "lang"};
+
+bool one_of(const Values& values, const std::string& v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+// "a, b, c", or with `last` before the last value: "a, b or c".
+std::string joined(const Values& values, const std::string& last = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += i + 1 == values.size() ? last : ", ";
+    out += values[i];
+  }
+  return out;
+}
+
+// "`a`, `b`, `c`"
+std::string in_code(const Values& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "`" : ", `") + v + "`";
+  return out;
+}
+
+}  // namespace
+
+const Table<Config>& top_level_keys() {
+  static const Table<Config> t = {
+      text("state_dir", &Config::state_dir)
+          .help("SQLite state (seen posts, polling state); one newsd per directory"),
+      text("log_level", &Config::log_level).help(in_code(kLogLevels)),
+      text("log_format", &Config::log_format)
+          .check([](const std::string& v, const Fail& fail) {
+            if (!one_of(kLogFormats, v)) fail("expected " + joined(kLogFormats, " or "));
+          })
+          .help("`auto` (journald under systemd, else text), `text`, `json`, `journald`"),
+      check<Config>("log_level",
+                    [](const Config& c, const Fail& fail) {
+                      if (!one_of(kLogLevels, c.log_level))
+                        fail("expected one of " + joined(kLogLevels));
+                    }),
+      duration("retention", &Config::retention)
+          .at_least(1h)
+          .help("seen entries acknowledged longer ago than this are pruned: at start, then "
+                "hourly, 10,000 at a time between other work; a reload applies a new value at "
+                "once (`newsd_seen_pruned_total`)"),
+      count("parse_threads", &Config::parse_threads)
+          .range(0, 64, "one per core")
+          .help("threads parsing fetched documents; `0` is one per core, at most 4; read at "
+                "start-up (a reload keeps the running pool)"),
+      section("metrics", &Config::metrics, metrics_keys, false, "see below"),
+      section("kafka", &Config::kafka, kafka_keys, true, "see below"),
+      section("http", &Config::http, http_keys, false, "see below"),
+      // Read by the loader: a large list is read item by item (yaml_split.h).
+      row<Config>("sources", "list", "`[]`", "list of sources, see below"),
+      row<Config>("source_files", "list", "`[]`",
+                  "glob patterns of more source files; each holds a list of sources or a "
+                  "mapping with `sources:`"),
+  };
+  return t;
+}
+
+const Table<Metrics>& metrics_keys() {
+  static const Table<Metrics> t = {
+      text("listen", &Metrics::listen).help("`HOST:PORT` of `/metrics`, `/healthz`, `/readyz`"),
+      flag("per_source_labels", &Metrics::per_source_labels)
+          .help("`false` collapses per-source series into `source=\"_all\"` (for many "
+                "thousands of sources)"),
+      check<Metrics>("listen",
+                     [](const Metrics& m, const Fail& fail) {
+                       if (m.listen.rfind(':') == std::string::npos)
+                         fail("expected HOST:PORT, e.g. 127.0.0.1:9464");
+                     }),
+  };
+  return t;
+}
+
+const Table<Kafka>& kafka_keys() {
+  static const Table<Kafka> t = {
+      text("brokers", &Kafka::brokers)
+          .required()
+          .help("bootstrap servers, `host:port[,host:port…]`"),
+      text("topic", &Kafka::topic)
+          .help("topic template: `{source}`, `{category}`, `{lang}`; reduced to Kafka's legal "
+                "characters"),
+      text("dead_letter_topic", &Kafka::dead_letter_topic)
+          .shown_as("off")
+          .check([](const std::string& t, const Fail& fail) {
+            if (!t.empty() && !legal_topic_name(t))
+              fail("expected a Kafka topic name: up to 249 of A-Z a-z 0-9 . _ -");
+          })
+          .help("where documents that cannot be parsed go, as fetched: the value is the raw "
+                "bytes, the key the source's name, and the headers `newsd_source`, `newsd_url`, "
+                "`newsd_format`, `newsd_error` and `newsd_fetched_at` say where it came from and "
+                "why it failed. The same bytes are sent once per run, however often the broken "
+                "document is polled; a letter Kafka did not take is sent again at the next "
+                "poll. A document larger than the producer's `message.max.bytes` (1 MB by "
+                "default) cannot be sent and is only logged. Not used with `--sink stdout`; "
+                "applies on reload"),
+      string_map("properties", &Kafka::properties)
+          .help("handed to librdkafka unchanged (e.g. `compression.type`, `security.protocol`, "
+                "`sasl.*`, `ssl.*`). `acks` and `enable.idempotence` cannot be weakened"),
+      count("max_in_flight", &Kafka::max_in_flight)
+          .range(1, 10'000'000)
+          .help("posts handed to the producer and not yet acknowledged; past this polling "
+                "pauses (back-pressure), and once a quarter as many more wait in polls for "
+                "room, no new request starts"),
+      check<Kafka>("properties",
+                   [](const Kafka& k, const Fail& fail) {
+                     for (const char* forced : {"enable.idempotence", "acks"}) {
+                       auto it = k.properties.find(forced);
+                       if (it == k.properties.end()) continue;
+                       const bool ok = std::string(forced) == "acks"
+                                           ? (it->second == "all" || it->second == "-1")
+                                           : it->second == "true";
+                       if (!ok)
+                         fail(std::string(forced) +
+                              " must stay at its default: newsd never loses a post");
+                     }
+                   }),
+  };
+  return t;
+}
+
+const Table<Http>& http_keys() {
+  static const Table<Http> t = {
+      text("user_agent", &Http::user_agent).help("sent with every request; put a contact in it"),
+      duration("connect_timeout", &Http::connect_timeout).at_least(100ms).help("TCP + TLS connect"),
+      duration("timeout", &Http::timeout)
+          .at_least(100ms)
+          .help("whole request, once it has a connection"),
+      size("max_body", &Http::max_body)
+          .help("larger bodies (also after decompression) are abandoned as `too_large`"),
+      text("proxy", &Http::proxy)
+          .shown_as("curl's default")
+          .check([](const std::string& p, const Fail& fail) {
+            if (!p.empty() && p.find("://") == std::string::npos)
+              fail("expected a proxy URL such as http://proxy.example:3128");
+          })
+          .help("proxy URL; empty uses `http_proxy`/`https_proxy` from the environment"),
+      duration("host_spacing", &Http::host_spacing)
+          .at_least(0ms)
+          .help("minimum time between two request starts to the same host (`0`: no spacing)"),
+      duration("max_interval", &Http::max_interval)
+          .at_least(1s)
+          .help("no server hint (max-age, Expires, `<ttl>`) pushes a poll further than this"),
+      duration("max_backoff", &Http::max_backoff)
+          .at_least(1s)
+          .help("cap of the exponential backoff of a failing source"),
+  };
+  return t;
+}
+
+const Table<Source>& source_keys() {
+  static const Table<Source> t = {
+      text("name", &Source::name)
+          .required()
+          .check([](const std::string& n, const Fail& fail) {
+            if (!n.empty() && !valid_source_name(n))
+              fail("use letters, digits, '-', '_' and '.' only (at most 128)");
+          })
+          .help("unique; letters, digits, `-`, `_`, `.` (at most 128); it is the record's "
+                "`source`"),
+      text("url", &Source::url)
+          .required()
+          .check([](const std::string& u, const Fail& fail) {
+            if (!u.empty() && !http_url(u)) fail("must be an http:// or https:// URL");
+          })
+          .help("`http://` or `https://`"),
+      text("format", &Source::format)
+          .check([](const std::string& f, const Fail& fail) {
+            if (!one_of(kFormats, f)) fail("unknown format '" + f + "' (" + joined(kFormats) + ")");
+          })
+          .help(in_code(kFormats)),
+      duration("interval", &Source::interval)
+          .at_least(1s)
+          .help("time between polls (with ±10 % jitter)"),
+      row<Source>("adapt", "mapping", "off",
+                  "follow the source's publishing rhythm within `min` and `max` (below)",
+                  [](MapReader& r, Source& s) {
+                    const YAML::Node node = r.get("adapt", false);
+                    if (!node.IsDefined() || node.IsNull()) return;
+                    Adapt a;
+                    MapReader ar(r.ctx(), node, r.key_path("adapt"));
+                    read(ar, a, adapt_keys());
+                    ar.finish();
+                    s.adapt = a;
+                  }),
+      flag("follow", &Source::follow)
+          .help("fetch each new entry's link and take the article's full text"),
+      text("timezone", &Source::timezone)
+          .check([](const std::string& tz, const Fail& fail) {
+            if (!valid_timezone(tz)) fail("unknown time zone '" + tz + "'");
+          })
+          .help("IANA zone for times written without an offset"),
+      optional_text("category", &Source::category)
+          .shown_as("from the document")
+          .help("overrides the record's category (and so the topic)"),
+      optional_text("media", &Source::media)
+          .shown_as("from the document")
+          .help("overrides the record's media"),
+      // Present when any of its keys is: they sit beside the others in the source's mapping.
+      shown_as("`items`, `fields`, `detail`",
+               row<Source>("items", "", "", "`json_api` mapping, below",
+                           [](MapReader& r, Source& s) {
+                             if (!r.get("items", false).IsDefined() &&
+                                 !r.get("fields", false).IsDefined() &&
+                                 !r.get("detail", false).IsDefined())
+                               return;
+                             JsonApi api;
+                             read(r, api, json_api_keys());
+                             s.json_api = std::move(api);
+                           })),
+      check<Source>("format",
+                    [](const Source& s, const Fail& fail) {
+                      if (s.format == "json_api" && !s.json_api)
+                        fail("json_api sources need 'items' and 'fields'");
+                    }),
+  };
+  return t;
+}
+
+const Table<Adapt>& adapt_keys() {
+  static const Table<Adapt> t = {
+      duration("min", &Adapt::min)
+          .at_least(1s)
+          .help("the shortest interval it may learn; at most `max`"),
+      duration("max", &Adapt::max).at_least(1s).help("the longest interval it may learn"),
+      check<Adapt>("min",
+                   [](const Adapt& a, const Fail& fail) {
+                     if (a.min > a.max) fail("must not exceed adapt.max");
+                   }),
+  };
+  return t;
+}
+
+const Table<JsonApi>& json_api_keys() {
+  static const Table<JsonApi> t = {
+      text("items", &JsonApi::items)
+          .check([](const std::string& p, const Fail& fail) {
+            if (!json_pointer(p)) fail("expected a JSON pointer such as /record");
+          })
+          .help("JSON pointer to the array of items, e.g. `/record`; a `json_api` source needs "
+                "`items` and `fields`"),
+      string_map("fields", &JsonApi::fields)
+          .check([](const std::map<std::string, std::string>& fields, const Fail& fail) {
+            for (const auto& [k, v] : fields) {
+              if (!one_of(kRecordFields, k))
+                fail("unknown record field '" + k + "'");
+              else if (!json_pointer(v))
+                fail("field '" + k + "' needs a JSON pointer");
+            }
+          })
+          .help("record field → JSON pointer in an item: " + in_code(kRecordFields)),
+      shown_as("", row<JsonApi>("detail", "", "", "",
+                                [](MapReader& r, JsonApi& api) {
+                                  MapReader d(r.ctx(), r.get("detail", false),
+                                              r.key_path("detail"));
+                                  read(d, api, json_api_detail_keys());
+                                  d.finish();
+                                })),
+  };
+  return t;
+}
+
+const Table<JsonApi>& json_api_detail_keys() {
+  static const Table<JsonApi> t = {
+      optional_text("url", &JsonApi::detail_url)
+          .help("URL template for one request per **new** item; `{field}` is the item's value, "
+                "URL-encoded"),
+      optional_text("body", &JsonApi::detail_body)
+          .help("JSON pointer to the body in the detail response"),
+      check<JsonApi>("url",
+                     [](const JsonApi& api, const Fail& fail) {
+                       if (api.detail_url && !http_url(*api.detail_url))
+                         fail("must be an http:// or https:// URL template");
+                     }),
+  };
+  return t;
+}
+
+}  // namespace newsd::config::schema

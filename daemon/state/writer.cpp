@@ -1,0 +1,214 @@
+#include "state/writer.h"
+
+#include <chrono>
+#include <cstdint>
+
+#include "core/log.h"
+
+namespace newsd::state {
+namespace {
+
+class IdempotentWriter final : public RecordWriter {
+ public:
+  explicit IdempotentWriter(const KafkaStateOptions& o) : o_(o), log_(log::get("state")) {
+    rd_kafka_conf_t* conf = make_conf(
+        o, "newsd-state", {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}});
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, &IdempotentWriter::on_delivery);
+    rk_ = make_client(RD_KAFKA_PRODUCER, conf, "writing " + o.topic);
+  }
+
+  ~IdempotentWriter() override {
+    if (rd_kafka_flush(rk_, 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      log_->warn("state topic {}: {} record(s) unwritten at shutdown", o_.topic,
+                 rd_kafka_outq_len(rk_));
+    rd_kafka_destroy(rk_);
+  }
+
+  bool write(std::int32_t partition, std::string_view key,
+             std::optional<std::string_view> value) override {
+    // The batch number travels as the opaque: a late report of an earlier batch (one whose
+    // flush() timed out) must not fail the current one.
+    void* batch = reinterpret_cast<void*>(static_cast<std::uintptr_t>(batch_));
+    char* payload = value ? const_cast<char*>(value->data()) : nullptr;
+    const std::size_t len = value ? value->size() : 0;
+    const auto deadline = std::chrono::steady_clock::now() + o_.timeout;
+    for (;;) {
+      const rd_kafka_resp_err_t rc = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(o_.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()), RD_KAFKA_V_VALUE(payload, len),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(batch), RD_KAFKA_V_END);
+      if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
+      // A full queue drains as the brokers acknowledge: wait for room rather than fail.
+      if (rc == RD_KAFKA_RESP_ERR__QUEUE_FULL && std::chrono::steady_clock::now() < deadline) {
+        rd_kafka_poll(rk_, 10);
+        continue;
+      }
+      log_->error("state topic {}: cannot queue a state record: {}", o_.topic,
+                  rd_kafka_err2str(rc));
+      return false;
+    }
+  }
+
+  bool intact() override {
+    rd_kafka_poll(rk_, 0);
+    return !lost_;
+  }
+
+  bool flush() override {
+    const rd_kafka_resp_err_t rc = rd_kafka_flush(rk_, static_cast<int>(o_.timeout.count()));
+    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR)
+      log_->error("state topic {}: {} record(s) not acknowledged within {} ms", o_.topic,
+                  rd_kafka_outq_len(rk_), o_.timeout.count());
+    const bool ok = rc == RD_KAFKA_RESP_ERR_NO_ERROR && !lost_;
+    lost_ = false;
+    ++batch_;
+    return ok;
+  }
+
+  std::string fatal_error() const override {
+    char err[512];
+    if (rd_kafka_fatal_error(rk_, err, sizeof err) == RD_KAFKA_RESP_ERR_NO_ERROR) return "";
+    return err;
+  }
+
+  Stats stats() const override { return stats_; }
+
+ private:
+  // Runs inside rd_kafka_poll()/rd_kafka_flush(), on the store's thread.
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<IdempotentWriter*>(opaque);
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++self->stats_.written;
+      return;
+    }
+    ++self->stats_.failed;
+    self->log_->error("state topic {}: a state record was lost: {}", self->o_.topic,
+                      rd_kafka_err2str(m->err));
+    if (reinterpret_cast<std::uintptr_t>(m->_private) == self->batch_) self->lost_ = true;
+  }
+
+  KafkaStateOptions o_;
+  std::shared_ptr<spdlog::logger> log_;
+  rd_kafka_t* rk_ = nullptr;
+  std::uintptr_t batch_ = 0;  // counts flush() calls
+  bool lost_ = false;         // a record of the current batch was lost
+  Stats stats_;
+};
+
+// Produces into a borrowed producer's transaction; its delivery reports are the owner's.
+class TransactionalWriter final : public RecordWriter {
+ public:
+  TransactionalWriter(rd_kafka_t* rk, const KafkaStateOptions& o)
+      : o_(o), log_(log::get("state")), rk_(rk) {
+    if (!begin())
+      throw StateTopicError("state topic " + o.topic + ": cannot begin a transaction: " + fatal_);
+  }
+
+  ~TransactionalWriter() override {
+    // An open transaction is left to the broker (it aborts it after transaction.timeout.ms,
+    // or the next instance's init_transactions() does): what it holds was never committed.
+  }
+
+  bool write(std::int32_t partition, std::string_view key,
+             std::optional<std::string_view> value) override {
+    if (!open_) return false;
+    char* payload = value ? const_cast<char*>(value->data()) : nullptr;
+    const std::size_t len = value ? value->size() : 0;
+    const rd_kafka_resp_err_t rc = rd_kafka_producev(
+        rk_, RD_KAFKA_V_TOPIC(o_.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()), RD_KAFKA_V_VALUE(payload, len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log_->error("state topic {}: cannot queue a state record: {}", o_.topic,
+                  rd_kafka_err2str(rc));
+      return false;
+    }
+    ++in_transaction_;
+    return true;
+  }
+
+  bool intact() override { return open_ && fatal_error().empty(); }
+
+  bool flush() override {
+    if (!open_) {  // the writes since the last flush() were refused: none to commit
+      begin();
+      return false;
+    }
+    bool committed = false;
+    // A retriable error (a timeout) may be retried by calling commit again.
+    for (int attempt = 0; attempt < 3 && !committed; ++attempt) {
+      rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, static_cast<int>(o_.timeout.count()));
+      if (e == nullptr) {
+        committed = true;
+        break;
+      }
+      const bool retry = rd_kafka_error_is_retriable(e);
+      note(e, "commit");
+      if (!retry) break;
+    }
+    // Neither committed nor fenced: end the transaction so that the next can begin.
+    if (!committed && fatal_error().empty()) abort();
+    open_ = false;
+    if (committed)
+      stats_.written += in_transaction_;
+    else
+      stats_.failed += in_transaction_;
+    in_transaction_ = 0;
+    begin();
+    return committed;
+  }
+
+  std::string fatal_error() const override {
+    char err[512];
+    if (rd_kafka_fatal_error(rk_, err, sizeof err) == RD_KAFKA_RESP_ERR_NO_ERROR) return fatal_;
+    return err;
+  }
+
+  Stats stats() const override { return stats_; }
+
+ private:
+  bool begin() {
+    if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_)) {
+      note(e, "begin");
+      return false;
+    }
+    open_ = true;
+    return true;
+  }
+
+  void abort() {
+    if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, static_cast<int>(o_.timeout.count())))
+      note(e, "abort");
+  }
+
+  // Logs and frees `e`; a fatal error (fenced: another instance has our transactional.id) is
+  // kept for fatal_error().
+  void note(rd_kafka_error_t* e, const char* doing) {
+    const std::string text = rd_kafka_error_string(e);
+    if (rd_kafka_error_is_fatal(e) && fatal_.empty()) fatal_ = text;
+    log_->error("state topic {}: transaction {} failed: {}", o_.topic, doing, text);
+    rd_kafka_error_destroy(e);
+  }
+
+  KafkaStateOptions o_;
+  std::shared_ptr<spdlog::logger> log_;
+  rd_kafka_t* rk_;
+  bool open_ = false;                 // a transaction was begun and not yet ended
+  std::uint64_t in_transaction_ = 0;  // state records in the open transaction
+  std::string fatal_;
+  Stats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordWriter> make_transactional_writer(rd_kafka_t* producer,
+                                                        const KafkaStateOptions& options) {
+  return std::make_unique<TransactionalWriter>(producer, options);
+}
+
+std::unique_ptr<RecordWriter> make_idempotent_writer(const KafkaStateOptions& options) {
+  return std::make_unique<IdempotentWriter>(options);
+}
+
+}  // namespace newsd::state
