@@ -5,8 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.h"
 #include "parse/feed_xml_internal.h"
-#include "parse/html_text.h"
+#include "parse/html/text.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse::xml {
@@ -17,7 +18,9 @@ enum class TextKind { text, html, xhtml, other };
 TextKind atom_kind(pugi::xml_node n) {
   const std::string_view type = trim(n.attribute("type").value());
   const std::string_view mode = trim(n.attribute("mode").value());  // Atom 0.3
-  const auto eq = [](std::string_view v, std::string_view lower) { return equals_icase(v, lower); };
+  const auto eq = [](std::string_view v, std::string_view lower) {
+    return ascii::equals_lower(v, lower);
+  };
   if (eq(mode, "base64")) return TextKind::other;  // Atom 0.3 binary content: not text
   if (eq(type, "xhtml") || eq(type, "application/xhtml+xml") || eq(mode, "xml")) {
     return TextKind::xhtml;
@@ -73,11 +76,11 @@ std::optional<std::string> atom_link(const std::vector<pugi::xml_node>& links, c
   pugi::xml_node best;
   for (pugi::xml_node link : links) {
     const std::string_view rel = trim(link.attribute("rel").value());
-    if (!rel.empty() && !equals_icase(rel, "alternate")) continue;
+    if (!rel.empty() && !ascii::equals_lower(rel, "alternate")) continue;
     const std::string_view type = trim(link.attribute("type").value());
     if (!best) best = link;
-    if (type.empty() || equals_icase(type, "text/html") ||
-        equals_icase(type, "application/xhtml+xml")) {
+    if (type.empty() || ascii::equals_lower(type, "text/html") ||
+        ascii::equals_lower(type, "application/xhtml+xml")) {
       best = link;
       break;
     }

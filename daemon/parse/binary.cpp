@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/ascii.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {
@@ -37,7 +38,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kMagic =
 }  // namespace
 
 std::optional<std::string> binary_signature(std::string_view bytes, std::string_view content_type) {
-  const std::string mime = ascii_lower(trim(content_type.substr(0, content_type.find(';'))));
+  const std::string mime = ascii::lowered(trim(content_type.substr(0, content_type.find(';'))));
   for (const std::string_view kind : {"image/"sv, "audio/"sv, "video/"sv, "font/"sv}) {
     if (mime.starts_with(kind)) return mime + " response";
   }

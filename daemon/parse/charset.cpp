@@ -6,6 +6,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "parse/charset_convert.h"
 #include "parse/text_util.h"
@@ -18,7 +19,7 @@ constexpr std::size_t kDeclarationWindow = 16 * 1024;
 // Labels browsers treat as supersets (WHATWG Encoding): decode with the superset so that
 // real-world bytes labelled with the narrower name still decode.
 std::string canonical_label(std::string_view label) {
-  std::string l = ascii_lower(trim(label));  // returned as it is at the end
+  std::string l = ascii::lowered(trim(label));  // returned as it is at the end
   if (l == "gb2312" || l == "gbk" || l == "x-gbk" || l == "gb_2312-80" || l == "csgb2312" ||
       l == "chinese" || l == "euc-cn") {
     return "GB18030";
@@ -83,7 +84,7 @@ std::string attribute_value(std::string_view s, std::size_t pos) {
 }  // namespace
 
 std::string charset_from_content_type(std::string_view content_type) {
-  const std::string lower = ascii_lower(content_type);
+  const std::string lower = ascii::lowered(content_type);
   const auto pos = lower.find("charset");
   if (pos == std::string::npos) return {};
   return attribute_value(content_type, pos + 7);
@@ -93,19 +94,20 @@ std::string charset_from_document(std::string_view bytes) {
   // Browsers look at the first 1 KiB; real pages put long <head> scripts before the meta, so
   // a larger window is read.
   const std::string_view head = bytes.substr(0, kDeclarationWindow);
-  if (const auto decl = find_icase(head.substr(0, 7 + 5), "<?xml"); decl != std::string::npos) {
+  if (const auto decl = ascii::find_lower(head.substr(0, 7 + 5), "<?xml");
+      decl != std::string::npos) {
     const auto end = head.find("?>", decl);
-    const auto enc = find_icase(head, "encoding", decl);
+    const auto enc = ascii::find_lower(head, "encoding", decl);
     if (enc != std::string::npos && (end == std::string::npos || enc < end)) {
       return std::string(attribute_value(head, enc + 8));
     }
   }
   // <meta charset="x"> or <meta http-equiv="Content-Type" content="text/html; charset=x">.
-  for (auto meta = find_icase(head, "<meta"); meta != std::string::npos;
-       meta = find_icase(head, "<meta", meta + 5)) {
+  for (auto meta = ascii::find_lower(head, "<meta"); meta != std::string::npos;
+       meta = ascii::find_lower(head, "<meta", meta + 5)) {
     const auto end = head.find('>', meta);
     if (end == std::string::npos) break;
-    const auto cs = find_icase(head.substr(0, end), "charset", meta);
+    const auto cs = ascii::find_lower(head.substr(0, end), "charset", meta);
     if (cs == std::string::npos) continue;
     std::string v = attribute_value(head, cs + 7);
     if (!v.empty()) return v;

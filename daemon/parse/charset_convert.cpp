@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/ascii.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {
@@ -180,7 +181,7 @@ bool ascii_runs_safe(const std::string& charset, UConverter* conv) {
   static constexpr std::array<std::string_view, 11> kSafe = {
       "gb18030",     "gbk",       "big5-hkscs", "big5",   "windows-950", "windows-31j",
       "windows-949", "shift_jis", "euc-kr",     "euc-jp", "euc-tw"};
-  if (std::find(kSafe.begin(), kSafe.end(), ascii_lower(charset)) == kSafe.end()) return false;
+  if (std::find(kSafe.begin(), kSafe.end(), ascii::lowered(charset)) == kSafe.end()) return false;
   for (int b = 0; b < 0x80; ++b) {
     const char byte = static_cast<char>(b);
     if (read_alone(conv, std::string_view(&byte, 1)) != b) return false;

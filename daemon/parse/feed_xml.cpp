@@ -14,11 +14,12 @@
 #include <sstream>
 #include <string>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "parse/feed_info.h"
 #include "parse/feed_xml_internal.h"
 #include "parse/formats.h"
-#include "parse/html_text.h"
+#include "parse/html/text.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"
 #include "parse/timeparse.h"
@@ -172,7 +173,7 @@ std::optional<std::chrono::seconds> feed_ttl(NsResolver& ns,
     if (!period && !frequency) continue;
     long period_s = 86400;  // the module's default: daily
     if (period) {
-      const std::string p = ascii_lower(trim(raw_content(period)));
+      const std::string p = ascii::lowered(trim(raw_content(period)));
       if (p == "hourly") {
         period_s = 3600;
       } else if (p == "daily") {
@@ -202,7 +203,7 @@ std::optional<std::chrono::seconds> feed_ttl(NsResolver& ns,
 bool declares_entities(const pugi::xml_document& doc) {
   for (pugi::xml_node n : doc.children()) {
     if (n.type() != pugi::node_doctype) continue;
-    const std::string v = ascii_lower(n.value());
+    const std::string v = ascii::lowered(n.value());
     if (v.find("<!entity") != std::string::npos) return true;
   }
   return false;

@@ -3,9 +3,10 @@
 #include <string>
 #include <utility>
 
+#include "core/ascii.h"
 #include "parse/formats.h"
 #include "parse/front_matter.h"
-#include "parse/html_text.h"
+#include "parse/html/text.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"
 #include "parse/timeparse.h"
@@ -149,13 +150,13 @@ std::size_t last_paragraph_open(std::string_view html) {
 // `<p class="em_media">` paragraph, or any last paragraph reading （文章来源：X）.
 std::optional<std::string> take_media(std::string& html) {
   const std::string_view trimmed = rtrim_ascii(html);
-  if (trimmed.size() >= 4 && equals_icase(trimmed.substr(trimmed.size() - 4), "</p>")) {
+  if (trimmed.size() >= 4 && ascii::equals_lower(trimmed.substr(trimmed.size() - 4), "</p>")) {
     const std::size_t open = last_paragraph_open(trimmed);
     if (open == std::string::npos) return std::nullopt;
     const std::size_t open_end = trimmed.find('>', open);
     const std::size_t close = trimmed.size() - 4;
     if (open_end == std::string::npos || open_end >= close) return std::nullopt;
-    const std::string tag = ascii_lower(trimmed.substr(open, open_end - open));
+    const std::string tag = ascii::lowered(trimmed.substr(open, open_end - open));
     const std::string text =
         html_to_text(std::string_view(trimmed).substr(open_end + 1, close - open_end - 1));
     std::optional<std::string> media = media_from_text(text);
@@ -179,7 +180,7 @@ bool has_block_html(std::string_view body) {
       "<h6", "<ul", "<ol",  "<li", "<table", "<blockquote", "<section", "<article", "<pre"};
   for (std::size_t lt = body.find('<'); lt != std::string_view::npos; lt = body.find('<', lt + 1)) {
     for (std::string_view tag : kTags) {
-      if (starts_with_icase(body.substr(lt), tag)) return true;
+      if (ascii::starts_with_lower(body.substr(lt), tag)) return true;
     }
   }
   return false;
@@ -194,7 +195,8 @@ std::optional<std::string> info_code(std::string_view url) {
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
-    if (starts_with_icase(pair, "infocode=") && pair.size() > 9) return std::string(pair.substr(9));
+    if (ascii::starts_with_lower(pair, "infocode=") && pair.size() > 9)
+      return std::string(pair.substr(9));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }

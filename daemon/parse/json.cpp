@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "parse/charset.h"
 #include "parse/formats.h"
-#include "parse/html_text.h"
+#include "parse/html/text.h"
 #include "parse/json_template.h"
 #include "parse/slug.h"
 #include "parse/text_util.h"

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.h"
 #include "parse/feed_xml_internal.h"
 #include "parse/text_util.h"
 
@@ -79,7 +80,7 @@ Post rss_item(const ChannelDefaults& channel, pugi::xml_node item, FeedScope& sc
   }
   if (const pugi::xml_node guid = f[kRssGuid]) {
     post.id = text_of(guid);
-    const bool perma = !equals_icase(trim(guid.attribute("isPermaLink").value()), "false");
+    const bool perma = !ascii::equals_lower(trim(guid.attribute("isPermaLink").value()), "false");
     if (!post.url && perma && is_absolute_http(post.id)) post.url = post.id;
   }
   if (post.id.empty()) {

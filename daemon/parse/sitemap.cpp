@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <pugixml.hpp>
 
+#include "core/ascii.h"
 #include "parse/charset.h"
 #include "parse/gunzip.h"
 #include "parse/text_util.h"
@@ -80,7 +81,7 @@ Parsed url_entry(pugi::xml_node entry, std::string loc, const Context& ctx) {
 bool declares_entities(const pugi::xml_document& doc) {
   for (pugi::xml_node n : doc.children()) {
     if (n.type() == pugi::node_doctype &&
-        ascii_lower(n.value()).find("<!entity") != std::string::npos)
+        ascii::lowered(n.value()).find("<!entity") != std::string::npos)
       return true;
   }
   return false;

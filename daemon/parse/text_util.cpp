@@ -15,6 +15,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/ascii.h"
+
 namespace newsd::parse {
 namespace {
 
@@ -256,52 +258,6 @@ std::vector<std::string_view> split_lines(std::string_view s) {
   return lines;
 }
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-namespace {
-char lower_ascii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-}  // namespace
-
-bool equals_icase(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (lower_ascii(s[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
-bool starts_with_icase(std::string_view s, std::string_view lower) {
-  return s.size() >= lower.size() && equals_icase(s.substr(0, lower.size()), lower);
-}
-
-std::size_t find_icase(std::string_view s, std::string_view lower, std::size_t from) {
-  if (lower.empty()) return from <= s.size() ? from : std::string_view::npos;
-  const char first = lower[0];
-  const char first_upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
-  if (first == first_upper) {  // "<meta", "<?xml": let memchr find the candidates
-    for (std::size_t i = s.find(first, from); i != std::string_view::npos;
-         i = s.find(first, i + 1)) {
-      if (i + lower.size() > s.size()) break;
-      if (equals_icase(s.substr(i, lower.size()), lower)) return i;
-    }
-    return std::string_view::npos;
-  }
-  for (std::size_t i = from; i + lower.size() <= s.size(); ++i) {
-    if ((s[i] == first || s[i] == first_upper) && equals_icase(s.substr(i, lower.size()), lower)) {
-      return i;
-    }
-  }
-  return std::string_view::npos;
-}
-
 std::string derive_title(const std::optional<std::string>& summary, std::string_view body,
                          const std::optional<std::string>& url) {
   const auto first_line = [](std::string_view text) -> std::string {
@@ -330,7 +286,7 @@ std::string file_slug(std::string_view url) {
 }
 
 bool is_absolute_http(std::string_view url) {
-  return starts_with_icase(url, "http://") || starts_with_icase(url, "https://");
+  return ascii::starts_with_lower(url, "http://") || ascii::starts_with_lower(url, "https://");
 }
 
 std::string resolve_url(std::string_view base, std::string_view ref) {

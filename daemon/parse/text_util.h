@@ -1,5 +1,6 @@
-// Small UTF-8 text helpers shared by the parsers. All functions accept any bytes and never
-// throw on malformed input (invalid sequences count as one code point per byte).
+// Small UTF-8 text helpers shared by the parsers (the ASCII ones are in core/ascii.h). All
+// functions accept any bytes and never throw on malformed input (invalid sequences count as
+// one code point per byte).
 #pragma once
 
 #include <cstddef>
@@ -43,16 +44,6 @@ std::string cut_chars(std::string_view s, std::size_t max_chars);
 
 // Lines of `s` split on LF, each without its trailing CR.
 std::vector<std::string_view> split_lines(std::string_view s);
-
-// ASCII lower-case copy.
-std::string ascii_lower(std::string_view s);
-
-// ASCII case-insensitive comparisons; `lower` must be lower case. No copies: these run over
-// whole documents.
-bool starts_with_icase(std::string_view s, std::string_view lower);
-bool equals_icase(std::string_view s, std::string_view lower);
-// Position of `lower` in `s` at or after `from` ignoring ASCII case, or npos.
-std::size_t find_icase(std::string_view s, std::string_view lower, std::size_t from = 0);
 
 // The title rule of DESIGN.md: the first non-empty line of `summary`, else of `body`, cut at
 // 100 characters; failing that `url`; failing that empty.

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "core/ascii.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {
@@ -123,7 +124,7 @@ bool parse_offset(Cursor& c, Fields& f) {
     return true;
   }
   if (c.peek() == '+' || c.peek() == '-') return parse_numeric_offset(c, f);
-  const std::string w = ascii_lower(c.word());
+  const std::string w = ascii::lowered(c.word());
   if (w == "utc" || w == "gmt" || w == "ut") {
     f.offset = 0;
     return true;
@@ -346,7 +347,7 @@ std::optional<Fields> parse_rfc822(std::string_view text) {
   if (!parse_clock(c, f)) return std::nullopt;
   c.skip_spaces();
   // A 12-hour clock: "02:02:33 PM".
-  if (const std::string ampm = ascii_lower(c.s.substr(c.i, 2)); ampm == "am" || ampm == "pm") {
+  if (const std::string ampm = ascii::lowered(c.s.substr(c.i, 2)); ampm == "am" || ampm == "pm") {
     if (f.hour < 1 || f.hour > 12) return std::nullopt;
     f.hour = f.hour % 12 + (ampm == "pm" ? 12 : 0);
     c.i += 2;

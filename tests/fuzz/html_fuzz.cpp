@@ -9,8 +9,8 @@
 
 #include "core/post.h"
 #include "parse/formats.h"
-#include "parse/html_prepass.h"
-#include "parse/html_text.h"
+#include "parse/html/prepass.h"
+#include "parse/html/text.h"
 #include "parse/tests/gumbo_tree.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -37,8 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       parse::testing::gumbo_tree(text) == parse::testing::gumbo_tree(parse::shrink_html(text)),
       "gumbo builds another tree after the pre-pass");
   const parse::Context ctx = fuzz::context();
-  fuzz::require(records(parse::parse_html(text, ctx, parse::HtmlPrepass::off)) ==
-                    records(parse::parse_html(text, ctx, parse::HtmlPrepass::on)),
+  fuzz::require(records(parse::read_html_page(text, ctx)) == records(parse::parse_html(text, ctx)),
                 "html.cpp reads the page otherwise after the pre-pass");
   if (const std::optional<std::string> fast = parse::simple_html_to_text(text)) {
     fuzz::require(*fast == parse::gumbo_html_to_text(text),

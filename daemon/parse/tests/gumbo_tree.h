@@ -1,6 +1,6 @@
 // A canonical dump of gumbo's tree of a document, for tests that hold the HTML pre-pass
-// (html_prepass.h) to "gumbo builds the same tree, as far as html.cpp reads it": every node
-// in order with its type, tag, namespace and text; the attributes html.cpp reads; comments
+// (html/prepass.h) to "gumbo builds the same tree, as far as the page reader reads it": every node
+// in order with its type, tag, namespace and text; the attributes the page reader reads; comments
 // without their text; script bodies only when their type names JSON, style bodies not at
 // all (the pre-pass removes both). Shared by the unit test and the html fuzzer.
 #pragma once
@@ -13,15 +13,15 @@
 #include <string_view>
 #include <vector>
 
-#include "parse/html_names.h"
-#include "parse/html_prepass.h"
+#include "parse/html/names.h"
+#include "parse/html/prepass.h"
 
 namespace newsd::parse::testing {
 
 inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
-  // What html.cpp reads: on every element, and on some tags (matched by tag, whatever the
-  // namespace, as html.cpp does).
-  // class and id only as far as html.cpp reads them: what name_signal() finds in them.
+  // What the page reader reads: on every element, and on some tags (matched by tag, whatever the
+  // namespace, as the page reader does).
+  // class and id only as far as the page reader reads them: what name_signal() finds in them.
   static constexpr std::array<const char*, 5> kReadEverywhere = {"hidden", "aria-hidden", "style",
                                                                  "itemprop", "content"};
   const auto read_on = [](GumboTag tag) -> std::vector<const char*> {
@@ -141,7 +141,7 @@ inline void dump_gumbo_node(const GumboNode* root, std::string& out) {
         out += n->type == GUMBO_NODE_TEXT    ? "text \""
                : n->type == GUMBO_NODE_CDATA ? "cdata \""
                                              : "ws \"";
-        // Outside preformatted elements html.cpp reads text with its whitespace runs cut
+        // Outside preformatted elements the page reader reads text with its whitespace runs cut
         // (collapse_spaces()), as the pre-pass may have cut them.
         out += preformatted > 0 ? std::string(n->v.text.text) : collapse_spaces(n->v.text.text);
         out += '"';

@@ -1,5 +1,3 @@
-#include "parse/html_prepass.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +7,7 @@
 
 #include "core/post.h"
 #include "parse/formats.h"
+#include "parse/html/prepass.h"
 #include "parse/tests/gumbo_tree.h"
 #include "parse/tests/test_util.h"
 
@@ -19,9 +18,12 @@ using testing::context_for;
 using testing::fixture;
 using testing::gumbo_tree;
 
+enum class Prepass { on, off };
+
 // html.cpp's records for a page, as JSON lines, with or without the pre-pass.
-std::string records(std::string_view html, HtmlPrepass prepass) {
-  const auto result = parse_html(html, context_for("https://news.example/a"), prepass);
+std::string records(std::string_view html, Prepass prepass) {
+  const Context ctx = context_for("https://news.example/a");
+  const auto result = prepass == Prepass::on ? parse_html(html, ctx) : read_html_page(html, ctx);
   if (!result) return "error: " + result.error().message;
   std::string out;
   for (const Parsed& p : *result) out += to_json(p.post) + "\n";
@@ -35,7 +37,7 @@ void expect_same_reading(const std::string& html, const std::string& what) {
   EXPECT_EQ(gumbo_tree(html), gumbo_tree(shrunk)) << what << "\n--- page:\n"
                                                   << html << "\n--- shrunk:\n"
                                                   << shrunk;
-  EXPECT_EQ(records(html, HtmlPrepass::off), records(html, HtmlPrepass::on)) << what;
+  EXPECT_EQ(records(html, Prepass::off), records(html, Prepass::on)) << what;
 }
 
 TEST(HtmlPrepass, RemovesScriptAndStyleBodiesCommentsAndUnreadAttributes) {
@@ -311,7 +313,7 @@ TEST(HtmlPrepass, HtmlParserReadsGeneratedDocumentsTheSame) {
     doc +=
         "<div class=content><p>First paragraph, long enough to count, with commas.</p>"
         "<p>Second paragraph, also long enough to count as one.</p></div>";
-    ASSERT_EQ(records(doc, HtmlPrepass::off), records(doc, HtmlPrepass::on)) << doc;
+    ASSERT_EQ(records(doc, Prepass::off), records(doc, Prepass::on)) << doc;
   }
 }
 

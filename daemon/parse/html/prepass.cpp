@@ -1,46 +1,27 @@
-#include "parse/html_prepass.h"
+#include "parse/html/prepass.h"
 
 #include <array>
 #include <cstddef>
 #include <cstring>
 #include <vector>
 
-#include "parse/html_names.h"
+#include "core/ascii.h"
+#include "parse/html/names.h"
+#include "parse/html/tags.h"
+#include "parse/html/tokenizer.h"
 
 namespace newsd::parse {
 namespace {
 
-constexpr std::size_t npos = std::string_view::npos;
+using html::npos;
 
-// Whitespace as the tokenizer sees it: CR is one too (input preprocessing makes it LF).
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// Equal once lowered ASCII-wise, as the tokenizer lowers names.
-bool equals_icase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t k = 0; k < a.size(); ++k) {
-    if (lower(a[k]) != lower(b[k])) return false;
-  }
-  return true;
-}
+using ascii::is_alpha;
+using ascii::is_html_space;
+using html::Attribute;
 
 // `raw` lowered ASCII-wise (as the tokenizer lowers names) equals `name` (lower case).
-bool name_is(std::string_view raw, std::string_view name) {
-  if (raw.size() != name.size()) return false;
-  for (std::size_t k = 0; k < raw.size(); ++k) {
-    if (lower(raw[k]) != name[k]) return false;
-  }
-  return true;
+constexpr bool name_is(std::string_view raw, std::string_view name) {
+  return ascii::equals_lower(raw, name);
 }
 
 template <std::size_t N>
@@ -51,15 +32,15 @@ bool name_in(std::string_view raw, const std::array<std::string_view, N>& names)
   return false;
 }
 
-// Attributes html.cpp reads on any element (furniture, hidden, microdata), and those the
+// Attributes the page reader reads on any element (furniture, hidden, microdata), and those the
 // HTML5 tree builder looks at (font color/face/size leave foreign content, annotation-xml
 // encoding makes an integration point). Names as the tokenizer lowers them.
 constexpr std::array<std::string_view, 11> kKeptEverywhere = {
     "class",   "id",    "hidden", "aria-hidden", "style",   "itemprop",
     "content", "color", "face",   "size",        "encoding"};
 
-// Attributes html.cpp reads on some elements only (by tag name, whatever the namespace, as
-// html.cpp matches tags), and input type (the tree builder's "hidden" input in tables).
+// Attributes the page reader reads on some elements only (by tag name, whatever the namespace, as
+// the page reader matches tags), and input type (the tree builder's "hidden" input in tables).
 struct KeptOn {
   std::string_view tag;
   std::string_view attribute;
@@ -104,97 +85,24 @@ constexpr std::array<std::string_view, 8> kIntegrationPoints = {
 // Not modelled at all in foreign content: a foreign script's body is markup.
 constexpr std::array<std::string_view, 2> kForeignUnmodelled = {"annotation-xml", "script"};
 
-struct Attribute {
-  std::string_view raw;    // from the name's first byte to the value's last
-  std::string_view name;   // as written
-  std::string_view value;  // as written, without quotes
-  char quote = 0;          // '"' or '\'' around the value, ' ' unquoted, 0 no value at all
-};
-
-struct Tag {
-  std::string_view name;  // as written
-  std::size_t end = 0;    // index just past '>'
-  bool self_closing = false;
+struct Tag : html::TagToken {
   bool too_many_attributes = false;
   std::size_t attribute_count = 0;
   std::array<Attribute, 32> attributes;
 };
 
-// Tokenizes the tag whose name starts at s[i] (after "<" or "</") as the HTML5 tokenizer
-// does, from the tag name state to the '>' that emits it. false when the input ends first
-// (the tokenizer then drops the tag).
+// The tag whose name starts at s[i] (after "<" or "</"), keeping its first 32 attributes;
+// false when the input ends first (the tokenizer then drops the tag).
 bool read_tag(std::string_view s, std::size_t i, Tag& tag) {
-  const std::size_t n = s.size();
-  const std::size_t name_start = i;
-  while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>') ++i;
-  tag.name = s.substr(name_start, i - name_start);
-  tag.self_closing = false;
   tag.too_many_attributes = false;
   tag.attribute_count = 0;
-  // Before attribute name (also: after attribute name, after a quoted value).
-  while (true) {
-    while (i < n && is_space(s[i])) ++i;
-    if (i >= n) return false;
-    if (s[i] == '>') {
-      tag.end = i + 1;
-      return true;
-    }
-    if (s[i] == '/') {
-      // Self-closing start tag state: only "/>" sets the flag; anything else is
-      // reconsumed as the start of an attribute name.
-      ++i;
-      if (i >= n) return false;
-      if (s[i] == '>') {
-        tag.self_closing = true;
-        tag.end = i + 1;
-        return true;
-      }
-      continue;
-    }
-    // Attribute name: the first character may be anything ('=' included).
-    const std::size_t attr_start = i;
-    ++i;
-    while (i < n && !is_space(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=') ++i;
-    const std::string_view name = s.substr(attr_start, i - attr_start);
-    std::size_t attr_end = i;
-    std::string_view value;
-    char quote = 0;
-    std::size_t j = i;
-    while (j < n && is_space(s[j])) ++j;
-    if (j >= n) return false;
-    if (s[j] == '=') {
-      ++j;
-      while (j < n && is_space(s[j])) ++j;
-      if (j >= n) return false;
-      if (s[j] == '"' || s[j] == '\'') {
-        const std::size_t close = s.find(s[j], j + 1);
-        if (close == npos) return false;
-        value = s.substr(j + 1, close - j - 1);
-        quote = s[j];
-        attr_end = close + 1;
-        i = close + 1;
-      } else if (s[j] == '>') {
-        attr_end = j;  // "name=>": an empty value, then the tag ends
-        quote = ' ';
-        i = j;
-      } else {
-        const std::size_t value_start = j;
-        while (j < n && !is_space(s[j]) && s[j] != '>') ++j;
-        if (j >= n) return false;
-        value = s.substr(value_start, j - value_start);
-        quote = ' ';
-        attr_end = j;
-        i = j;
-      }
-    }
-    // Without '=', the next token starts at the name's end (i): '/', '>', or a new name.
+  return html::read_tag(s, i, tag, [&tag](const Attribute& a) {
     if (tag.attribute_count < tag.attributes.size()) {
-      tag.attributes[tag.attribute_count++] =
-          Attribute{s.substr(attr_start, attr_end - attr_start), name, value, quote};
+      tag.attributes[tag.attribute_count++] = a;
     } else {
       tag.too_many_attributes = true;
     }
-  }
+  });
 }
 
 bool is_plain_name(std::string_view name) {
@@ -204,122 +112,6 @@ bool is_plain_name(std::string_view name) {
     }
   }
   return true;
-}
-
-// "</name" followed by what ends a tag name (the "appropriate end tag" of the raw text,
-// RCDATA and script states) at s[i].
-bool is_end_tag_of(std::string_view s, std::size_t i, std::string_view name) {
-  if (i + 2 + name.size() >= s.size() || s[i] != '<' || s[i + 1] != '/') return false;
-  if (!name_is(s.substr(i + 2, name.size()), name)) return false;
-  const char c = s[i + 2 + name.size()];
-  return is_space(c) || c == '/' || c == '>';
-}
-
-// The '<' of the end tag closing a RAWTEXT/RCDATA element whose content starts at s[i].
-std::size_t raw_text_end(std::string_view s, std::size_t i, std::string_view name) {
-  while (true) {
-    const std::size_t lt = s.find("</", i);
-    if (lt == npos) return npos;
-    if (is_end_tag_of(s, lt, name)) return lt;
-    i = lt + 2;
-  }
-}
-
-// ASCII letters at s[i..] lowered equal `word`, followed by a space, '/' or '>': the
-// temporary-buffer test of the script data double escape start/end states.
-bool is_script_word_at(std::string_view s, std::size_t i) {
-  std::size_t j = i;
-  while (j < s.size() && is_alpha(s[j])) ++j;
-  if (j >= s.size()) return false;
-  const char c = s[j];
-  return (is_space(c) || c == '/' || c == '>') && name_is(s.substr(i, j - i), "script");
-}
-
-// The '<' of the end tag closing a <script> whose content starts at s[i], following the
-// script data states of the tokenizer (escaped after "<!--", double-escaped after a nested
-// "<script"), or npos when the script runs to the end of the input.
-std::size_t script_end(std::string_view s, std::size_t i) {
-  enum class State {
-    data,
-    escaped,
-    escaped_dash,
-    escaped_dash_dash,
-    double_escaped,
-    double_escaped_dash,
-    double_escaped_dash_dash,
-  };
-  const std::size_t n = s.size();
-  State st = State::data;
-  while (i < n) {
-    switch (st) {
-      case State::data: {
-        const void* lt = std::memchr(s.data() + i, '<', n - i);
-        if (lt == nullptr) return npos;
-        i = static_cast<std::size_t>(static_cast<const char*>(lt) - s.data());
-        if (is_end_tag_of(s, i, "script")) return i;
-        if (s.substr(i).starts_with("<!--")) {
-          i += 4;
-          st = State::escaped_dash_dash;
-        } else {
-          ++i;  // the next character is reconsumed in the data state
-        }
-        break;
-      }
-      case State::escaped:
-      case State::escaped_dash:
-      case State::escaped_dash_dash: {
-        const char c = s[i];
-        if (c == '-') {
-          st = st == State::escaped ? State::escaped_dash : State::escaped_dash_dash;
-          ++i;
-        } else if (c == '<') {
-          // Escaped less-than sign state.
-          if (is_end_tag_of(s, i, "script")) return i;
-          if (i + 1 < n && is_alpha(s[i + 1]) && is_script_word_at(s, i + 1)) {
-            i += 1 + 6 + 1;  // "<script" and the character that ended the word
-            st = State::double_escaped;
-          } else {
-            ++i;
-            st = State::escaped;
-          }
-        } else if (c == '>' && st == State::escaped_dash_dash) {
-          ++i;
-          st = State::data;
-        } else {
-          ++i;
-          st = State::escaped;
-        }
-        break;
-      }
-      case State::double_escaped:
-      case State::double_escaped_dash:
-      case State::double_escaped_dash_dash: {
-        const char c = s[i];
-        if (c == '-') {
-          st = st == State::double_escaped ? State::double_escaped_dash
-                                           : State::double_escaped_dash_dash;
-          ++i;
-        } else if (c == '<') {
-          // Double-escaped less-than sign state: "</script" + end back to escaped.
-          if (i + 2 < n && s[i + 1] == '/' && is_script_word_at(s, i + 2)) {
-            i += 2 + 6 + 1;
-            st = State::escaped;
-          } else {
-            ++i;
-            st = State::double_escaped;
-          }
-        } else if (c == '>' && st == State::double_escaped_dash_dash) {
-          ++i;
-          st = State::data;
-        } else {
-          ++i;
-          st = State::double_escaped;
-        }
-        break;
-      }
-    }
-  }
-  return npos;
 }
 
 // The value of the first `type` attribute, as written (quotes included), or empty.
@@ -333,7 +125,7 @@ std::string_view type_value(const Tag& tag) {
 }
 
 // An attribute name repeated (or one with NUL, which the tokenizer makes U+FFFD, so that
-// it may repeat another). gumbo (0.10.1, with max_errors 0 as html.cpp parses) then
+// it may repeat another). gumbo (0.10.1, with max_errors 0 as the page reader parses) then
 // prepends a repeated name without a value to the next attribute's name: `<p b b style=x>`
 // has an attribute "bstyle". Such tags are not rewritten, and the names they really have
 // are not guessed.
@@ -342,13 +134,13 @@ bool has_repeated_names(const Tag& tag) {
     const std::string_view name = tag.attributes[k].name;
     if (name.find('\0') != npos) return true;
     for (std::size_t j = 0; j < k; ++j) {
-      if (equals_icase(name, tag.attributes[j].name)) return true;
+      if (ascii::iequals(name, tag.attributes[j].name)) return true;
     }
   }
   return false;
 }
 
-// A script whose body html.cpp may read: JSON-LD, or a type we cannot read for sure
+// A script whose body the page reader may read: JSON-LD, or a type we cannot read for sure
 // (character references, NUL, repeated attribute names).
 bool keeps_script_body(const Tag& tag) {
   if (tag.too_many_attributes || has_repeated_names(tag)) return true;
@@ -418,12 +210,12 @@ class Shrinker {
     if (keep_spaces_) return;
     std::size_t j = begin;
     while (j + 1 < end) {
-      if (!is_space(s_[j]) || !is_space(s_[j + 1])) {
+      if (!is_html_space(s_[j]) || !is_html_space(s_[j + 1])) {
         ++j;
         continue;
       }
       std::size_t k = j + 2;
-      while (k < end && is_space(s_[k])) ++k;
+      while (k < end && is_html_space(s_[k])) ++k;
       replace(j + 1, k, {});
       j = k;
     }
@@ -458,7 +250,7 @@ class Shrinker {
     }
     if (name_is(name, "script")) {
       const std::size_t body = tag_.end;
-      const std::size_t close = script_end(s_, body);
+      const std::size_t close = html::script_end(s_, body);
       if (close == npos) return npos;
       const bool keep_body = keeps_script_body(tag_);
       filter_attributes(lt);
@@ -467,17 +259,17 @@ class Shrinker {
     }
     if (name_is(name, "style")) {
       const std::size_t body = tag_.end;
-      const std::size_t close = raw_text_end(s_, body, "style");
+      const std::size_t close = html::raw_text_end(s_, body, "style");
       if (close == npos) return npos;
       filter_attributes(lt);
       replace(body, close, {});
       return after_end_tag(close);
     }
     for (std::string_view raw : {"title", "textarea", "xmp", "iframe", "noembed", "noframes"}) {
-      // RCDATA and RAWTEXT elements html.cpp may read: bodies kept, only skipped over; the
+      // RCDATA and RAWTEXT elements the page reader may read: bodies kept, only skipped over; the
       // start tag filtered as any other (an <iframe>'s src and data-* are long and unread).
       if (name_is(name, raw)) {
-        const std::size_t close = raw_text_end(s_, tag_.end, raw);
+        const std::size_t close = html::raw_text_end(s_, tag_.end, raw);
         if (close == npos) return npos;
         filter_attributes(lt);
         return after_end_tag(close);
@@ -514,7 +306,7 @@ class Shrinker {
       // Only the end tag of the current node is modelled (it pops just that node), and only
       // written plainly: gumbo compares the text between "</" and ">" with the node's name.
       if (tag_.end != lt + 3 + tag_.name.size()) return npos;
-      if (!equals_icase(tag_.name, foreign_.back())) return npos;
+      if (!ascii::iequals(tag_.name, foreign_.back())) return npos;
       foreign_.pop_back();
       in_integration_point_ = false;
     } else if (in_select_) {
@@ -531,13 +323,11 @@ class Shrinker {
   std::size_t markup_declaration(std::size_t lt) {
     const std::string_view rest = s_.substr(lt);
     if (rest.starts_with("<!--")) {
-      // Comment states: "-->" ends it, also right after "<!--" ("<!-->", "<!--->").
-      const std::size_t close = s_.find("-->", lt + 2);
-      if (close == npos) return npos;
-      // "--!>" also ends a comment: not modelled (looked for up to "-->" only, so that a
-      // page of many comments is not searched to its end for each).
-      if (s_.substr(lt + 2, close + 1 - lt).find("--!>") != npos) return npos;
-      const std::size_t end = close + 3;
+      // Comment states: "-->" ends it, also right after "<!--" ("<!-->", "<!--->"). "--!>"
+      // also ends a comment: not modelled.
+      const html::Comment comment = html::read_comment(s_, lt);
+      if (comment.end == npos || comment.bang) return npos;
+      const std::size_t end = comment.end;
       if (end - lt > 7) replace(lt, end, "<!---->");
       return end;
     }
@@ -553,7 +343,7 @@ class Shrinker {
   }
 
   // Rewrites the start tag just read (at s_[lt]) without the attributes nobody reads, and
-  // class and id values without the names that tell html.cpp nothing (telling_names()).
+  // class and id values without the names that tell the page reader nothing (telling_names()).
   void filter_attributes(std::size_t lt) {
     if (tag_.attribute_count == 0 || tag_.too_many_attributes) return;
     if (name_in(tag_.name, kVerbatimTags) || has_repeated_names(tag_)) return;
@@ -596,12 +386,12 @@ class Shrinker {
     bool first = true;
     std::size_t i = 0;
     while (i < v.size()) {
-      if (is_space(v[i])) {
+      if (is_html_space(v[i])) {
         ++i;
         continue;
       }
       std::size_t end = i;
-      while (end < v.size() && !is_space(v[end])) ++end;
+      while (end < v.size() && !is_html_space(v[end])) ++end;
       const std::string_view name = v.substr(i, end - i);
       i = end;
       if (!name_signal(name).any()) {
@@ -627,7 +417,7 @@ class Shrinker {
     return true;
   }
 
-  // In foreign content gumbo drops the prefix of xlink:href, xml:lang, ... (so html.cpp
+  // In foreign content gumbo drops the prefix of xlink:href, xml:lang, ... (so the page reader
   // would read xlink:href as href): prefixed names are kept everywhere. <image> is
   // renamed <img> by the tree builder.
   bool is_kept(std::string_view name) const {
@@ -661,26 +451,16 @@ std::string collapse_spaces(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (is_space(text[i]) && i > 0 && is_space(text[i - 1])) continue;
+    if (is_html_space(text[i]) && i > 0 && is_html_space(text[i - 1])) continue;
     out.push_back(text[i]);
   }
   return out;
 }
 
 bool is_preformatted(const GumboNode* node) {
-  if (node->type != GUMBO_NODE_ELEMENT || node->v.element.tag_namespace != GUMBO_NAMESPACE_HTML) {
-    return false;
-  }
-  switch (node->v.element.tag) {
-    case GUMBO_TAG_PRE:
-    case GUMBO_TAG_LISTING:
-    case GUMBO_TAG_TEXTAREA:
-    case GUMBO_TAG_XMP:
-    case GUMBO_TAG_PLAINTEXT:
-      return true;
-    default:
-      return false;
-  }
+  return node->type == GUMBO_NODE_ELEMENT &&
+         node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML &&
+         html::has(node->v.element.tag, html::kPreformatted);
 }
 
 }  // namespace newsd::parse

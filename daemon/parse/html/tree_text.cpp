@@ -1,21 +1,24 @@
-#include "parse/html_text.h"
-
+// HTML -> text through gumbo's tree, and the linear tag stripper for documents too deep for
+// gumbo; html_to_text() picks the path (the one-pass path of fast_text.cpp first).
 #include <gumbo.h>
 
 #include <algorithm>
-#include <cctype>
-#include <memory>
+#include <array>
 #include <vector>
 
-#include "parse/html_text_internal.h"
+#include "core/ascii.h"
+#include "parse/html/gumbo_tree.h"
+#include "parse/html/tags.h"
+#include "parse/html/text.h"
+#include "parse/html/text_sink.h"
+#include "parse/html/tokenizer.h"
 #include "parse/text_util.h"
 
 namespace newsd::parse {
 namespace {
 
-using detail::is_block;
-using detail::is_hidden;
 using detail::TextSink;
+using html::has;
 
 // Iterative walk (explicit stack): deeply nested markup cannot exhaust the call stack.
 void walk(const GumboNode* root, TextSink& sink) {
@@ -55,11 +58,11 @@ void walk(const GumboNode* root, TextSink& sink) {
     const GumboTag tag =
         node->type == GUMBO_NODE_DOCUMENT ? GUMBO_TAG_UNKNOWN : node->v.element.tag;
     if (f.next_child == 0) {
-      if (node->type != GUMBO_NODE_DOCUMENT && is_hidden(tag)) {
+      if (node->type != GUMBO_NODE_DOCUMENT && has(tag, html::kNoText)) {
         stack.pop_back();
         continue;
       }
-      if (is_block(tag)) sink.paragraph_break();
+      if (has(tag, html::kParagraph)) sink.paragraph_break();
       if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) sink.cell_gap();
       if (tag == GUMBO_TAG_PRE) ++pre_depth;
     }
@@ -70,41 +73,86 @@ void walk(const GumboNode* root, TextSink& sink) {
       continue;
     }
     if (tag == GUMBO_TAG_PRE && pre_depth > 0) --pre_depth;
-    if (is_block(tag)) sink.paragraph_break();
+    if (has(tag, html::kParagraph)) sink.paragraph_break();
     if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) sink.cell_gap();
     stack.pop_back();
   }
 }
 
-bool is_void_or_implied(std::string_view name) {
-  static constexpr std::string_view kNames[] = {
-      "area",  "base",  "br",       "col",      "embed", "hr",  "img",     "input",
-      "link",  "meta",  "param",    "source",   "track", "wbr", "p",       "li",
-      "dt",    "dd",    "option",   "optgroup", "tr",    "td",  "th",      "tbody",
-      "thead", "tfoot", "colgroup", "rb",       "rt",    "rp",  "!doctype"};
-  for (std::string_view n : kNames) {
-    if (equals_icase(name, n)) return true;
-  }
-  return false;
-}
-
 // The tag name starting at s[i], as written.
 std::string_view raw_tag_name_at(std::string_view s, std::size_t i) {
   std::size_t end = i;
-  while (end < s.size() && (std::isalnum(static_cast<unsigned char>(s[end])) || s[end] == '!' ||
-                            s[end] == '-' || s[end] == ':')) {
+  while (end < s.size() &&
+         (ascii::is_alnum(s[end]) || s[end] == '!' || s[end] == '-' || s[end] == ':')) {
     ++end;
   }
   return s.substr(i, end - i);
 }
 
-std::string tag_name_at(std::string_view s, std::size_t i) {
-  return ascii_lower(raw_tag_name_at(s, i));
+GumboTag tag_at(std::string_view s, std::size_t i) {
+  return html::tag_named(raw_tag_name_at(s, i));
 }
+
+// The references the tag stripper decodes, as written: the fallback for hostile documents
+// has always read only these, whereas the one-pass path knows sixty names.
+bool is_basic_reference(std::string_view written) {
+  static constexpr std::array<std::string_view, 7> kBasic = {"&amp;", "&lt;",   "&gt;",  "&quot;",
+                                                             "&#39;", "&apos;", "&nbsp;"};
+  return std::find(kBasic.begin(), kBasic.end(), written) != kBasic.end();
+}
+
+// Linear tag stripper for documents too deep for gumbo: block tags break paragraphs, the
+// common entities are decoded, script/style/comments are skipped.
+std::string strip_tags(std::string_view s) {
+  TextSink sink;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t lt = s.find('<', i);
+    std::string_view text = s.substr(i, lt == std::string_view::npos ? s.npos : lt - i);
+    std::string decoded;
+    for (std::size_t k = 0; k < text.size(); ++k) {
+      if (text[k] == '&') {
+        const html::Reference r = html::read_reference(text, k);
+        if (r.kind == html::Reference::decoded && is_basic_reference(text.substr(k, r.next - k))) {
+          char utf8[4];
+          decoded.append(utf8, html::encode_utf8(r.code_point, utf8));
+          k = r.next - 1;
+          continue;
+        }
+      }
+      decoded.push_back(text[k]);
+    }
+    sink.text(decoded);
+    if (lt == std::string_view::npos) break;
+    if (s.substr(lt).starts_with("<!--")) {
+      const std::size_t end = s.find("-->", lt);
+      i = end == std::string_view::npos ? s.size() : end + 3;
+      continue;
+    }
+    const std::size_t gt = s.find('>', lt);
+    if (gt == std::string_view::npos) break;
+    const bool closing = lt + 1 < s.size() && s[lt + 1] == '/';
+    const GumboTag tag = tag_at(s, lt + (closing ? 2 : 1));
+    i = gt + 1;
+    if (!closing && (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE)) {
+      // Skip to the matching end tag, compared case-insensitively in place.
+      std::size_t end = i;
+      for (; (end = s.find("</", end)) != std::string_view::npos; end += 2) {
+        if (tag_at(s, end + 2) == tag) break;
+      }
+      i = end == std::string_view::npos ? s.size() : end;
+      continue;
+    }
+    if (has(tag, html::kParagraph)) sink.paragraph_break();
+  }
+  return sink.finish();
+}
+
+}  // namespace
 
 // An upper bound of the element nesting depth, without parsing: every open tag that is neither
 // void nor implicitly closed counts. Overestimates only ever select the plain fallback below.
-std::size_t estimated_depth(std::string_view s) {
+std::size_t html_depth_estimate(std::string_view s) {
   std::size_t depth = 0;
   std::size_t max_depth = 0;
   for (std::size_t i = s.find('<'); i != std::string_view::npos; i = s.find('<', i + 1)) {
@@ -118,71 +166,15 @@ std::size_t estimated_depth(std::string_view s) {
       if (depth > 0) --depth;
       continue;
     }
-    if (!std::isalpha(static_cast<unsigned char>(s[i + 1]))) continue;
+    if (!ascii::is_alpha(s[i + 1])) continue;
     const std::size_t gt = s.find('>', i);
     if (gt == std::string_view::npos) break;
-    const bool counts = s[gt - 1] != '/' && !is_void_or_implied(raw_tag_name_at(s, i + 1));
+    const bool counts =
+        s[gt - 1] != '/' && !has(tag_at(s, i + 1), html::TagFlag(html::kVoid | html::kImpliedEnd));
     i = gt;  // resume after the tag: every byte is looked at once
     if (counts) max_depth = std::max(max_depth, ++depth);
   }
   return max_depth;
-}
-
-// Linear tag stripper for documents too deep for gumbo: block tags break paragraphs, the
-// common entities are decoded, script/style/comments are skipped.
-std::string strip_tags(std::string_view s) {
-  TextSink sink;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const std::size_t lt = s.find('<', i);
-    std::string_view text = s.substr(i, lt == std::string_view::npos ? s.npos : lt - i);
-    std::string decoded;
-    for (std::size_t k = 0; k < text.size(); ++k) {
-      static constexpr std::pair<std::string_view, std::string_view> kEntities[] = {
-          {"&amp;", "&"}, {"&lt;", "<"},   {"&gt;", ">"},  {"&quot;", "\""},
-          {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}};
-      bool replaced = false;
-      for (const auto& [entity, value] : kEntities) {
-        if (text.substr(k).starts_with(entity)) {
-          decoded += value;
-          k += entity.size() - 1;
-          replaced = true;
-          break;
-        }
-      }
-      if (!replaced) decoded.push_back(text[k]);
-    }
-    sink.text(decoded);
-    if (lt == std::string_view::npos) break;
-    if (s.substr(lt).starts_with("<!--")) {
-      const std::size_t end = s.find("-->", lt);
-      i = end == std::string_view::npos ? s.size() : end + 3;
-      continue;
-    }
-    const std::size_t gt = s.find('>', lt);
-    if (gt == std::string_view::npos) break;
-    const bool closing = lt + 1 < s.size() && s[lt + 1] == '/';
-    const std::string name = tag_name_at(s, lt + (closing ? 2 : 1));
-    i = gt + 1;
-    if (!closing && (name == "script" || name == "style")) {
-      // Skip to the matching end tag, compared case-insensitively in place.
-      std::size_t end = i;
-      for (; (end = s.find("</", end)) != std::string_view::npos; end += 2) {
-        if (tag_name_at(s, end + 2) == name) break;
-      }
-      i = end == std::string_view::npos ? s.size() : end;
-      continue;
-    }
-    const GumboTag tag = gumbo_tag_enum(name.c_str());
-    if (is_block(tag)) sink.paragraph_break();
-  }
-  return sink.finish();
-}
-
-}  // namespace
-
-std::size_t html_depth_estimate(std::string_view html) {
-  return estimated_depth(html);
 }
 
 std::string html_to_text(std::string_view html) {
@@ -195,19 +187,15 @@ std::string html_to_text(std::string_view html) {
   // The one-pass path keeps at most 64 open elements (and refuses deeper fragments), so only
   // gumbo needs the depth guard.
   if (std::optional<std::string> text = simple_html_to_text(input)) return std::move(*text);
-  if (estimated_depth(input) > kMaxHtmlDepth) return strip_tags(input);
+  if (html_depth_estimate(input) > kMaxHtmlDepth) return strip_tags(input);
   return gumbo_html_to_text(input);
 }
 
 std::string gumbo_html_to_text(std::string_view html) {
-  GumboOptions options = kGumboDefaultOptions;
-  options.max_errors = 0;  // errors are not needed; skip recording them
-  std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> output(
-      gumbo_parse_with_options(&options, html.data(), html.size()),
-      [](GumboOutput* o) { gumbo_destroy_output(&kGumboDefaultOptions, o); });
-  if (!output) return normalize_ws(html);
+  const GumboTree tree(html);
+  if (tree.output() == nullptr) return normalize_ws(html);
   TextSink sink;
-  walk(output->document, sink);
+  walk(tree.output()->document, sink);
   return sink.finish();
 }
 

@@ -1,4 +1,5 @@
-// Memory for one gumbo parse, handed out from a few large blocks and released at once.
+// Every gumbo parse of the project goes through GumboTree, in a GumboArena: memory for one
+// parse, handed out from a few large blocks and released at once.
 //
 // gumbo allocates every node, name, attribute and text buffer separately (30,000 and more
 // malloc/free pairs for a news page), and gumbo_destroy_output() walks the whole tree again

@@ -1,4 +1,4 @@
-#include "parse/html_text.h"
+#include "parse/html/text.h"
 
 #include <gtest/gtest.h>
 #include <unicode/normalizer2.h>

@@ -1,4 +1,4 @@
-#include "parse/gumbo_arena.h"
+#include "parse/html/gumbo_tree.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // What the class and id names of an element say about it, for the readability scoring of
-// article pages (html.cpp) and for the pre-pass (html_prepass.cpp), which keeps only the
+// article pages (readability.cpp) and for the pre-pass (prepass.cpp), which keeps only the
 // names that say something.
 #pragma once
 

@@ -18,13 +18,14 @@ namespace newsd::parse {
 std::string html_to_text(std::string_view html);
 
 // Gumbo's tree construction costs O(tags x open-element depth), so a hostile document of
-// 10^5 nested elements would take minutes. Deeper documents than this (estimated without
-// parsing, see html_depth_estimate) get a linear tag stripper instead of gumbo.
+// 10^5 nested elements would take minutes. Deeper documents than this get a linear tag
+// stripper instead of gumbo (and article pages an error).
 inline constexpr std::size_t kMaxHtmlDepth = 512;
+// An upper bound of the element nesting depth, without parsing (linear).
 std::size_t html_depth_estimate(std::string_view html);
 
 // The two ways html_to_text() goes, apart so that tests can hold them to the same answers:
-// one pass over a simple fragment (html_fast_text.cpp; nullopt when the fragment needs a full
+// one pass over a simple fragment (fast_text.cpp; nullopt when the fragment needs a full
 // HTML5 parse), and gumbo's tree. Both take valid UTF-8 no deeper than kMaxHtmlDepth.
 std::optional<std::string> simple_html_to_text(std::string_view html);
 std::string gumbo_html_to_text(std::string_view html);

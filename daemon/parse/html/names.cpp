@@ -1,7 +1,9 @@
-#include "parse/html_names.h"
+#include "parse/html/names.h"
 
 #include <array>
 #include <cstdint>
+
+#include "core/ascii.h"
 
 namespace newsd::parse {
 namespace {
@@ -86,21 +88,9 @@ constexpr std::array<Candidates, 26 * 26> kByFirstLetters = [] {
   return t;
 }();
 
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // `text` at s[i], ASCII case-insensitively.
 bool matches_at(std::string_view s, std::size_t i, std::string_view text) {
-  if (s.size() - i < text.size()) return false;
-  for (std::size_t k = 0; k < text.size(); ++k) {
-    if (lower(s[i + k]) != text[k]) return false;
-  }
-  return true;
+  return ascii::equals_lower(s.substr(i, text.size()), text);
 }
 
 }  // namespace
@@ -108,12 +98,12 @@ bool matches_at(std::string_view s, std::size_t i, std::string_view text) {
 NameSignal name_signal(std::string_view names) {
   NameSignal sig;
   for (std::size_t i = 0; i + 1 < names.size(); ++i) {
-    const char a = lower(names[i]);
-    const char b = lower(names[i + 1]);
+    const char a = ascii::to_lower(names[i]);
+    const char b = ascii::to_lower(names[i + 1]);
     if (a < 'a' || a > 'z' || b < 'a' || b > 'z') continue;
     const Candidates& c = kByFirstLetters[pair_slot(a, b)];
     if (c.count == 0) continue;
-    const bool word_start = i == 0 || !is_alnum(names[i - 1]);
+    const bool word_start = i == 0 || !ascii::is_alnum(names[i - 1]);
     for (std::uint8_t k = 0; k < c.count; ++k) {
       const Pattern& p = kPatterns[c.index[k]];
       if (p.kind != Kind::negative_anywhere && !word_start) continue;
@@ -125,7 +115,7 @@ NameSignal name_signal(std::string_view names) {
           break;
         case Kind::negative_word: {
           const std::size_t end = i + p.text.size();
-          if (end == names.size() || !is_alnum(names[end])) sig.negative = true;
+          if (end == names.size() || !ascii::is_alnum(names[end])) sig.negative = true;
           break;
         }
         case Kind::positive_word_start:

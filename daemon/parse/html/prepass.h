@@ -1,20 +1,21 @@
-// A pre-pass that shrinks an article page before gumbo parses it (html.cpp).
+// A pre-pass that shrinks an article page before gumbo parses it. "The page reader" below is
+// parse/html.cpp with html/metadata, html/readability and html/clean.
 //
 // gumbo's tokenizer costs about the same per byte whatever the byte is, and most bytes of
-// a news page are ones html.cpp never reads: script and style bodies, comments, and
+// a news page are ones the page reader never reads: script and style bodies, comments, and
 // attributes like data-*, srcset, onclick or SVG path data. shrink_html() removes exactly
-// those while keeping gumbo's token stream, as far as html.cpp can tell, the same:
+// those while keeping gumbo's token stream, as far as the page reader can tell, the same:
 //  - every tag stays a tag with the same name and self-closing flag; outside script/style
 //    bodies every stretch of text stays, if shorter (below), so text nodes split and merge
 //    as before;
 //  - a comment becomes an empty comment (it still ends the text node before it);
 //  - in text, a run of whitespace is cut to its first character, up to the first <pre> or
 //    <listing> (whose text keeps its lines; textarea and xmp bodies are skipped whole).
-//    Indentation is a third of a typical page after the other cuts, and html.cpp reads
+//    Indentation is a third of a typical page after the other cuts, and the page reader reads
 //    text only through collapse_spaces() or normalize_ws(), which cannot tell the two apart;
-//  - a script body goes, unless its type could be JSON (JSON-LD is read by html.cpp);
+//  - a script body goes, unless its type could be JSON (JSON-LD is read by the page reader);
 //  - a style body goes;
-//  - a start tag keeps the attributes html.cpp reads and those that steer HTML5 tree
+//  - a start tag keeps the attributes the page reader reads and those that steer HTML5 tree
 //    construction (kKeptAttributes in the .cpp); formatting elements (a, b, font, ...)
 //    keep all of theirs, because the tree builder compares their attributes.
 // The tokenizer's state depends on the tree builder (a <style> inside <svg> or <select> is
@@ -31,7 +32,7 @@
 
 namespace newsd::parse {
 
-// The page with the bytes above removed. Takes any bytes; html.cpp passes valid UTF-8.
+// The page with the bytes above removed. Takes any bytes; the page reader passes valid UTF-8.
 std::string shrink_html(std::string_view html);
 
 // `text` with every run of HTML whitespace (space, tab, LF, FF, CR) cut to its first
