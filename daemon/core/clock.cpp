@@ -53,6 +53,14 @@ ManualClock::ManualClock(boost::asio::io_context& io)
     : io_(io),
       sys_start_(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) {}
 
+ManualClock::~ManualClock() {
+  // Dropping a handler may destroy timers (it may own what owns them): they must find
+  // nothing pending.
+  Waits waits = std::move(due_);
+  due_.clear();
+  for (auto& [due, wait] : waits) wait.timer->pending_.reset();
+}
+
 std::unique_ptr<Timer> ManualClock::make_timer() {
   return std::make_unique<ManualTimer>(*this);
 }

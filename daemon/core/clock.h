@@ -59,6 +59,8 @@ class ManualClock final : public Clock {
   // Starts at the machine's time (whole seconds), so that dates in test documents relative
   // to the real now make sense.
   explicit ManualClock(boost::asio::io_context& io);
+  // Pending handlers are dropped without running.
+  ~ManualClock() override;
   SysTime system_now() const override { return sys_start_ + (now_ - SteadyTime{}); }
   SteadyTime steady_now() const override { return now_; }
   std::unique_ptr<Timer> make_timer() override;

@@ -1,5 +1,6 @@
 // The scheduler against stand-ins for HTTP and Kafka (the real ones are exercised by the
-// integration tests): delivery bookkeeping, back-pressure and reload.
+// integration tests): delivery bookkeeping, back-pressure and reload. On simulated time: when
+// nothing is ready to run, the clock jumps to the next timer.
 #include "schedule/engine.h"
 
 #include <gtest/gtest.h>
@@ -224,20 +225,40 @@ class EngineTest : public ::testing::Test {
     o.max_in_flight = max_in_flight_;
     o.backpressure_retry = 1ms;
     o.dead_letter_topic = dead_letter_topic_;
-    auto e =
-        std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_, metrics_, o);
+    auto e = std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_, metrics_,
+                                      o, clock_, 42);
     e->on_idle([this] { idle_ = true; });
     return e;
   }
 
-  // Runs the loop until `done` holds (or fails the test after a generous deadline).
+  // Runs the loop until `done` holds (or fails the test after a generous deadline): what is
+  // ready runs; when nothing is, simulated time jumps to the next timer; when no timer is
+  // pending either, a parse pool worker may still be at work, and is waited for.
   void run_until(const std::function<bool()>& done) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!done()) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "condition not reached";
       io_.restart();
-      io_.run_for(5ms);
+      if (io_.poll() > 0 || clock_.advance_to_next()) continue;
+      io_.restart();
+      io_.run_one_for(1ms);
     }
+  }
+
+  // Lets `d` of simulated time pass, running what comes due.
+  void run_for(std::chrono::milliseconds d) {
+    const auto until = clock_.steady_now() + d;
+    for (;;) {
+      io_.restart();
+      while (io_.poll() > 0) io_.restart();
+      if (clock_.pending() == 0 || clock_.next_due() > until) break;
+      clock_.advance_to_next();
+    }
+    clock_.advance(until - clock_.steady_now());
+  }
+
+  double unix_now() const {
+    return std::chrono::duration<double>(clock_.system_now().time_since_epoch()).count();
   }
 
   // The value of the first series of `family` (as /metrics shows it) whose labels contain
@@ -264,6 +285,7 @@ class EngineTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   boost::asio::io_context io_;
+  ManualClock clock_{io_};
   FakeHttp http_{io_};
   FakePublisher publisher_;
   metrics::Metrics metrics_;
@@ -399,8 +421,7 @@ TEST_F(EngineTest, StopsFetchingWhileManyPostsWaitForKafkaAndLosesNothing) {
   auto e = engine(many);
   e->start();
   run_until([&] { return publisher_.pending.size() == 4; });
-  io_.restart();
-  io_.run_for(20ms);
+  run_for(20ms);
   const auto fetched = [&] {
     std::size_t n = 0;
     for (const auto& [url, count] : http_.requests) n += static_cast<std::size_t>(count);
@@ -410,8 +431,7 @@ TEST_F(EngineTest, StopsFetchingWhileManyPostsWaitForKafkaAndLosesNothing) {
   // way when the held posts reached 1 still deliver theirs; after that nothing starts.
   const std::size_t before = fetched();
   EXPECT_LT(before, 10u);
-  io_.restart();
-  io_.run_for(20ms);
+  run_for(20ms);
   EXPECT_EQ(fetched(), before);
   EXPECT_EQ(value("newsd_queue_depth", "queue=backlog"), double(3 * before - 4));
   std::size_t delivered = 0;
@@ -468,7 +488,7 @@ TEST_F(EngineTest, ASourceChangedByAReloadDuringItsPollIsPolledAgainSoon) {
 TEST_F(EngineTest, AdaptsTheIntervalToHowOftenTheSourcePublishes) {
   // 12 entries, one every 10 minutes up to now.
   std::string feed = R"(<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>)";
-  const std::time_t now = std::time(nullptr);
+  const std::time_t now = std::chrono::system_clock::to_time_t(clock_.system_now());
   for (int i = 0; i < 12; ++i) {
     const std::time_t t = now - i * 600;
     std::tm tm{};
@@ -485,9 +505,7 @@ TEST_F(EngineTest, AdaptsTheIntervalToHowOftenTheSourcePublishes) {
   run_until([&] { return publisher_.pending.size() == 12; });
   while (!publisher_.pending.empty()) publisher_.ack();
   run_until([&] { return value("newsd_source_next_poll_timestamp_seconds", "source=x") > 0; });
-  const double unix_now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const double delay = value("newsd_source_next_poll_timestamp_seconds", "source=x") - unix_now;
+  const double delay = value("newsd_source_next_poll_timestamp_seconds", "source=x") - unix_now();
   EXPECT_GT(delay, 0.85 * 600);  // 10 minutes with jitter, not the hour configured
   EXPECT_LT(delay, 1.15 * 600);
   e->stop();
@@ -498,7 +516,7 @@ TEST_F(EngineTest, AggregatesSeriesWhenPerSourceLabelsAreOff) {
   o.once = true;
   o.per_source_labels = false;
   o.http.host_spacing = 0ms;
-  Engine e(io_, {source("x"), source("y")}, http_, *store_, publisher_, metrics_, o);
+  Engine e(io_, {source("x"), source("y")}, http_, *store_, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 6; });
@@ -517,7 +535,7 @@ TEST_F(EngineTest, ParsesOnThePoolAndStillMarksPostsSeenOnlyWhenKafkaAcknowledge
   o.max_parsing = 1;  // every source shares one host: requests wait for the pool
   std::vector<config::Source> sources;
   for (int i = 0; i < 8; ++i) sources.push_back(source("s" + std::to_string(i)));
-  Engine e(io_, sources, http_, *store_, publisher_, metrics_, o);
+  Engine e(io_, sources, http_, *store_, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 24; });
@@ -538,7 +556,7 @@ TEST_F(EngineTest, ANotModifiedAnswerCostsNoStateReadOrWrite) {
   o.http.host_spacing = 0ms;
   auto s = source("s");
   s.interval = 1s;  // the shortest next poll the policy allows
-  Engine e(io_, {s}, http_, counting, publisher_, metrics_, o);
+  Engine e(io_, {s}, http_, counting, publisher_, metrics_, o, clock_, 42);
   e.start();
   run_until([&] { return publisher_.pending.size() == 3; });
   while (!publisher_.pending.empty()) publisher_.ack();
@@ -557,7 +575,7 @@ TEST_F(EngineTest, AnEtagIsNeverDurableWithoutTheSeenMarksOfItsPoll) {
   o.once = true;
   o.http.host_spacing = 0ms;
   o.state_flush_delay = 1h;  // nothing is committed behind the test's back
-  Engine e(io_, {source("s1"), source("s2")}, http_, store, publisher_, metrics_, o);
+  Engine e(io_, {source("s1"), source("s2")}, http_, store, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 6; });  // s1 a b c, s2 a b c
@@ -583,7 +601,7 @@ TEST_F(EngineTest, APollWhoseBatchFailsToCommitAfterItEndedCountsAsFailed) {
   Options o;
   o.http.host_spacing = 0ms;
   o.state_flush_delay = 1ms;
-  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o);
+  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o, clock_, 42);
   e.start();
   run_until([&] { return publisher_.pending.size() == 3; });
   while (!publisher_.pending.empty()) publisher_.ack();
@@ -601,7 +619,7 @@ TEST_F(EngineTest, PollsThatEndInOneBatchShareItsCommit) {
   o.state_flush_delay = 1h;
   std::vector<config::Source> sources;
   for (int i = 0; i < 8; ++i) sources.push_back(source("s" + std::to_string(i)));
-  Engine e(io_, sources, http_, counting, publisher_, metrics_, o);
+  Engine e(io_, sources, http_, counting, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 24; });
