@@ -37,29 +37,13 @@
 #include "publish/outbox.h"
 #include "publish/publisher.h"
 #include "schedule/host_queue.h"
+#include "schedule/options.h"
 #include "schedule/parse_pool.h"
 #include "schedule/policy.h"
+#include "schedule/poll.h"
+#include "schedule/source_state.h"
 
 namespace newsd::schedule {
-
-struct Options {
-  std::string topic_template = config::Kafka{}.topic;
-  config::Http http;
-  std::size_t max_in_flight = config::Kafka{}.max_in_flight;  // unacknowledged: polls pause
-  // Requests handed to the HTTP client per host at once (match the client's per-host
-  // connection cap): the rest wait in the HostQueue, so their timeout does not run.
-  std::size_t max_per_host = 4;
-  bool once = false;   // poll every source one time, then report idle
-  bool commit = true;  // false for dry runs (--sink stdout): the seen-store is only read
-  bool per_source_labels = config::Metrics{}.per_source_labels;  // false: source="_all"
-  std::chrono::milliseconds backpressure_retry{100};
-  // How long store writes may wait to be committed together (0: after each loop turn).
-  std::chrono::milliseconds state_flush_delay{20};
-  std::size_t parse_threads = 0;  // 0: documents are parsed on the loop
-  std::size_t max_parsing = 16;   // documents queued for or in the parse pool
-  // Documents that cannot be parsed go here raw; empty: nowhere.
-  std::string dead_letter_topic = config::Kafka{}.dead_letter_topic;
-};
 
 struct ReloadSummary {
   std::size_t added = 0, removed = 0, changed = 0, unchanged = 0;
@@ -93,14 +77,11 @@ class Engine {
   std::size_t source_count() const { return sources_.size(); }
   // Polls that failed (fetch, parse, delivery or commit errors) since start.
   std::size_t failed_polls() const { return failed_polls_; }
-  std::size_t delivered() const { return delivered_; }
+  std::size_t delivered() const { return pipeline_.delivered; }
 
  private:
-  struct SourceState;
-  struct Poll;
   using SourcePtr = std::shared_ptr<SourceState>;
   using PollPtr = std::shared_ptr<Poll>;
-  using Kind = ParseJob::Kind;
 
   Engine(boost::asio::io_context& io, std::vector<config::Source> sources, fetch::HttpClient& http,
          dedupe::SeenStore& store, publish::Publisher& publisher, metrics::Metrics& metrics,
@@ -108,31 +89,18 @@ class Engine {
 
   void schedule(const SourcePtr& s, std::chrono::milliseconds delay);
   void begin_poll(const SourcePtr& s);
-  fetch::Request request_for(const std::string& url) const;
-  // Queues a GET that belongs to `poll`; `done` runs on the loop.
-  void fetch(const PollPtr& poll, fetch::Request req, fetch::Handler done);
-  void on_feed(const PollPtr& poll, fetch::Response r);
-  // A link to follow or a detail to request, for a feed entry judged new or changed.
-  void on_followed(const PollPtr& poll, Kind kind, Post entry, fetch::Response r);
-  void parse(const PollPtr& poll, ParseJob job);
-  void on_parsed(const PollPtr& poll, Kind kind, ParseResult result);
-  void on_feed_posts(const PollPtr& poll, ParseResult& result);
-  void on_delivered(Poll& poll, const std::string& id, const publish::Receipt& receipt,
-                    const publish::Delivery& d);
-  void maybe_finish(const PollPtr& poll);
+  // The poll has ended: what the store keeps of it, the source's health, its next poll.
   void finish(const PollPtr& poll);
   // The source's last poll ended as a success, but the batch with its seen marks and
   // validators failed to commit: count it failed and back off.
   void fail_ended_poll(const SourcePtr& s);
   std::chrono::milliseconds next_poll_in(const SourceState& s, const PollHints& hints);
-  void record_fetch(SourceState& s, const fetch::Response& r);
   void check_idle();
   // The source's series: its own with per-source labels on, else the one set every source
   // shares (source="_all"). Resolved at first use; dropping them removes the source's series.
   metrics::SourceSeries& series(SourceState& s);
   void set_failing(std::ptrdiff_t change);
   double unix_now() const;
-  Timestamp now_utc() const;
 
   boost::asio::io_context& io_;
   std::unique_ptr<Clock> own_clock_;  // when none was given
@@ -146,12 +114,9 @@ class Engine {
   bool stopping_ = false;
   std::size_t active_polls_ = 0;
   std::size_t failed_polls_ = 0;
-  std::size_t delivered_ = 0;
   std::size_t failing_ = 0;  // sources with consecutive failures
   prometheus::Gauge* sources_failing_;
-  prometheus::Histogram* freshness_;
   std::shared_ptr<metrics::SourceSeries> shared_series_;  // per-source labels off
-  std::shared_ptr<spdlog::logger> log_fetch_, log_parse_, log_schedule_;
   // The pipeline, in the order a post goes through it.
   ParsePool parse_;
   publish::Outbox outbox_;
@@ -159,6 +124,7 @@ class Engine {
   dedupe::Deduper deduper_;
   dedupe::CommitBatch batch_;
   HostQueue hosts_;
+  Pipeline pipeline_;  // the above, as polls see them
 };
 
 }  // namespace newsd::schedule
