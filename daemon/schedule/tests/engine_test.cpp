@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "dedupe/tests/memory_store.h"
+
 namespace newsd::schedule {
 namespace {
 
@@ -139,64 +141,8 @@ class CountingStore : public dedupe::SeenStore {
   dedupe::SeenStore& store_;
 };
 
-// A transactional store in memory that fails the way SQLite may on a full disk: the failing
-// write rolls the open batch back, later writes are durable one by one, and flush() reports
-// the loss.
-class RollbackStore : public dedupe::SeenStore {
- public:
-  std::optional<dedupe::SeenEntry> find(const std::string& source, const std::string& id) override {
-    for (auto* m : {&seen_pending, &seen})
-      if (auto it = m->find({source, id}); it != m->end()) return it->second;
-    return std::nullopt;
-  }
-  bool commit(const std::string& source, const std::string& id, const dedupe::SeenEntry& entry,
-              Timestamp) override {
-    if (++commits == fail_commit) {
-      seen_pending.clear();
-      polls_pending.clear();
-      rolled_back = true;
-      return false;
-    }
-    (rolled_back ? seen : seen_pending)[{source, id}] = entry;
-    return true;
-  }
-  std::size_t prune(Timestamp, std::size_t) override { return 0; }
-  std::size_t size() override { return seen.size(); }
-  dedupe::PollState poll_state(const std::string& source) override {
-    for (auto* m : {&polls_pending, &polls})
-      if (auto it = m->find(source); it != m->end()) return it->second;
-    return {};
-  }
-  bool save_poll_state(const std::string& source, const dedupe::PollState& state) override {
-    (rolled_back ? polls : polls_pending)[source] = state;
-    return true;
-  }
-  bool batch_intact() override { return !rolled_back; }
-  bool flush() override {
-    ++flushes;
-    if (fail_flush) {  // the COMMIT itself fails
-      seen_pending.clear();
-      polls_pending.clear();
-      return false;
-    }
-    if (rolled_back) {
-      rolled_back = false;
-      return false;
-    }
-    for (auto& [k, v] : seen_pending) seen[k] = v;
-    for (auto& [k, v] : polls_pending) polls[k] = v;
-    seen_pending.clear();
-    polls_pending.clear();
-    return true;
-  }
-
-  int fail_commit = -1;  // the commit() (counted from 1) that fails and rolls back
-  bool fail_flush = false;
-  int commits = 0, flushes = 0;
-  bool rolled_back = false;
-  std::map<std::pair<std::string, std::string>, dedupe::SeenEntry> seen, seen_pending;
-  std::map<std::string, dedupe::PollState> polls, polls_pending;  // durable, pending
-};
+// A transactional store in memory that fails the way SQLite may on a full disk.
+using RollbackStore = dedupe::MemoryStore;
 
 class EngineTest : public ::testing::Test {
  protected:
