@@ -22,7 +22,7 @@ publish::Outgoing outgoing(const std::string& topic_template, const Post& p) {
 
 ParseResult ParseJob::run() {
   log::Scope scope(ctx.source, kind == Kind::feed ? std::string_view{} : entry.id);
-  ctx.json_api = mapping.get();
+  if (kind == Kind::feed) ctx.json_api = mapping.get();  // a detail gets the mapping itself
   ParseResult r;
   r.fetched_at = ctx.fetched_at;
   if (kind != Kind::feed) r.post_id = entry.id;

@@ -59,8 +59,9 @@ struct ParseJob {
   Kind kind = Kind::feed;
   std::string body;
   parse::Context ctx;
-  std::shared_ptr<const parse::JsonApiMapping> mapping;  // a copy: reloads may change it
-  parse::Format format = parse::Format::automatic;       // feeds: automatic is detected
+  // Feeds of JSON APIs, details: the source's mapping (a reload makes a new one).
+  std::shared_ptr<const parse::JsonApiMapping> mapping;
+  parse::Format format = parse::Format::automatic;  // feeds: automatic is detected
   Overrides overrides;
   std::string topic_template;
   Post entry;       // article, detail: the feed's entry

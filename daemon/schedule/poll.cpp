@@ -130,7 +130,7 @@ void Poll::on_followed(Kind kind, Post entry, fetch::Response r) {
   job.ctx = context_for(cfg, r, entry.url.value_or(""), entry.fetched_at);
   job.body = std::move(r.body);
   job.url = std::move(r.effective_url);
-  job.mapping = source_->mapping;
+  if (kind == Kind::detail) job.mapping = source_->mapping;
   job.entry = std::move(entry);
   parse(std::move(job));
 }
