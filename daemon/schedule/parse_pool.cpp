@@ -33,13 +33,13 @@ ParseResult ParseJob::run() {
       r.url = ctx.url.value_or("");
       r.posts = parse::parse(body, format, ctx, &r.info);
       if (!r.posts) break;
-      r.ready.reserve(r.posts->size());
+      r.records.reserve(r.posts->size());
       for (auto& e : *r.posts) {
         overrides.apply(e.post);
         if ((overrides.follow && e.link) || e.detail_url)
-          r.ready.emplace_back();
+          r.records.emplace_back();
         else
-          r.ready.push_back(outgoing(topic_template, e.post));
+          r.records.push_back(outgoing(topic_template, e.post));
       }
       break;
     }
@@ -54,7 +54,7 @@ ParseResult ParseJob::run() {
       }
       Post merged = parse::merge_followed(entry, parsed->front().post);
       overrides.apply(merged);
-      r.ready.push_back(outgoing(topic_template, merged));
+      r.records.push_back(outgoing(topic_template, merged));
       r.posts = std::vector<parse::Parsed>{{std::move(merged), std::nullopt, std::nullopt}};
       break;
     }
@@ -67,7 +67,7 @@ ParseResult ParseJob::run() {
         break;
       }
       overrides.apply(*post);
-      r.ready.push_back(outgoing(topic_template, *post));
+      r.records.push_back(outgoing(topic_template, *post));
       r.posts = std::vector<parse::Parsed>{{std::move(*post), std::nullopt, std::nullopt}};
       break;
     }

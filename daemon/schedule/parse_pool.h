@@ -45,7 +45,7 @@ struct ParseResult {
   std::string url;          // where the document came from
   std::string post_id;      // article, detail: the post it completes
   // Beside each of `posts`: its record when it needs no further request, else empty.
-  std::vector<std::optional<publish::Outgoing>> ready;
+  std::vector<std::optional<publish::Outgoing>> records;
   std::string raw;  // the document, kept only when it could not be parsed
   Timestamp fetched_at{};
 };

@@ -168,7 +168,7 @@ void Poll::on_parsed(Kind kind, ParseResult result) {
     on_feed_posts(result);
   } else {
     // A followed article or a detail: the post is complete now; sent unless seen.
-    publish::Outgoing& out = *result.ready.front();
+    publish::Outgoing& out = *result.records.front();
     const dedupe::Sighting sighting{&out.receipt.entry.content_sha256, std::nullopt, true};
     const auto verdict = p_.deduper.judge(s.cfg.name, out.record.key, sighting);
     if (verdict == dedupe::Verdict::seen) {
@@ -206,9 +206,9 @@ void Poll::on_feed_posts(ParseResult& result) {
     if (!ids_.insert(e.post.id).second) continue;
     fresh.push_back(i);
     ids.push_back(e.post.id);
-    const auto& ready = result.ready[i];
-    sightings.push_back(
-        {ready ? &ready->receipt.entry.content_sha256 : nullptr, e.post.updated_at, !e.detail_url});
+    const auto& record = result.records[i];
+    sightings.push_back({record ? &record->receipt.entry.content_sha256 : nullptr,
+                         e.post.updated_at, !e.detail_url});
   }
   const auto verdicts = p_.deduper.judge(s.cfg.name, ids, sightings);
   for (std::size_t k = 0; k < fresh.size(); ++k) {
@@ -217,7 +217,7 @@ void Poll::on_feed_posts(ParseResult& result) {
       p_.series(s).post(metrics::SourceSeries::Post::duplicate);
       continue;
     }
-    if (auto& out = result.ready[i]) {
+    if (auto& out = result.records[i]) {
       out->receipt.updated = verdicts[k] == dedupe::Verdict::changed;
       p_.outbox.send(shared_from_this(), std::move(*out));
       continue;

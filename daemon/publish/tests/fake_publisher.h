@@ -26,10 +26,10 @@ class FakePublisher : public Publisher {
   bool reachable() const override { return true; }
   std::string fatal_error() const override { return {}; }
 
-  // Reports on the oldest message; returns its key.
-  std::string ack(bool ok = true) {
-    auto m = std::move(pending.front());
-    pending.pop_front();
+  // Reports on the oldest message (or the `i`th oldest); returns its key.
+  std::string ack(bool ok = true, std::size_t i = 0) {
+    auto m = std::move(pending[i]);
+    pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
     m.done(report(m.topic, ok));
     return m.id;
   }

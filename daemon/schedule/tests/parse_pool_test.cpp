@@ -33,8 +33,8 @@ TEST(ParseJob, SerializesTheFeedsPostsThatNeedNoFurtherRequestWithTheSourcesOver
   ASSERT_TRUE(r.posts);
   EXPECT_EQ(r.format, "atom");
   ASSERT_EQ(r.posts->size(), 2u);
-  ASSERT_EQ(r.ready.size(), 2u);
-  const publish::Outgoing& a = *r.ready[0];
+  ASSERT_EQ(r.records.size(), 2u);
+  const publish::Outgoing& a = *r.records[0];
   EXPECT_EQ(a.record.topic, "news.world");
   EXPECT_EQ(a.record.key, "a");
   EXPECT_EQ(a.record.value, to_json((*r.posts)[0].post));
@@ -46,9 +46,9 @@ TEST(ParseJob, SerializesTheFeedsPostsThatNeedNoFurtherRequestWithTheSourcesOver
 TEST(ParseJob, LeavesEntriesWithALinkToFollowForTheirArticle) {
   ParseResult r = feed_job(true).run();
   ASSERT_TRUE(r.posts);
-  ASSERT_EQ(r.ready.size(), 2u);
-  EXPECT_FALSE(r.ready[0]);
-  EXPECT_FALSE(r.ready[1]);
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_FALSE(r.records[0]);
+  EXPECT_FALSE(r.records[1]);
 }
 
 TEST(ParseJob, CompletesAFollowedArticleWithItsFeedEntryAndSerializesIt) {
@@ -65,7 +65,7 @@ TEST(ParseJob, CompletesAFollowedArticleWithItsFeedEntryAndSerializesIt) {
   job.url = "http://site.test/a";
   ParseResult r = job.run();
   ASSERT_TRUE(r.posts) << r.posts.error().message;
-  ASSERT_EQ(r.ready.size(), 1u);
+  ASSERT_EQ(r.records.size(), 1u);
   const Post& post = r.posts->front().post;
   auto article = parse::parse(kArticle, parse::detect(kArticle, "text/html"), job.ctx);
   ASSERT_TRUE(article);
@@ -74,9 +74,9 @@ TEST(ParseJob, CompletesAFollowedArticleWithItsFeedEntryAndSerializesIt) {
   EXPECT_EQ(to_json(post), to_json(expected));
   EXPECT_EQ(post.id, "a");
   EXPECT_EQ(r.post_id, "a");
-  EXPECT_EQ(r.ready[0]->record.key, "a");
-  EXPECT_EQ(r.ready[0]->record.topic, "news.world");
-  EXPECT_EQ(r.ready[0]->record.value, to_json(post));
+  EXPECT_EQ(r.records[0]->record.key, "a");
+  EXPECT_EQ(r.records[0]->record.topic, "news.world");
+  EXPECT_EQ(r.records[0]->record.value, to_json(post));
 }
 
 TEST(ParseJob, KeepsADocumentThatCannotBeParsedForTheDeadLetterTopic) {
