@@ -3,9 +3,10 @@
 // when several instances share sources.
 //
 // Writes are grouped: commit() and save_poll_state() join one open transaction, which
-// flush() commits (the owner calls it soon after writing, and before it stops). Reads see the
-// grouped writes at once; a crash before flush() loses them together, so a poll state is never
-// durable without the seen marks written before it while batch_intact() holds.
+// flush() commits. Reads see the grouped writes at once; a crash before flush() loses them
+// together, so a poll state is never durable without the seen marks written before it while
+// batch_intact() holds. The CommitBatch (commit_batch.h) is the one writer: it decides when
+// to flush and which polls a lost batch fails.
 //
 // Thread-safety: not thread-safe; used from the event loop only.
 // Error policy: opening failures throw StoreError naming the path (start-up); failures of

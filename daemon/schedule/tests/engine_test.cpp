@@ -1,277 +1,14 @@
 // The scheduler against stand-ins for HTTP and Kafka (the real ones are exercised by the
-// integration tests): delivery bookkeeping, back-pressure and reload.
+// integration tests): delivery bookkeeping, back-pressure and reload. On simulated time: when
+// nothing is ready to run, the clock jumps to the next timer.
 #include "schedule/engine.h"
 
-#include <gtest/gtest.h>
-
-#include <boost/asio/post.hpp>
-#include <ctime>
-#include <deque>
-#include <filesystem>
-#include <sstream>
+#include "schedule/tests/engine_fixture.h"
 
 namespace newsd::schedule {
 namespace {
 
 using namespace std::chrono_literals;
-
-const char* kFeed = R"(<?xml version="1.0"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
-<entry><id>a</id><title>A</title><updated>2024-01-01T00:00:00Z</updated><content>one</content></entry>
-<entry><id>b</id><title>B</title><updated>2024-01-01T00:00:00Z</updated><content>two</content></entry>
-<entry><id>c</id><title>C</title><updated>2024-01-01T00:00:00Z</updated><content>three</content></entry>
-</feed>)";
-
-// Serves fixed responses; honours If-None-Match like a server with a strong ETag.
-class FakeHttp : public fetch::HttpClient {
- public:
-  explicit FakeHttp(boost::asio::io_context& io) : io_(io) {}
-  void get(fetch::Request req, fetch::Handler done) override {
-    ++requests[req.url];
-    fetch::Response r;
-    r.effective_url = req.url;
-    const bool conditional = std::find(req.headers.begin(), req.headers.end(),
-                                       "If-None-Match: \"v1\"") != req.headers.end();
-    if (conditional) {
-      r.status = 304;
-    } else {
-      r.status = 200;
-      r.body = body;
-      r.content_type = "application/atom+xml";
-      r.etag = "\"v1\"";
-    }
-    ++in_flight_;
-    boost::asio::post(io_, [this, r = std::move(r), done = std::move(done)]() mutable {
-      --in_flight_;
-      done(std::move(r));
-    });
-  }
-  std::size_t in_flight() const override { return in_flight_; }
-  void shutdown() override {}
-  std::map<std::string, int> requests;
-  std::string body = kFeed;
-
- private:
-  boost::asio::io_context& io_;
-  std::size_t in_flight_ = 0;
-};
-
-// Takes messages until `capacity` are unacknowledged; the test acknowledges them.
-class FakePublisher : public publish::Publisher {
- public:
-  publish::Enqueue publish(const publish::Record& r, publish::DeliveryHandler done) override {
-    if (pending.size() >= capacity) return publish::Enqueue::queue_full;
-    pending.push_back({r.topic, r.key, std::move(done)});
-    return publish::Enqueue::queued;
-  }
-  std::size_t in_flight() const override { return pending.size(); }
-  bool reachable() const override { return true; }
-  std::string fatal_error() const override { return {}; }
-  publish::Enqueue publish_dead_letter(const publish::DeadLetter& d,
-                                       publish::DeliveryHandler done) override {
-    letters.push_back({d, std::move(done)});
-    return publish::Enqueue::queued;
-  }
-  // Reports the oldest dead letter as delivered (or failed).
-  void ack_letter(bool ok = true) {
-    auto [letter, done] = std::move(letters.front());
-    letters.erase(letters.begin());
-    publish::Delivery d;
-    d.ok = ok;
-    d.topic = letter.topic;
-    if (!ok) d.error = "Local: Message timed out";
-    done(d);
-  }
-  std::vector<std::pair<publish::DeadLetter, publish::DeliveryHandler>> letters;
-
-  // Reports the oldest message (or the `i`th oldest) as delivered (or failed).
-  std::string ack(bool ok = true, std::size_t i = 0) {
-    auto m = std::move(pending[i]);
-    pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
-    publish::Delivery d;
-    d.ok = ok;
-    d.topic = m.topic;
-    if (!ok) d.error = "Local: Message timed out";
-    m.done(d);
-    return m.id;
-  }
-
-  struct Message {
-    std::string topic, id;
-    publish::DeliveryHandler done;
-  };
-  std::deque<Message> pending;
-  std::size_t capacity = 1000;
-};
-
-// The real store, with its reads and writes counted.
-class CountingStore : public dedupe::SeenStore {
- public:
-  explicit CountingStore(dedupe::SeenStore& store) : store_(store) {}
-  std::optional<dedupe::SeenEntry> find(const std::string& source, const std::string& id) override {
-    return store_.find(source, id);
-  }
-  bool commit(const std::string& source, const std::string& id, const dedupe::SeenEntry& entry,
-              Timestamp acked_at) override {
-    return store_.commit(source, id, entry, acked_at);
-  }
-  std::size_t prune(Timestamp cutoff, std::size_t limit) override {
-    return store_.prune(cutoff, limit);
-  }
-  std::size_t size() override { return store_.size(); }
-  dedupe::PollState poll_state(const std::string& source) override {
-    ++state_reads;
-    return store_.poll_state(source);
-  }
-  bool save_poll_state(const std::string& source, const dedupe::PollState& state) override {
-    ++state_writes;
-    return store_.save_poll_state(source, state);
-  }
-  bool batch_intact() override { return store_.batch_intact(); }
-  bool flush() override {
-    ++flushes;
-    return store_.flush();
-  }
-  int state_reads = 0, state_writes = 0, flushes = 0;
-
- private:
-  dedupe::SeenStore& store_;
-};
-
-// A transactional store in memory that fails the way SQLite may on a full disk: the failing
-// write rolls the open batch back, later writes are durable one by one, and flush() reports
-// the loss.
-class RollbackStore : public dedupe::SeenStore {
- public:
-  std::optional<dedupe::SeenEntry> find(const std::string& source, const std::string& id) override {
-    for (auto* m : {&seen_pending, &seen})
-      if (auto it = m->find({source, id}); it != m->end()) return it->second;
-    return std::nullopt;
-  }
-  bool commit(const std::string& source, const std::string& id, const dedupe::SeenEntry& entry,
-              Timestamp) override {
-    if (++commits == fail_commit) {
-      seen_pending.clear();
-      polls_pending.clear();
-      rolled_back = true;
-      return false;
-    }
-    (rolled_back ? seen : seen_pending)[{source, id}] = entry;
-    return true;
-  }
-  std::size_t prune(Timestamp, std::size_t) override { return 0; }
-  std::size_t size() override { return seen.size(); }
-  dedupe::PollState poll_state(const std::string& source) override {
-    for (auto* m : {&polls_pending, &polls})
-      if (auto it = m->find(source); it != m->end()) return it->second;
-    return {};
-  }
-  bool save_poll_state(const std::string& source, const dedupe::PollState& state) override {
-    (rolled_back ? polls : polls_pending)[source] = state;
-    return true;
-  }
-  bool batch_intact() override { return !rolled_back; }
-  bool flush() override {
-    ++flushes;
-    if (fail_flush) {  // the COMMIT itself fails
-      seen_pending.clear();
-      polls_pending.clear();
-      return false;
-    }
-    if (rolled_back) {
-      rolled_back = false;
-      return false;
-    }
-    for (auto& [k, v] : seen_pending) seen[k] = v;
-    for (auto& [k, v] : polls_pending) polls[k] = v;
-    seen_pending.clear();
-    polls_pending.clear();
-    return true;
-  }
-
-  int fail_commit = -1;  // the commit() (counted from 1) that fails and rolls back
-  bool fail_flush = false;
-  int commits = 0, flushes = 0;
-  bool rolled_back = false;
-  std::map<std::pair<std::string, std::string>, dedupe::SeenEntry> seen, seen_pending;
-  std::map<std::string, dedupe::PollState> polls, polls_pending;  // durable, pending
-};
-
-class EngineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("newsd-engine-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    store_ = dedupe::open_sqlite(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  config::Source source(const std::string& name) {
-    config::Source s;
-    s.name = name;
-    s.url = "http://feeds.test/" + name;
-    s.format = "atom";
-    s.interval = 1h;
-    return s;
-  }
-
-  std::unique_ptr<Engine> engine(std::vector<config::Source> sources, bool once = true) {
-    Options o;
-    o.once = once;
-    o.http.host_spacing = 0ms;
-    o.max_in_flight = max_in_flight_;
-    o.backpressure_retry = 1ms;
-    o.dead_letter_topic = dead_letter_topic_;
-    auto e =
-        std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_, metrics_, o);
-    e->on_idle([this] { idle_ = true; });
-    return e;
-  }
-
-  // Runs the loop until `done` holds (or fails the test after a generous deadline).
-  void run_until(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "condition not reached";
-      io_.restart();
-      io_.run_for(5ms);
-    }
-  }
-
-  // The value of the first series of `family` (as /metrics shows it) whose labels contain
-  // `needle` ("source=x" matches source="x"); -1 when there is none.
-  double value(const std::string& family, const std::string& needle) {
-    std::string quoted = needle;
-    if (const auto eq = quoted.find('='); eq != std::string::npos) {
-      auto end = quoted.find(',', eq);
-      if (end == std::string::npos) end = quoted.size();
-      quoted.insert(end, "\"");
-      quoted.insert(eq + 1, "\"");
-    }
-    std::istringstream text(metrics_.serialize());
-    for (std::string line; std::getline(text, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      const auto name_end = line.find_first_of("{ ");
-      if (line.compare(0, name_end, family) != 0 || name_end != family.size()) continue;
-      const auto space = line.rfind(' ');
-      const std::string labels = line.substr(name_end, space - name_end);
-      if (labels.find(quoted) != std::string::npos) return std::stod(line.substr(space + 1));
-    }
-    return -1;
-  }
-
-  std::filesystem::path dir_;
-  boost::asio::io_context io_;
-  FakeHttp http_{io_};
-  FakePublisher publisher_;
-  metrics::Metrics metrics_;
-  std::unique_ptr<dedupe::SeenStore> store_;
-  bool idle_ = false;
-  std::size_t max_in_flight_ = 10000;
-  std::string dead_letter_topic_;
-};
 
 TEST_F(EngineTest, MarksPostsSeenOnlyWhenKafkaAcknowledges) {
   auto e = engine({source("s")});
@@ -399,8 +136,7 @@ TEST_F(EngineTest, StopsFetchingWhileManyPostsWaitForKafkaAndLosesNothing) {
   auto e = engine(many);
   e->start();
   run_until([&] { return publisher_.pending.size() == 4; });
-  io_.restart();
-  io_.run_for(20ms);
+  run_for(20ms);
   const auto fetched = [&] {
     std::size_t n = 0;
     for (const auto& [url, count] : http_.requests) n += static_cast<std::size_t>(count);
@@ -410,8 +146,7 @@ TEST_F(EngineTest, StopsFetchingWhileManyPostsWaitForKafkaAndLosesNothing) {
   // way when the held posts reached 1 still deliver theirs; after that nothing starts.
   const std::size_t before = fetched();
   EXPECT_LT(before, 10u);
-  io_.restart();
-  io_.run_for(20ms);
+  run_for(20ms);
   EXPECT_EQ(fetched(), before);
   EXPECT_EQ(value("newsd_queue_depth", "queue=backlog"), double(3 * before - 4));
   std::size_t delivered = 0;
@@ -468,7 +203,7 @@ TEST_F(EngineTest, ASourceChangedByAReloadDuringItsPollIsPolledAgainSoon) {
 TEST_F(EngineTest, AdaptsTheIntervalToHowOftenTheSourcePublishes) {
   // 12 entries, one every 10 minutes up to now.
   std::string feed = R"(<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>)";
-  const std::time_t now = std::time(nullptr);
+  const std::time_t now = std::chrono::system_clock::to_time_t(clock_.system_now());
   for (int i = 0; i < 12; ++i) {
     const std::time_t t = now - i * 600;
     std::tm tm{};
@@ -485,9 +220,7 @@ TEST_F(EngineTest, AdaptsTheIntervalToHowOftenTheSourcePublishes) {
   run_until([&] { return publisher_.pending.size() == 12; });
   while (!publisher_.pending.empty()) publisher_.ack();
   run_until([&] { return value("newsd_source_next_poll_timestamp_seconds", "source=x") > 0; });
-  const double unix_now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const double delay = value("newsd_source_next_poll_timestamp_seconds", "source=x") - unix_now;
+  const double delay = value("newsd_source_next_poll_timestamp_seconds", "source=x") - unix_now();
   EXPECT_GT(delay, 0.85 * 600);  // 10 minutes with jitter, not the hour configured
   EXPECT_LT(delay, 1.15 * 600);
   e->stop();
@@ -498,7 +231,7 @@ TEST_F(EngineTest, AggregatesSeriesWhenPerSourceLabelsAreOff) {
   o.once = true;
   o.per_source_labels = false;
   o.http.host_spacing = 0ms;
-  Engine e(io_, {source("x"), source("y")}, http_, *store_, publisher_, metrics_, o);
+  Engine e(io_, {source("x"), source("y")}, http_, *store_, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 6; });
@@ -517,7 +250,7 @@ TEST_F(EngineTest, ParsesOnThePoolAndStillMarksPostsSeenOnlyWhenKafkaAcknowledge
   o.max_parsing = 1;  // every source shares one host: requests wait for the pool
   std::vector<config::Source> sources;
   for (int i = 0; i < 8; ++i) sources.push_back(source("s" + std::to_string(i)));
-  Engine e(io_, sources, http_, *store_, publisher_, metrics_, o);
+  Engine e(io_, sources, http_, *store_, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 24; });
@@ -538,7 +271,7 @@ TEST_F(EngineTest, ANotModifiedAnswerCostsNoStateReadOrWrite) {
   o.http.host_spacing = 0ms;
   auto s = source("s");
   s.interval = 1s;  // the shortest next poll the policy allows
-  Engine e(io_, {s}, http_, counting, publisher_, metrics_, o);
+  Engine e(io_, {s}, http_, counting, publisher_, metrics_, o, clock_, 42);
   e.start();
   run_until([&] { return publisher_.pending.size() == 3; });
   while (!publisher_.pending.empty()) publisher_.ack();
@@ -557,7 +290,7 @@ TEST_F(EngineTest, AnEtagIsNeverDurableWithoutTheSeenMarksOfItsPoll) {
   o.once = true;
   o.http.host_spacing = 0ms;
   o.state_flush_delay = 1h;  // nothing is committed behind the test's back
-  Engine e(io_, {source("s1"), source("s2")}, http_, store, publisher_, metrics_, o);
+  Engine e(io_, {source("s1"), source("s2")}, http_, store, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 6; });  // s1 a b c, s2 a b c
@@ -583,7 +316,7 @@ TEST_F(EngineTest, APollWhoseBatchFailsToCommitAfterItEndedCountsAsFailed) {
   Options o;
   o.http.host_spacing = 0ms;
   o.state_flush_delay = 1ms;
-  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o);
+  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o, clock_, 42);
   e.start();
   run_until([&] { return publisher_.pending.size() == 3; });
   while (!publisher_.pending.empty()) publisher_.ack();
@@ -601,7 +334,7 @@ TEST_F(EngineTest, PollsThatEndInOneBatchShareItsCommit) {
   o.state_flush_delay = 1h;
   std::vector<config::Source> sources;
   for (int i = 0; i < 8; ++i) sources.push_back(source("s" + std::to_string(i)));
-  Engine e(io_, sources, http_, counting, publisher_, metrics_, o);
+  Engine e(io_, sources, http_, counting, publisher_, metrics_, o, clock_, 42);
   e.on_idle([this] { idle_ = true; });
   e.start();
   run_until([&] { return publisher_.pending.size() == 24; });

@@ -1,0 +1,98 @@
+// One poll of one source, step by step: fetch the document (HostQueue), parse it (ParsePool),
+// judge its posts (Deduper), fetch and parse what needs another request, send the new and
+// changed ones (Outbox) and mark them seen as Kafka acknowledges them (CommitBatch). The poll
+// ends when nothing is pending; the Engine then decides what is saved and when to come back.
+//
+// Thread-safety: the event loop's thread only. A poll is shared by the callbacks it spawns;
+// it owns its hints, pending count and the ids it handled; its source belongs to the Engine.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/clock.h"
+#include "dedupe/commit_batch.h"
+#include "dedupe/deduper.h"
+#include "fetch/http_client.h"
+#include "publish/dead_letter.h"
+#include "publish/outbox.h"
+#include "schedule/host_queue.h"
+#include "schedule/options.h"
+#include "schedule/parse_pool.h"
+#include "schedule/policy.h"
+#include "schedule/source_state.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace newsd::schedule {
+
+class Poll;
+
+// What polls work with: the parts of the pipeline and the settings, owned by the Engine.
+struct Pipeline {
+  const Options& options;
+  Clock& clock;
+  HostQueue& hosts;
+  ParsePool& parse;
+  dedupe::Deduper& deduper;
+  publish::Outbox& outbox;
+  publish::DeadLetters& dead_letters;
+  dedupe::CommitBatch& batch;
+  prometheus::Histogram& freshness;
+  // The source's metric series (per source, or shared).
+  std::function<metrics::SourceSeries&(SourceState&)> series;
+  // A poll has ended (nothing pending).
+  std::function<void(const std::shared_ptr<Poll>&)> ended;
+  // A poll that ended as a success failed after all: its batch did not commit.
+  std::function<void(const std::shared_ptr<SourceState>&)> failed_after_end;
+  std::shared_ptr<spdlog::logger> log_fetch, log_parse, log_schedule;
+  std::size_t delivered = 0;  // posts Kafka acknowledged
+};
+
+class Poll final : public publish::Lane,
+                   public dedupe::BatchMember,
+                   public std::enable_shared_from_this<Poll> {
+ public:
+  Poll(Pipeline& pipeline, std::shared_ptr<SourceState> source)
+      : p_(pipeline), source_(std::move(source)) {}
+  // Requests the source's document, conditional on the validators of `saved`.
+  void start(const dedupe::PollState& saved);
+
+  const std::shared_ptr<SourceState>& source() const { return source_; }
+  PollHints& hints() { return hints_; }
+  // The validators of the response, to save if the poll succeeds.
+  dedupe::PollState& next_state() { return next_state_; }
+
+  const std::string& name() const override { return source_->cfg.name; }
+  void delivered(const std::string& id, const publish::Receipt& receipt,
+                 const publish::Delivery& d) override;
+  void retried() override { maybe_finish(); }
+  void batch_lost(bool ended) override;
+
+ private:
+  using Kind = ParseJob::Kind;
+  fetch::Request request_for(const std::string& url) const;
+  void fetch(fetch::Request req, fetch::Handler done);
+  void on_feed(fetch::Response r);
+  void on_followed(Kind kind, Post entry, fetch::Response r);
+  void parse(ParseJob job);
+  void on_parsed(Kind kind, ParseResult result);
+  void on_feed_posts(ParseResult& result);
+  void record_fetch(const fetch::Response& r);
+  void maybe_finish();
+
+  Pipeline& p_;
+  std::shared_ptr<SourceState> source_;
+  dedupe::PollState next_state_;
+  PollHints hints_;
+  std::size_t pending_ = 0;    // fetches and parses under way
+  std::set<std::string> ids_;  // ids already handled (feeds repeat entries)
+  bool fetched_ = false;       // the source's document has been handled
+  bool finished_ = false;
+};
+
+}  // namespace newsd::schedule
