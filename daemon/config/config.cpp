@@ -167,7 +167,7 @@ Config load(const std::string& text, const std::string& name, bool split,
             bool* read_in_items = nullptr, LoadOptions options = {}) {
   std::vector<Problem> problems;
   Ctx ctx{name, problems};
-  if (!options.require_kafka) ctx.waived.push_back("kafka");
+  if (!options.require_kafka) ctx.waived.emplace_back("kafka");
   Config cfg;
   std::optional<SplitList> list = split ? split_list(text, false) : std::nullopt;
   YAML::Node root;
@@ -175,7 +175,7 @@ Config load(const std::string& text, const std::string& name, bool split,
     auto parsed = try_parse(list->text);
     if (!parsed || !same_rest(*list, *parsed, false))
       return load(text, name, false, nullptr, options);
-    root = std::move(*parsed);
+    root = *parsed;  // YAML::Node assigns by reference: nothing to move
   } else {
     root = parse_yaml(ctx, text);
   }

@@ -120,7 +120,7 @@ class Key {
       T& value = s.*self.member_;
       self.parse_(r, self, value);
       for (const auto& c : self.checks_)
-        c(value, [&](std::string message) { r.fail(self.key_, std::move(message)); });
+        c(value, [&](const std::string& message) { r.fail(self.key_, message); });
     };
     return f;
   }
@@ -229,13 +229,13 @@ Key<S, std::map<std::string, std::string>> string_map(
 
 // A nested section: `key:` holds a mapping read with `table` into the member.
 template <class S, class T>
-Field<S> section(std::string key, T S::*member, const Table<T>& (*table)(), bool required,
-                 std::string help) {
+Field<S> section(const std::string& key, T S::*member, const Table<T>& (*table)(), bool required,
+                 const std::string& help) {
   Field<S> f;
   f.key = key;
   f.label = "`" + key + "`";
   f.type = "mapping";
-  f.help = std::move(help);
+  f.help = help;
   f.note = required ? "required" : "";
   f.read = [key, member, table, required](MapReader& r, S& s) {
     MapReader sr(r.ctx(), r.get(key, required), r.key_path(key));
@@ -247,29 +247,29 @@ Field<S> section(std::string key, T S::*member, const Table<T>& (*table)(), bool
 
 // A row whose reading is written out (or, without `read`, done by the loader itself).
 template <class S>
-Field<S> row(std::string key, std::string type, std::string note, std::string help,
-             std::function<void(MapReader&, S&)> read = nullptr) {
+Field<S> row(const std::string& key, const std::string& type, const std::string& note,
+             const std::string& help, std::function<void(MapReader&, S&)> read = nullptr) {
   Field<S> f;
   f.key = key;
   f.label = "`" + key + "`";
-  f.type = std::move(type);
-  f.note = std::move(note);
-  f.help = std::move(help);
+  f.type = type;
+  f.note = note;
+  f.help = help;
   f.read = std::move(read);
   return f;
 }
 
 // The same row, shown in the reference as `label`, or not at all when `label` is empty.
 template <class S>
-Field<S> shown_as(std::string label, Field<S> f) {
+Field<S> shown_as(const std::string& label, Field<S> f) {
   f.documented = !label.empty();
-  f.label = std::move(label);
+  f.label = label;
   return f;
 }
 
 // A check of the whole struct after the rows before it were read; reports at `key`.
 template <class S>
-Field<S> check(std::string key, Check<S> c) {
+Field<S> check(const std::string& key, Check<S> c) {
   Field<S> f;
   f.key = key;
   f.documented = false;

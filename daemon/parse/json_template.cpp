@@ -96,9 +96,9 @@ std::optional<std::string> template_problem(std::string_view tmpl,
       return "{" + name + "} is not a single value a URL can carry";
     }
     if (names_record_field(name) && !provided(name, fields, field)) {
-      return "{" + name + "} names a record field that `fields` does not give" +
-             (field.empty() ? std::string() : " before " + std::string(field)) + "; write {/" +
-             name + "} for the item's own member";
+      std::string why = "{" + name + "} names a record field that `fields` does not give";
+      if (!field.empty()) why.append(" before ").append(field);
+      return why.append("; write {/").append(name).append("} for the item's own member");
     }
   }
   return std::nullopt;

@@ -43,9 +43,7 @@ std::string percent_normalize(std::string_view s, bool literal_specials) {
         append_escaped(out, v);
       }
       i += 2;
-    } else if (c >= 0x80 || c < 0x20 || c == ' ') {
-      append_escaped(out, c);
-    } else if (literal_specials && (c == '*' || c == '$')) {
+    } else if (c >= 0x80 || c < 0x20 || c == ' ' || (literal_specials && (c == '*' || c == '$'))) {
       append_escaped(out, c);
     } else {
       out += static_cast<char>(c);

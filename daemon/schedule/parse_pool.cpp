@@ -39,7 +39,7 @@ ParseResult ParseJob::run() {
         if ((overrides.follow && e.link) || e.detail_url || e.error)
           r.records.emplace_back();
         else
-          r.records.push_back(outgoing(topic_template, e.post));
+          r.records.emplace_back(outgoing(topic_template, e.post));
       }
       break;
     }
@@ -54,7 +54,7 @@ ParseResult ParseJob::run() {
       }
       Post merged = parse::merge_followed(entry, parsed->front().post);
       overrides.apply(merged);
-      r.records.push_back(outgoing(topic_template, merged));
+      r.records.emplace_back(outgoing(topic_template, merged));
       r.posts = std::vector<parse::Parsed>{{std::move(merged), std::nullopt, std::nullopt}};
       break;
     }
@@ -67,7 +67,7 @@ ParseResult ParseJob::run() {
         break;
       }
       overrides.apply(*post);
-      r.records.push_back(outgoing(topic_template, *post));
+      r.records.emplace_back(outgoing(topic_template, *post));
       r.posts = std::vector<parse::Parsed>{{std::move(*post), std::nullopt, std::nullopt}};
       break;
     }

@@ -16,7 +16,7 @@ std::vector<SysTime> publish_times(const std::vector<parse::Parsed>& parsed) {
   out.reserve(parsed.size());
   for (const auto& entry : parsed) {
     if (const auto& t = entry.post.published_at ? entry.post.published_at : entry.post.updated_at)
-      out.push_back(*t);
+      out.emplace_back(*t);
   }
   return out;
 }

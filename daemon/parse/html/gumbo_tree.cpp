@@ -80,7 +80,8 @@ bool GumboArena::owns(const void* ptr) const {
   for (const Block& b : blocks_) {
     // std::less gives a total order over unrelated pointers.
     const std::byte* begin = b.bytes.get();
-    if (!std::less<const void*>()(ptr, begin) && std::less<const void*>()(ptr, begin + b.size)) {
+    if (!std::less<>()(static_cast<const void*>(ptr), static_cast<const void*>(begin)) &&
+        std::less<>()(static_cast<const void*>(ptr), static_cast<const void*>(begin + b.size))) {
       return true;
     }
   }

@@ -182,7 +182,7 @@ Page scan(const GumboNode* root) {
 
 LdArticle json_ld_article(const std::vector<std::string>& scripts) {
   LdArticle out;
-  for (std::string text : scripts) {
+  for (const std::string& text : scripts) {
     // Pages wrap the JSON in CDATA markers or HTML comments for old parsers.
     std::string_view t = trim(text);
     for (std::string_view open : {"//<![CDATA[", "<![CDATA[", "<!--"}) {
@@ -215,7 +215,7 @@ std::string strip_site_name(const std::string& title, const Page& page) {
     return false;
   };
   for (const GumboNode* h : page.h1) {
-    const std::string h1 = normalize_ws(gumbo_node_text(h));
+    std::string h1 = normalize_ws(gumbo_node_text(h));
     if (h1.empty() || h1.size() >= title.size()) continue;
     if (title.starts_with(h1) && is_separated(std::string_view(title).substr(h1.size()))) {
       return h1;
