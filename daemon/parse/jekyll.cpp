@@ -32,19 +32,6 @@ std::optional<std::string> scalar(const FrontMatter& map, std::initializer_list<
   return std::nullopt;
 }
 
-std::vector<std::string> split_ws(std::string_view s) {
-  std::vector<std::string> out;
-  std::string norm = normalize_ws(s);
-  std::size_t start = 0;
-  while (start < norm.size()) {
-    std::size_t end = norm.find(' ', start);
-    if (end == std::string::npos) end = norm.size();
-    if (end > start) out.push_back(norm.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 // A YAML scalar or list as strings. Jekyll splits a scalar `categories`/`tags` on spaces.
 std::vector<std::string> string_list(const FrontMatter& map,
                                      std::initializer_list<const char*> keys) {

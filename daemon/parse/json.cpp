@@ -132,14 +132,7 @@ std::vector<std::string> string_list(const json::value* v) {
         norm.replace(pos, sep.size(), " ");
       }
     }
-    const std::string flat = normalize_ws(norm);
-    std::size_t start = 0;
-    while (start < flat.size()) {
-      std::size_t end = flat.find(' ', start);
-      if (end == std::string::npos) end = flat.size();
-      if (end > start) out.push_back(flat.substr(start, end - start));
-      start = end + 1;
-    }
+    for (std::string& word : split_ws(norm)) out.push_back(std::move(word));
   }
   return out;
 }

@@ -193,6 +193,19 @@ std::string normalize_ws(std::string_view s) {
   return out;
 }
 
+std::vector<std::string> split_ws(std::string_view s) {
+  std::vector<std::string> out;
+  std::string norm = normalize_ws(s);
+  std::size_t start = 0;
+  while (start < norm.size()) {
+    std::size_t end = norm.find(' ', start);
+    if (end == std::string::npos) end = norm.size();
+    if (end > start) out.push_back(norm.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 void append_normalized_ws(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size());
   const std::size_t start = out.size();

@@ -28,6 +28,8 @@ std::string_view trim(std::string_view s);
 
 // Runs of whitespace (as in trim) become one ASCII space; the ends are trimmed.
 std::string normalize_ws(std::string_view s);
+// The words of `s` after normalize_ws(): split at its single spaces.
+std::vector<std::string> split_ws(std::string_view s);
 // The same, appended to `out` (whose existing content does not count as leading text).
 void append_normalized_ws(std::string& out, std::string_view s);
 
