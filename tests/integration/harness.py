@@ -40,21 +40,25 @@ class Kafka:
     """A single-node KRaft broker in its own temporary directory."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="newsd-kafka-")
+        self.dir = None  # made by the first start(): a module may create one and never start it
         self.bootstrap = None
 
     def start(self):
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix="newsd-kafka-")
         out = subprocess.run([KAFKA_SCRIPT, "start", self.dir], check=True, capture_output=True,
                              text=True, timeout=180)
         self.bootstrap = out.stdout.strip().splitlines()[-1]
         return self.bootstrap
 
     def stop(self):
-        subprocess.run([KAFKA_SCRIPT, "stop", self.dir], check=False, timeout=60)
+        if self.dir is not None:
+            subprocess.run([KAFKA_SCRIPT, "stop", self.dir], check=False, timeout=60)
 
     def cleanup(self):
         self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def end_offsets(self, topic):
         """{partition: end offset} of `topic`; {} when it does not exist (yet)."""

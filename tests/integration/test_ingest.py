@@ -13,18 +13,12 @@ import jsonschema
 from harness import (Daemon, Kafka, Site, free_port, http_get, run_newsd, wait_for,
                      write_config, SCHEMA_PATH)
 
-KAFKA = None
+KAFKA = Kafka()
 
 
-def setUpModule():
-    global KAFKA
-    KAFKA = Kafka()
-    KAFKA.start()
-
-
-def tearDownModule():
-    if KAFKA:
-        KAFKA.cleanup()
+# One broker for the module's tests.
+setUpModule = KAFKA.start
+tearDownModule = KAFKA.cleanup
 
 
 with open(SCHEMA_PATH, encoding="utf-8") as f:

@@ -14,22 +14,16 @@ from eastmoney_api import BODIES, EastmoneyApi
 from harness import (SOURCE_DIR, Daemon, Kafka, free_port, metric, run_newsd, scrape,
                      wait_for)
 
-KAFKA = None
+KAFKA = Kafka()
 # The start of a 16x16 favicon: ICO header, one directory entry, bitmap header.
 FAVICON = (b"\x00\x00\x01\x00\x01\x00\x10\x10\x00\x00\x01\x00\x20\x00\x68\x04\x00\x00"
            b"\x16\x00\x00\x00\x28\x00\x00\x00\x10\x00\x00\x00\x20\x00\x00\x00" + b"\xff" * 64)
 SEED = os.path.join(SOURCE_DIR, "seeds", "eastmoney.yaml")
 
 
-def setUpModule():
-    global KAFKA
-    KAFKA = Kafka()
-    KAFKA.start()
-
-
-def tearDownModule():
-    if KAFKA:
-        KAFKA.cleanup()
+# One broker for the module's tests.
+setUpModule = KAFKA.start
+tearDownModule = KAFKA.cleanup
 
 
 def dead_letter_headers(topic):

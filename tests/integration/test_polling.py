@@ -16,18 +16,12 @@ from harness import (Daemon, Kafka, free_port, http_get, metric, run_newsd, scra
                      write_config)
 from hostile_server import PASSWD_MARK, HostileServer
 
-KAFKA = None
+KAFKA = Kafka()
 
 
-def setUpModule():
-    global KAFKA
-    KAFKA = Kafka()
-    KAFKA.start()
-
-
-def tearDownModule():
-    if KAFKA:
-        KAFKA.cleanup()
+# One broker for the module's tests.
+setUpModule = KAFKA.start
+tearDownModule = KAFKA.cleanup
 
 
 HTTP = {"timeout": "3s", "connect_timeout": "2s", "max_body": "1MiB", "host_spacing": "0s",

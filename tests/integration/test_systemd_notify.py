@@ -17,19 +17,13 @@ import unittest
 
 from harness import NEWSD_BIN, Kafka, Site, free_port, http_get, wait_for, write_config
 
-KAFKA = None
+KAFKA = Kafka()
 WATCHDOG_USEC = 1_000_000  # newsd pings every 500 ms
 
 
-def setUpModule():
-    global KAFKA
-    KAFKA = Kafka()
-    KAFKA.start()
-
-
-def tearDownModule():
-    if KAFKA:
-        KAFKA.cleanup()
+# One broker for the module's tests.
+setUpModule = KAFKA.start
+tearDownModule = KAFKA.cleanup
 
 
 class NotifySocket:
