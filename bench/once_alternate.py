@@ -18,11 +18,13 @@ Each publishing pass also reports the CPU time the broker and nginx spent during
 share of the machine left idle, and each kcat run its own and the broker's CPU time: a pass
 can be slow for want of CPU or for want of work, and these tell which."""
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import polling_bench as pb  # noqa: E402
@@ -52,6 +54,59 @@ def machine_times():
     return (v[0] + v[1] + v[2] + v[5] + v[6], v[3] + v[4], v[7])
 
 
+@contextlib.contextmanager
+def bench_machine(n, hosts=1, prefix="newsd-once-"):
+    """N empty Atom feeds served by nginx on loopback and a single-node broker of its own with
+    the bench.newsd topic ready; both stopped and every file removed at the end."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
+    www = os.path.join(work, "www")
+    os.makedirs(www)
+    os.chmod(www, 0o755)
+    pb.write_feeds(www, n, 0, 0)
+    port = pb.free_port()
+    nginx = pb.start_nginx(work, www, port, hosts)
+    kafka_dir = os.path.join(work, "kafka")
+    try:
+        brokers = subprocess.run([pb.KAFKA_SCRIPT, "start", kafka_dir], check=True,
+                                 capture_output=True, text=True, timeout=180).stdout.split()[-1]
+        with open(os.path.join(kafka_dir, "pid")) as f:
+            broker_pid = int(f.read())
+        pb.ensure_topic(brokers, "bench.newsd")
+        yield types.SimpleNamespace(work=work, www=www, port=port, nginx=nginx,
+                                    brokers=brokers, broker_pid=broker_pid)
+    finally:
+        subprocess.run([pb.KAFKA_SCRIPT, "stop", kafka_dir], capture_output=True, timeout=120)
+        nginx.terminate()
+        nginx.wait(timeout=30)
+        subprocess.run(["rm", "-rf", work])
+
+
+def measured_pass(bench, newsd_bin, config, n, posts, version):
+    """pb.posts_once_pass, plus the CPU time the broker and nginx spent during it and the share
+    of the machine left idle (and stolen), in percent."""
+    others = (tree_cpu(bench.broker_pid), tree_cpu(bench.nginx.pid))
+    m0 = machine_times()
+    res = pb.posts_once_pass(newsd_bin, config, bench.port, bench.brokers, bench.www, n, posts,
+                             version)
+    res["broker_cpu_s"] = tree_cpu(bench.broker_pid) - others[0]
+    res["nginx_cpu_s"] = tree_cpu(bench.nginx.pid) - others[1]
+    busy, idle, steal = (b1 - b0 for b0, b1 in zip(m0, machine_times()))
+    total = max(1, busy + idle + steal)
+    res["idle_pct"], res["steal_pct"] = 100 * idle / total, 100 * steal / total
+    return res
+
+
+def kcat_pass(bench, topic, dump, headers):
+    """kcat producing the `key<TAB>value` lines of `dump` into `topic`: (seconds, kcat's
+    CPU-s, the broker's CPU-s meanwhile)."""
+    broker0, t0 = tree_cpu(bench.broker_pid), os.times()
+    seconds = pb.kcat_produce(bench.brokers, topic, dump, headers)
+    t1 = os.times()
+    kcat_cpu = t1.children_user - t0.children_user + t1.children_system - t0.children_system
+    return seconds, kcat_cpu, tree_cpu(bench.broker_pid) - broker0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("bins", help="comma-separated newsd binaries or wrappers")
@@ -66,21 +121,8 @@ def main():
     args = ap.parse_args()
     bins = args.bins.split(",")
     n = args.sources
-    work = tempfile.mkdtemp(prefix="newsd-once-")
-    os.chmod(work, 0o755)  # nginx workers run as an unprivileged user
-    www = os.path.join(work, "www")
-    os.makedirs(www)
-    os.chmod(www, 0o755)
-    pb.write_feeds(www, n, 0, 0)
-    port = pb.free_port()
-    nginx = pb.start_nginx(work, www, port, args.hosts)
-    kafka_dir = os.path.join(work, "kafka")
-    try:
-        brokers = subprocess.run([pb.KAFKA_SCRIPT, "start", kafka_dir], check=True,
-                                 capture_output=True, text=True, timeout=180).stdout.split()[-1]
-        with open(os.path.join(kafka_dir, "pid")) as f:
-            broker_pid = int(f.read())
-        pb.ensure_topic(brokers, "bench.newsd")
+    with bench_machine(n, args.hosts) as bench:
+        brokers, port, www, work = bench.brokers, bench.port, bench.www, bench.work
         config = os.path.join(work, "newsd.yaml")
         pb.write_newsd_config(config, work, port, pb.free_port(), brokers, n, "1s", False, args.hosts)
         # The first pass stores every source's ETag (the feeds are empty).
@@ -99,14 +141,7 @@ def main():
                     print(f"round {r} {b}: {res['requests_per_s']:.0f} requests/s, "
                           f"{res['once_cpu_s']:.2f} CPU-s", flush=True)
                     continue
-                others = (tree_cpu(broker_pid), tree_cpu(nginx.pid))
-                m0 = machine_times()
-                res = pb.posts_once_pass(b, config, port, brokers, www, n, args.posts, version)
-                broker_cpu = tree_cpu(broker_pid) - others[0]
-                nginx_cpu = tree_cpu(nginx.pid) - others[1]
-                m1 = machine_times()
-                busy, idle, steal = (b1 - b0 for b0, b1 in zip(m0, m1))
-                total = max(1, busy + idle + steal)
+                res = measured_pass(bench, b, config, n, args.posts, version)
                 version += 1
                 rates[b] = res["posts_per_s"]
                 # Start-up is read from the process the bench started: for a wrapper that runs
@@ -115,8 +150,9 @@ def main():
                           f"{res['cpu_us_per_post']:.1f} us/post"
                           if res.get("window_cpu_s") is not None else "")
                 print(f"round {r} {b}: {res['posts_per_s']:.0f} posts/s in {res['seconds']:.2f} s, "
-                      f"{res['once_cpu_s']:.2f} CPU-s{window} (broker {broker_cpu:.2f}, nginx {nginx_cpu:.2f}; "
-                      f"machine idle {100 * idle / total:.0f} %, steal {100 * steal / total:.0f} %), "
+                      f"{res['once_cpu_s']:.2f} CPU-s{window} (broker {res['broker_cpu_s']:.2f}, nginx "
+                      f"{res['nginx_cpu_s']:.2f}; machine idle {res['idle_pct']:.0f} %, steal "
+                      f"{res['steal_pct']:.0f} %), "
                       f"{res['acked']} acknowledged, exit {res['exit']}",
                       flush=True)
             if args.capacity and args.wrk:
@@ -134,23 +170,16 @@ def main():
                 headers = pb.record_headers(brokers, "bench.newsd")
                 pb.ensure_topic(brokers, "bench.kcat")
             for ref, hdrs in (("kcat", ()), (f"kcat+{len(headers)} headers", headers)):
-                broker0, t0 = tree_cpu(broker_pid), os.times()
-                rate = n * args.posts / pb.kcat_produce(brokers, "bench.kcat", dump, hdrs)
-                t1 = os.times()
-                kcat_cpu = t1.children_user - t0.children_user + t1.children_system - t0.children_system
+                seconds, kcat_cpu, broker_cpu = kcat_pass(bench, "bench.kcat", dump, hdrs)
+                rate = n * args.posts / seconds
                 print(f"round {r} {ref}: {rate:.0f} posts/s, {kcat_cpu:.2f} CPU-s "
-                      f"(broker {tree_cpu(broker_pid) - broker0:.2f}); "
+                      f"(broker {broker_cpu:.2f}); "
                       + ", ".join(f"{b} {rates[b] / rate:.2f}x" for b in bins), flush=True)
                 for b in bins:
                     ratios.setdefault((b, ref), []).append(rates[b] / rate)
         for (b, ref), rs in ratios.items():
             print(f"median over {len(rs)} rounds, {b} against {ref}: {statistics.median(rs):.2f}x "
                   f"(range {min(rs):.2f}-{max(rs):.2f})", flush=True)
-    finally:
-        subprocess.run([pb.KAFKA_SCRIPT, "stop", kafka_dir], capture_output=True, timeout=120)
-        nginx.terminate()
-        nginx.wait(timeout=30)
-        subprocess.run(["rm", "-rf", work])
 
 
 if __name__ == "__main__":
