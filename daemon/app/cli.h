@@ -2,8 +2,13 @@
 // files and prints to stdout/stderr. main.cpp registers them with CLI11.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace newsd::app {
 
@@ -20,5 +25,30 @@ inline constexpr const char* kRobotsHelp =
 // status: 0 written, 78 the file is not a readable OPML document (file:line errors on
 // stderr). Outlines that are skipped are named on stderr.
 int import_opml_command(const std::string& file);
+
+// `newsd state export --config FILE [--output FILE]`: the SQLite state under state_dir (of a
+// stopped newsd) as JSON Lines; `newsd state import --config FILE [--input FILE] [--force]`:
+// an export written into the state topic of state.backend: kafka (state/migrate.h). Exit
+// status: 0 done; 1 the SQLite state cannot be read (or newsd still runs), the export is
+// faulty or incomplete, or records were not acknowledged; 78 the configuration is invalid,
+// the topic unfit, or (import without --force) the topic already holds state.
+struct StateCommand {
+  CLI::App* export_cmd = nullptr;
+  CLI::App* import_cmd = nullptr;
+  std::string config, file;
+  bool force = false;
+};
+void add_state_command(CLI::App& app, StateCommand& cmd);
+// The exit status of the state subcommand given, or nullopt when none was.
+std::optional<int> run_state_command(const StateCommand& cmd);
+inline constexpr const char* kStateHelp =
+    "move the seen marks and poll states from SQLite to the Kafka state topic (export, then "
+    "import), so that nothing is published again";
+inline constexpr const char* kStateExportHelp =
+    "write the SQLite state under state_dir as JSON Lines; stop newsd first (refused while a "
+    "process has the database open)";
+inline constexpr const char* kStateImportHelp =
+    "write an export into the state topic of state.backend: kafka (checked and created as the "
+    "daemon does); refused when the topic already holds state, unless --force";
 
 }  // namespace newsd::app

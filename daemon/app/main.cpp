@@ -441,12 +441,16 @@ int main(int argc, char** argv) {
   auto* opml_cmd = app.add_subcommand("import-opml", "print an OPML subscription list as sources");
   opml_cmd->add_option("file", opml_file, "OPML file")->required();
 
+  app::StateCommand state_cmd;
+  app::add_state_command(app, state_cmd);
+
   CLI11_PARSE(app, argc, argv);
 
   if (*check) return check_config(check_path);
   if (*reference) return std::cout << config::reference(), 0;
   if (*robots_cmd) return app::robots_command(agent, robots_file, robots_urls);
   if (*opml_cmd) return app::import_opml_command(opml_file);
+  if (const auto rc = app::run_state_command(state_cmd)) return *rc;
   if (*parse_cmd) return parse_files(files, format, url, timezone, source);
   if (*once) return serve(config_path, true, sink, commit);
   if (*run || !config_path.empty()) return serve(config_path, false, "kafka", true);

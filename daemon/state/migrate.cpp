@@ -103,7 +103,7 @@ MigrationStats export_sqlite(const std::filesystem::path& state_dir, std::ostrea
   });
   line({{"type", "end"}, {"marks", counts.marks}, {"poll_states", counts.poll_states}});
   out.flush();
-  if (!out) throw MigrationError("cannot write the export (disk full?)");
+  if (!out) throw MigrationError("cannot write the export (a full disk or a closed pipe)");
   return counts;
 }
 
