@@ -208,7 +208,13 @@ Metrics::Metrics()
       build_info(BuildGauge()
                      .Name("newsd_build_info")
                      .Help("Always 1; the labels name the running build.")
-                     .Register(*registry)) {
+                     .Register(*registry)),
+      robots_disallowed(BuildCounter()
+                            .Name("newsd_robots_disallowed_total")
+                            .Help("URLs newsd found (followed articles, child sitemaps, detail "
+                                  "requests to other hosts) and did not fetch because the "
+                                  "host's robots.txt disallows them, or cannot be read.")
+                            .Register(*registry)) {
   using SF = SourceRegistry::Family;
   const auto src = [](SF f) { return Part{nullptr, f}; };
   const auto fam = [](const Collectable& f) { return Part{&f, {}}; };
@@ -221,7 +227,7 @@ Metrics::Metrics()
             src(SF::last_new_post),   src(SF::next_poll),      fam(sources),
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
             fam(dead_letters),        fam(seen_entries),       fam(seen_pruned),
-            fam(kafka_reachable),     fam(build_info)};
+            fam(kafka_reachable),     fam(build_info),         fam(robots_disallowed)};
   build_info
       .Add({{"version", std::string(build::version())}, {"commit", std::string(build::commit())}})
       .Set(1);

@@ -54,6 +54,8 @@ struct Metrics {
   prometheus::Family<prometheus::Counter>& seen_pruned;  // older than the retention
   prometheus::Family<prometheus::Gauge>& kafka_reachable;
   prometheus::Family<prometheus::Gauge>& build_info;  // {version, commit}
+  // URLs robots.txt kept newsd from fetching {source} (source="_all" without per-source labels)
+  prometheus::Family<prometheus::Counter>& robots_disallowed;
 
  private:
   friend class Exposition;
