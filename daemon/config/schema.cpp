@@ -223,7 +223,7 @@ const Table<Source>& source_keys() {
           })
           .help(in_code(kFormats) +
                 "; binary content (an image, an archive, NUL bytes) is refused in every format "
-                "(docs/errors.md)"),
+                "but a gzip `sitemap` (docs/errors.md, docs/sources.md)"),
       duration("interval", &Source::interval)
           .at_least(1s)
           .help("time between polls (with ±10 % jitter)"),
@@ -247,8 +247,8 @@ const Table<Source>& source_keys() {
           .help("IANA zone for times written without an offset"),
       optional_text("category", &Source::category)
           .shown_as("from the document")
-          .help("overrides the record's category (and so the topic); made a slug like the "
-                "documents' categories (`World News` → `world-news`)"),
+          .help("overrides the record's category (and so the topic); made an ASCII slug as OPML "
+                "folders are (`World News` → `world-news`)"),
       optional_text("media", &Source::media)
           .shown_as("from the document")
           .help("overrides the record's media"),
