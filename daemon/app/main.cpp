@@ -438,7 +438,10 @@ int main(int argc, char** argv) {
   robots_cmd->add_option("urls", robots_urls, "URLs or paths to decide")->required();
 
   std::string opml_file;
-  auto* opml_cmd = app.add_subcommand("import-opml", "print an OPML subscription list as sources");
+  auto* opml_cmd = app.add_subcommand(
+      "import-opml",
+      "print an OPML subscription list as sources (source_files also reads .opml files as they "
+      "are)");
   opml_cmd->add_option("file", opml_file, "OPML file")->required();
 
   app::StateCommand state_cmd;

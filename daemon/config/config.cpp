@@ -3,6 +3,7 @@
 #include <glob.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -10,6 +11,7 @@
 
 #include "config/internal.h"
 #include "config/map_reader.h"
+#include "config/opml.h"
 #include "config/schema.h"
 #include "config/yaml_split.h"
 
@@ -50,6 +52,15 @@ Source read_source(Ctx& ctx, const YAML::Node& node, const std::string& path) {
   s.where = ctx.at(node.Mark());
   MapReader r(ctx, node, path);
   schema::read(r, s, schema::source_keys());
+  // The record schema wants a slug in `category` (the topic is made from it too): a
+  // hand-written one is made one here, as OPML folders are.
+  if (s.category && !s.category->empty()) {
+    std::string slug = ascii_slug(*s.category);
+    if (slug.empty())
+      r.fail("category", "'" + *s.category + "' leaves nothing for a slug ([a-z0-9-])");
+    else
+      s.category = std::move(slug);
+  }
   r.finish();
   return s;
 }
@@ -162,6 +173,88 @@ void load_source_file(std::vector<Problem>& problems, const std::string& path,
   r.finish();
 }
 
+bool is_opml(const std::string& path) {
+  if (path.size() < 5) return false;
+  std::string ext = path.substr(path.size() - 5);
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".opml";
+}
+
+// Sources from an OPML file of `source_files`: each outline's name, url, format (unless
+// auto) and category, over the `defaults` of the including item (checked already). Problems
+// of the OPML file name it; outlines that are not feeds are skipped, as import-opml does.
+void load_opml_source_file(std::vector<Problem>& problems, const std::string& path,
+                           const YAML::Node& defaults, std::vector<Source>& out) {
+  OpmlImport imported;
+  try {
+    imported = load_opml_file(path);
+  } catch (const ConfigErrors& e) {
+    problems.insert(problems.end(), e.problems().begin(), e.problems().end());
+    return;
+  }
+  out.reserve(out.size() + imported.sources.size());
+  for (std::size_t i = 0; i < imported.sources.size(); ++i) {
+    const Source& o = imported.sources[i];
+    YAML::Node node = defaults.IsMap() ? YAML::Clone(defaults) : YAML::Node(YAML::NodeType::Map);
+    node["name"] = o.name;
+    node["url"] = o.url;
+    if (o.format != "auto" || !node["format"]) node["format"] = o.format;
+    if (o.category) node["category"] = *o.category;
+    // Whatever is wrong here comes from the outline: report it there.
+    std::vector<Problem> p;
+    Ctx c{path, p};
+    Source s = read_source(c, node, "outline[" + std::to_string(i) + "]");
+    for (auto& problem : p) problem.where = o.where;
+    problems.insert(problems.end(), p.begin(), p.end());
+    s.where = o.where;
+    out.push_back(std::move(s));
+  }
+}
+
+// An item of `source_files`: a glob, or `{path: GLOB, defaults: {...}}`. The defaults are
+// checked once, as a source of their own, so their problems are reported at their lines in
+// the YAML and not once per outline.
+struct SourceFiles {
+  std::string pattern;
+  YAML::Node defaults;
+  bool ok = true;
+};
+
+SourceFiles read_source_files_item(Ctx& ctx, const YAML::Node& item, const std::string& key) {
+  SourceFiles f;
+  if (item.IsScalar()) {
+    f.pattern = item.Scalar();
+    return f;
+  }
+  if (!item.IsMap()) {
+    ctx.fail(item, key, "expected a file pattern or {path: PATTERN, defaults: {...}}");
+    f.ok = false;
+    return f;
+  }
+  MapReader r(ctx, item, key);
+  f.ok = r.scalar("path", true).has_value();
+  if (f.ok) f.pattern = item["path"].Scalar();
+  f.defaults = r.get("defaults", false);
+  r.finish();
+  if (!f.defaults.IsDefined() || f.defaults.IsNull()) return f;
+  if (!f.defaults.IsMap()) {
+    ctx.fail(f.defaults, key + ".defaults", "expected a mapping of source keys");
+    f.ok = false;
+    return f;
+  }
+  const std::size_t before = ctx.problems.size();
+  for (const char* own : {"name", "url"}) {
+    if (f.defaults[own])
+      ctx.fail(f.defaults[own], key + ".defaults." + own, "comes from each OPML outline");
+  }
+  // Read as a source whose name and url are waived: they come from the outlines.
+  Ctx c{ctx.file, ctx.problems, ctx.line_offset};
+  c.waived = {key + ".defaults.name", key + ".defaults.url"};
+  read_source(c, f.defaults, key + ".defaults");
+  if (ctx.problems.size() != before) f.ok = false;
+  return f;
+}
+
 // `read_in_items`, when given, is set when the `sources:` list was read item by item.
 Config load(const std::string& text, const std::string& name, bool split,
             bool* read_in_items = nullptr, LoadOptions options = {}) {
@@ -191,12 +284,23 @@ Config load(const std::string& text, const std::string& name, bool split,
       if (!files.IsSequence()) {
         ctx.fail(files, "source_files", "expected a list of file patterns");
       } else {
-        for (const auto& pattern : files) {
+        for (std::size_t n = 0; n < files.size(); ++n) {
+          const YAML::Node pattern = files[n];
+          const std::string key = "source_files[" + std::to_string(n) + "]";
+          const SourceFiles item = read_source_files_item(ctx, pattern, key);
+          if (!item.ok) continue;
           glob_t g{};
-          const int rc = glob(pattern.Scalar().c_str(), 0, nullptr, &g);
+          const int rc = glob(item.pattern.c_str(), 0, nullptr, &g);
           if (rc == 0) {
-            for (std::size_t i = 0; i < g.gl_pathc; ++i)
-              load_source_file(problems, g.gl_pathv[i], cfg.sources, split);
+            for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+              if (is_opml(g.gl_pathv[i]))
+                load_opml_source_file(problems, g.gl_pathv[i], item.defaults, cfg.sources);
+              else if (item.defaults.IsDefined() && !item.defaults.IsNull())
+                ctx.fail(pattern, key,
+                         std::string("defaults apply to .opml files only: ") + g.gl_pathv[i]);
+              else
+                load_source_file(problems, g.gl_pathv[i], cfg.sources, split);
+            }
           } else if (rc != GLOB_NOMATCH) {
             ctx.fail(pattern, "source_files", "cannot expand pattern");
           }

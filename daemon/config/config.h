@@ -67,6 +67,9 @@ struct Source {
   std::optional<std::string> category;  // overrides what the document says
   std::optional<std::string> media;
   std::optional<JsonApi> json_api;
+  // "obey": URLs newsd finds on its own (followed links, child sitemaps, detail requests to
+  // other hosts) are checked against their host's robots.txt; "ignore": they are not.
+  std::string robots = "obey";
   Location where;
 
   // Same polling settings (where it was declared does not count): a reload keeps the
@@ -74,7 +77,8 @@ struct Source {
   bool same_settings(const Source& o) const {
     return name == o.name && url == o.url && format == o.format && interval == o.interval &&
            adapt == o.adapt && follow == o.follow && timezone == o.timezone &&
-           category == o.category && media == o.media && json_api == o.json_api;
+           category == o.category && media == o.media && json_api == o.json_api &&
+           robots == o.robots;
   }
 };
 

@@ -42,9 +42,10 @@ using Values = std::vector<std::string>;
 const Values kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 const Values kLogFormats = {"auto", "text", "json", "journald"};
 const Values kFormats = {"auto",     "rss",    "rdf",  "atom", "jsonfeed",
-                         "json_api", "jekyll", "html", "text"};
+                         "json_api", "jekyll", "html", "text", "sitemap"};
 const Values kDeliveries = {"at_least_once", "exactly_once"};
 const Values kBackends = {"sqlite", "kafka"};
+const Values kRobots = {"obey", "ignore"};
 const Values kRecordFields = {"id",         "title",    "url",       "origin_url", "published_at",
                               "updated_at", "category", "tags",      "media",      "author",
                               "summary",    "body",     "body_html", "lang"};
@@ -115,7 +116,10 @@ const Table<Config>& top_level_keys() {
       row<Config>("sources", "list", "`[]`", "list of sources, see below"),
       row<Config>("source_files", "list", "`[]`",
                   "glob patterns of more source files; each holds a list of sources or a "
-                  "mapping with `sources:`"),
+                  "mapping with `sources:`, or is an OPML subscription list (`.opml`, "
+                  "docs/sources.md). An item may instead be `{path: GLOB, defaults: {…}}`: "
+                  "`defaults` holds source keys (`interval`, `category`, `follow`, …) given to "
+                  "every source of the matching OPML files"),
   };
   return t;
 }
@@ -278,7 +282,7 @@ const Table<Source>& source_keys() {
           })
           .help(in_code(kFormats) +
                 "; binary content (an image, an archive, NUL bytes) is refused in every format "
-                "(docs/errors.md)"),
+                "but a gzip `sitemap` (docs/errors.md, docs/sources.md)"),
       duration("interval", &Source::interval)
           .at_least(1s)
           .help("time between polls (with ±10 % jitter)"),
@@ -302,7 +306,8 @@ const Table<Source>& source_keys() {
           .help("IANA zone for times written without an offset"),
       optional_text("category", &Source::category)
           .shown_as("from the document")
-          .help("overrides the record's category (and so the topic)"),
+          .help("overrides the record's category (and so the topic); made an ASCII slug as OPML "
+                "folders are (`World News` → `world-news`)"),
       optional_text("media", &Source::media)
           .shown_as("from the document")
           .help("overrides the record's media"),
@@ -318,6 +323,14 @@ const Table<Source>& source_keys() {
                              read(r, api, json_api_keys());
                              s.json_api = std::move(api);
                            })),
+      text("robots", &Source::robots)
+          .check([](const std::string& v, const Fail& fail) {
+            if (!one_of(kRobots, v)) fail("expected " + joined(kRobots, " or "));
+          })
+          .help("`obey`: URLs newsd finds on its own (followed articles, child sitemaps, "
+                "detail requests to another host) are checked against robots.txt first; "
+                "`ignore`: they are not. The source's own `url` is never checked "
+                "(docs/sources.md)"),
       check<Source>("format",
                     [](const Source& s, const Fail& fail) {
                       if (s.format == "json_api" && !s.json_api)

@@ -232,7 +232,13 @@ Metrics::Metrics()
                                .Name("newsd_state_records_failed_total")
                                .Help("State records lost or aborted: rolled back in memory, "
                                      "their posts are published again.")
-                               .Register(*registry)) {
+                               .Register(*registry)),
+      robots_disallowed(BuildCounter()
+                            .Name("newsd_robots_disallowed_total")
+                            .Help("URLs newsd found (followed articles, child sitemaps, detail "
+                                  "requests to other hosts) and did not fetch because the "
+                                  "host's robots.txt disallows them, or cannot be read.")
+                            .Register(*registry)) {
   using SF = SourceRegistry::Family;
   const auto src = [](SF f) { return Part{nullptr, f}; };
   const auto fam = [](const Collectable& f) { return Part{&f, {}}; };
@@ -245,7 +251,7 @@ Metrics::Metrics()
             src(SF::last_new_post),   src(SF::next_poll),      fam(sources),
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
             fam(dead_letters),        fam(seen_entries),       fam(seen_pruned),
-            fam(kafka_reachable),     fam(build_info)};
+            fam(kafka_reachable),     fam(build_info),         fam(robots_disallowed)};
   // The Kafka state store's families.
   parts_.insert(parts_.end(),
                 {fam(kafka_transactions), fam(state_restore_seconds), fam(state_restore_records),

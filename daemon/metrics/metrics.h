@@ -60,6 +60,8 @@ struct Metrics {
   prometheus::Family<prometheus::Gauge>& state_restore_records;    // read by it so far
   prometheus::Family<prometheus::Counter>& state_records_written;  // acknowledged/committed
   prometheus::Family<prometheus::Counter>& state_records_failed;   // lost or aborted
+  // URLs robots.txt kept newsd from fetching {source} (source="_all" without per-source labels)
+  prometheus::Family<prometheus::Counter>& robots_disallowed;
 
  private:
   friend class Exposition;

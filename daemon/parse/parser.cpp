@@ -290,7 +290,10 @@ Post merge_followed(const Post& entry, const Post& article) {
   out.id = entry.id;
   out.source = entry.source;
   if (entry.url) out.url = entry.url;
-  if (!trim(entry.title).empty()) out.title = entry.title;
+  // An entry titled by its URL only (a sitemap <url> without news:title, a feed item with
+  // neither title nor text) says less than the page's own title.
+  const bool url_for_title = entry.url && entry.title == *entry.url && !trim(out.title).empty();
+  if (!trim(entry.title).empty() && !url_for_title) out.title = entry.title;
   if (entry.published_at) out.published_at = entry.published_at;
   if (entry.updated_at) out.updated_at = entry.updated_at;
   // What the article lacks, the entry may still know.

@@ -44,6 +44,7 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
       hosts_(http, clock_, {options_.max_per_host, options_.http.host_spacing},
              metrics.queue_depth.Add({{"queue", "fetch"}}),
              [this] { return parse_.has_room() && outbox_.has_room(); }),
+      robots_(hosts_, clock_, options_),
       pipeline_{options_,
                 clock_,
                 hosts_,
@@ -59,6 +60,11 @@ Engine::Engine(boost::asio::io_context& io, std::vector<config::Source> sources,
                 log::get("fetch"),
                 log::get("parse"),
                 log::get("schedule")} {
+  pipeline_.robots = &robots_;
+  pipeline_.robots_disallowed = [this](SourceState& s) {
+    metrics_.robots_disallowed.Add({{"source", options_.per_source_labels ? s.cfg.name : "_all"}})
+        .Increment();
+  };
   parse_.on_room([this] { hosts_.resume(); });
   outbox_.on_room([this] { hosts_.resume(); });
   for (auto& s : sources) {
@@ -100,6 +106,7 @@ milliseconds Engine::next_poll_in(const SourceState& s, const PollHints& hints) 
 
 void Engine::fail_ended_poll(const SourcePtr& s) {
   if (s->removed) return;
+  s->sitemaps.forget();  // its children's posts may not be marked seen
   ++failed_polls_;
   if (s->consecutive_failures++ == 0) set_failing(+1);
   if (s->polling || stopping_ || options_.once) return;  // a poll under way decides anew
@@ -238,6 +245,7 @@ void Engine::finish(const PollPtr& poll) {
     s->consecutive_failures = 0;
     poll->next_state().consecutive_failures = 0;
     next = std::move(poll->next_state());
+    s->sitemaps.apply(std::move(poll->sitemap_update()));
     if (options_.per_source_labels) series(*s).set_last_success(unix_now());
   }
   // An unchanged state (every 304 of a healthy source) costs no write.

@@ -41,6 +41,7 @@
 #include "schedule/parse_pool.h"
 #include "schedule/policy.h"
 #include "schedule/poll.h"
+#include "schedule/robots_gate.h"
 #include "schedule/source_state.h"
 
 namespace newsd::schedule {
@@ -124,6 +125,7 @@ class Engine {
   dedupe::Deduper deduper_;
   dedupe::CommitBatch batch_;
   HostQueue hosts_;
+  RobotsGate robots_;  // asked before fetching what the source's document links to
   Pipeline pipeline_;  // the above, as polls see them
 };
 

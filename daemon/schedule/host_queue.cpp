@@ -6,6 +6,17 @@
 
 namespace newsd::schedule {
 
+fetch::Request request_for(const config::Http& http, const std::string& url) {
+  fetch::Request req;
+  req.url = url;
+  req.connect_timeout = http.connect_timeout;
+  req.total_timeout = http.timeout;
+  req.max_body_bytes = http.max_body;
+  req.user_agent = http.user_agent;
+  req.proxy = http.proxy;
+  return req;
+}
+
 HostQueue::HostQueue(fetch::HttpClient& http, Clock& clock, Limits limits, prometheus::Gauge& depth,
                      std::function<bool()> has_room)
     : http_(http),
@@ -52,7 +63,8 @@ void HostQueue::dispatch(const std::string& host) {
       dispatch(host);
     };
     const auto now = clock_.steady_now();
-    const auto start = limits_.host_spacing.count() == 0 ? now : gate_.reserve(host, now);
+    const bool spaced = limits_.host_spacing.count() > 0 || gate_.has_own_spacing(host);
+    const auto start = spaced ? gate_.reserve(host, now) : now;
     if (start <= now) {
       http_.get(std::move(req), std::move(finished));
     } else {

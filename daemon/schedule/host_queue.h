@@ -25,6 +25,9 @@ class Gauge;
 
 namespace newsd::schedule {
 
+// A GET of `url` with the configuration's timeouts, body limit, user agent and proxy.
+fetch::Request request_for(const config::Http& http, const std::string& url);
+
 class HostQueue {
  public:
   struct Limits {
@@ -42,6 +45,11 @@ class HostQueue {
   void resume();
   // The spacing given at construction stays (a reload only turns it off or on again).
   void set_limits(Limits limits) { limits_ = limits; }
+  // Raises one host's spacing above host_spacing (its robots.txt Crawl-delay); a spacing not
+  // above it drops the host's own. `host` as host_of() gives it.
+  void set_host_spacing(const std::string& host, std::chrono::milliseconds spacing) {
+    gate_.set_spacing(host, spacing);
+  }
   std::size_t waiting() const { return waiting_; }
 
  private:

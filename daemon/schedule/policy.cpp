@@ -141,12 +141,24 @@ std::optional<milliseconds> adaptive_interval(const std::vector<SysTime>& publis
 SteadyTime HostGate::reserve(const std::string& host, SteadyTime now) {
   auto [it, inserted] = next_free_.try_emplace(host, now);
   const SteadyTime start = inserted ? now : std::max(now, it->second);
-  it->second = start + spacing_;
+  it->second = start + spacing_of(host);
   return start;
 }
 
 void HostGate::forget_idle(SteadyTime now) {
-  std::erase_if(next_free_, [&](const auto& kv) { return kv.second + spacing_ < now; });
+  std::erase_if(next_free_, [&](const auto& kv) { return kv.second + spacing_of(kv.first) < now; });
+}
+
+void HostGate::set_spacing(const std::string& host, milliseconds spacing) {
+  if (spacing > spacing_)
+    own_spacing_[host] = spacing;
+  else
+    own_spacing_.erase(host);
+}
+
+milliseconds HostGate::spacing_of(const std::string& host) const {
+  const auto it = own_spacing_.find(host);
+  return it == own_spacing_.end() ? spacing_ : it->second;
 }
 
 std::string host_of(std::string_view url) {

@@ -62,10 +62,17 @@ class HostGate {
   // Forgets hosts whose last slot is older than `now - spacing` (bounded memory).
   void forget_idle(SteadyTime now);
   std::size_t hosts() const { return next_free_.size(); }
+  // A host's own spacing (its robots.txt Crawl-delay), used when longer than the common one;
+  // kept until set again (0 drops it).
+  void set_spacing(const std::string& host, milliseconds spacing);
+  bool has_own_spacing(const std::string& host) const { return own_spacing_.contains(host); }
 
  private:
+  milliseconds spacing_of(const std::string& host) const;
+
   milliseconds spacing_;
   std::map<std::string, SteadyTime> next_free_;
+  std::map<std::string, milliseconds> own_spacing_;
 };
 
 // The host part of an http(s) URL, lower-cased ("" if none).

@@ -48,6 +48,7 @@ parse::Context context_for(const config::Source& cfg, const fetch::Response& r,
 void Poll::start(const dedupe::PollState& saved) {
   next_state_ = saved;
   fetch::Request req = request_for(source_->cfg.url);
+  if (source_->format == parse::Format::sitemap) allow_sitemap_body(req);
   if (saved.etag) req.headers.push_back("If-None-Match: " + *saved.etag);
   if (saved.last_modified) req.headers.push_back("If-Modified-Since: " + *saved.last_modified);
   fetch(std::move(req),
@@ -55,20 +56,92 @@ void Poll::start(const dedupe::PollState& saved) {
 }
 
 fetch::Request Poll::request_for(const std::string& url) const {
-  const config::Http& http = p_.options.http;
-  fetch::Request req;
-  req.url = url;
-  req.connect_timeout = http.connect_timeout;
-  req.total_timeout = http.timeout;
-  req.max_body_bytes = http.max_body;
-  req.user_agent = http.user_agent;
-  req.proxy = http.proxy;
-  return req;
+  return schedule::request_for(p_.options.http, url);
 }
 
 void Poll::fetch(fetch::Request req, fetch::Handler done) {
   ++pending_;
   p_.hosts.get(std::move(req), std::move(done));
+}
+
+void Poll::fetch_found(bool ask_robots, fetch::Request req, fetch::Handler done) {
+  if (!ask_robots || !p_.robots || source_->cfg.robots != "obey") {
+    fetch(std::move(req), std::move(done));
+    return;
+  }
+  ++pending_;  // the answer may wait for the host's robots.txt
+  // An answer given at once comes back inside the caller, which checks for the end itself.
+  auto inline_answer = std::make_shared<bool>(true);
+  const std::string url = req.url;
+  p_.robots->check(url, [self = shared_from_this(), req = std::move(req), done = std::move(done),
+                         inline_answer](RobotsGate::Verdict v) mutable {
+    --self->pending_;
+    if (v.allowed)
+      self->fetch(std::move(req), std::move(done));
+    else
+      self->not_allowed(req.url, v);
+    if (!*inline_answer) self->maybe_finish();
+  });
+  *inline_answer = false;
+}
+
+void Poll::not_allowed(const std::string& url, const RobotsGate::Verdict& why) {
+  SourceState& s = *source_;
+  if (why.passing) sitemap_update_.incomplete = true;
+  // A refused post stays unseen and turns up at every poll: counted and logged once.
+  if (s.robots_refused.size() >= 100'000) s.robots_refused.clear();
+  if (!s.robots_refused.insert(url).second) return;
+  if (p_.robots_disallowed) p_.robots_disallowed(s);
+  p_.log_fetch->info("{}: robots.txt disallows {} ({}): not fetched", s.cfg.name, url, why.why);
+}
+
+void Poll::walk_sitemaps(const std::vector<parse::SitemapRef>& index) {
+  SourceState& s = *source_;
+  if (sitemap_update_.walked) {  // the protocol has no nested indexes
+    p_.log_parse->warn("{}: a child sitemap is an index itself; its {} children are ignored",
+                       s.cfg.name, index.size());
+    return;
+  }
+  sitemap_update_.walked = true;
+  for (const auto& child : index) sitemap_update_.named.insert(child.url);
+  const auto changed = s.sitemaps.changed(index);
+  p_.log_fetch->debug("{}: sitemap index names {} children, {} changed", s.cfg.name, index.size(),
+                      changed.size());
+  for (const auto& child : changed) {
+    fetch_found(true, s.sitemaps.request(p_.options.http, child.url),
+                [self = shared_from_this(), child](fetch::Response r) mutable {
+                  self->on_child_sitemap(std::move(child), std::move(r));
+                });
+  }
+}
+
+void Poll::on_child_sitemap(parse::SitemapRef child, fetch::Response r) {
+  --pending_;
+  const config::Source& cfg = source_->cfg;
+  log::Scope scope(cfg.name);
+  record_fetch(r);
+  SitemapChild known{child, std::nullopt, std::nullopt};
+  if (const SitemapChild* last = source_->sitemaps.find(child.url)) {
+    known.etag = last->etag;
+    known.last_modified = last->last_modified;
+  }
+  if (r.status == 304 && r.error == fetch::ErrorClass::none) {
+    sitemap_update_.fetched[child.url] = std::move(known);
+  } else if (!ok_status(r)) {
+    p_.log_fetch->warn("{}: child sitemap {} failed: {}", cfg.name, child.url, outcome_of(r));
+    hints_.failed = true;
+  } else {
+    known.etag = r.etag;
+    known.last_modified = r.last_modified;
+    sitemap_update_.fetched[child.url] = std::move(known);
+    ParseJob job;
+    job.ctx = context_for(cfg, r, child.url, floor<seconds>(p_.clock.system_now()));
+    job.body = std::move(r.body);
+    job.format = parse::Format::sitemap;
+    parse(std::move(job));
+    return;
+  }
+  maybe_finish();
 }
 
 void Poll::record_fetch(const fetch::Response& r) {
@@ -185,6 +258,7 @@ void Poll::on_feed_posts(ParseResult& result) {
   SourceState& s = *source_;
   auto& parsed = *result.posts;
   hints_.ttl = result.info.ttl;
+  if (!result.info.sitemaps.empty()) walk_sitemaps(result.info.sitemaps);
   if (s.cfg.adapt) {
     const auto learned = adaptive_interval(publish_times(parsed), p_.clock.system_now(),
                                            s.cfg.adapt->min, s.cfg.adapt->max);
@@ -231,10 +305,14 @@ void Poll::on_feed_posts(ParseResult& result) {
     }
     // New or changed, and its content needs another request.
     const Kind kind = e.detail_url ? Kind::detail : Kind::article;
-    fetch(request_for(e.detail_url ? *e.detail_url : *e.link),
-          [self = shared_from_this(), kind, post = std::move(e.post)](fetch::Response r) mutable {
-            self->on_followed(kind, std::move(post), std::move(r));
-          });
+    const std::string& url = e.detail_url ? *e.detail_url : *e.link;
+    // A detail request to the source's own host is part of what the operator configured.
+    const bool ask = kind == Kind::article || host_of(url) != host_of(s.cfg.url);
+    fetch_found(
+        ask, request_for(url),
+        [self = shared_from_this(), kind, post = std::move(e.post)](fetch::Response r) mutable {
+          self->on_followed(kind, std::move(post), std::move(r));
+        });
   }
 }
 

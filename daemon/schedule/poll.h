@@ -22,6 +22,8 @@
 #include "schedule/options.h"
 #include "schedule/parse_pool.h"
 #include "schedule/policy.h"
+#include "schedule/robots_gate.h"
+#include "schedule/sitemap_walk.h"
 #include "schedule/source_state.h"
 
 namespace spdlog {
@@ -51,6 +53,9 @@ struct Pipeline {
   std::function<void(const std::shared_ptr<SourceState>&)> failed_after_end;
   std::shared_ptr<spdlog::logger> log_fetch, log_parse, log_schedule;
   std::size_t delivered = 0;  // posts Kafka acknowledged
+  // robots.txt for the URLs polls find (robots_gate.h), and the count of those it refused.
+  RobotsGate* robots = nullptr;
+  std::function<void(SourceState&)> robots_disallowed = {};
 };
 
 class Poll final : public publish::Lane,
@@ -66,6 +71,8 @@ class Poll final : public publish::Lane,
   PollHints& hints() { return hints_; }
   // The validators of the response, to save if the poll succeeds.
   dedupe::PollState& next_state() { return next_state_; }
+  // What the poll learned of the source's sitemap index, to keep if it succeeds.
+  SitemapUpdate& sitemap_update() { return sitemap_update_; }
 
   const std::string& name() const override { return source_->cfg.name; }
   void delivered(const std::string& id, const publish::Receipt& receipt,
@@ -78,6 +85,12 @@ class Poll final : public publish::Lane,
   using Kind = ParseJob::Kind;
   fetch::Request request_for(const std::string& url) const;
   void fetch(fetch::Request req, fetch::Handler done);
+  // A URL newsd found itself (not the configured one): asked of robots.txt first when
+  // `ask_robots` and the source obeys it; a refused one is counted, logged and not fetched.
+  void fetch_found(bool ask_robots, fetch::Request req, fetch::Handler done);
+  void not_allowed(const std::string& url, const RobotsGate::Verdict& why);
+  void walk_sitemaps(const std::vector<parse::SitemapRef>& index);
+  void on_child_sitemap(parse::SitemapRef child, fetch::Response r);
   void on_feed(fetch::Response r);
   void on_followed(Kind kind, Post entry, fetch::Response r);
   void parse(ParseJob job);
@@ -94,6 +107,7 @@ class Poll final : public publish::Lane,
   std::set<std::string> ids_;  // ids already handled (feeds repeat entries)
   bool fetched_ = false;       // the source's document has been handled
   bool finished_ = false;
+  SitemapUpdate sitemap_update_;
 };
 
 }  // namespace newsd::schedule

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_set>
 
 #include "config/config.h"
 #include "core/clock.h"
@@ -13,6 +15,7 @@
 #include "parse/parser.h"
 #include "publish/dead_letter.h"
 #include "schedule/parse_pool.h"
+#include "schedule/sitemap_walk.h"
 
 namespace newsd::schedule {
 
@@ -32,7 +35,8 @@ struct SourceState {
       m->detail_body = cfg.json_api->detail_body;
     }
     mapping = std::move(m);
-    overrides = {cfg.category, cfg.media, cfg.follow};
+    // A sitemap's entries are URLs only: their bodies come from the pages, always.
+    overrides = {cfg.category, cfg.media, cfg.follow || format == parse::Format::sitemap};
   }
 
   config::Source cfg;
@@ -52,6 +56,9 @@ struct SourceState {
   std::optional<dedupe::PollState> saved;
   std::shared_ptr<metrics::SourceSeries> series;  // resolved at first use
   publish::DeadLetters::Memory dead_lettered;
+  SitemapMemory sitemaps;  // format: sitemap with an index: its children (sitemap_walk.h)
+  // URLs robots.txt refused, counted and logged once each (bounded: cleared when large).
+  std::unordered_set<std::string> robots_refused;
 };
 
 }  // namespace newsd::schedule

@@ -32,6 +32,7 @@ TEST(Schema, EverySourceKeyCountsInSameSettings) {
       {"follow", "true"},
       {"timezone", "Asia/Tokyo"},
       {"category", "c"},
+      {"robots", "ignore"},
       {"media", "m"},
       {"items", "/other"},
       {"fields", "{id: /j}"},

@@ -61,5 +61,20 @@ TEST(MergeFollowed, UsesArticleTitleWhenEntryTitleIsEmptyAndKeepsEntryBodyWhenAr
   EXPECT_EQ(m.id, "1");
 }
 
+// A sitemap <url> without news:title is titled by its URL: the page's title is better.
+TEST(MergeFollowed, ThePagesTitleReplacesATitleThatIsOnlyTheEntrysUrl) {
+  Post entry;
+  entry.id = entry.title = "https://example.com/a.html";
+  entry.url = entry.id;
+  Post article;
+  article.title = "A record harvest";
+  EXPECT_EQ(merge_followed(entry, article).title, "A record harvest");
+  article.title = "";
+  EXPECT_EQ(merge_followed(entry, article).title, "https://example.com/a.html");
+  entry.title = "Its own title";
+  article.title = "A record harvest";
+  EXPECT_EQ(merge_followed(entry, article).title, "Its own title");
+}
+
 }  // namespace
 }  // namespace newsd::parse

@@ -144,6 +144,19 @@ TEST(HostGate, ForgetsIdleHosts) {
   EXPECT_EQ(gate.hosts(), 1u);
 }
 
+TEST(HostGate, AHostsOwnSpacingRaisesThatHostsSpacingOnly) {
+  HostGate gate(500ms);
+  gate.set_spacing("slow", 3s);      // its robots.txt asks for a Crawl-delay
+  gate.set_spacing("quick", 100ms);  // below the common spacing: the common one holds
+  const SteadyTime t0{};
+  EXPECT_EQ(gate.reserve("slow", t0), t0);
+  EXPECT_EQ(gate.reserve("slow", t0), t0 + 3s);
+  EXPECT_EQ(gate.reserve("quick", t0), t0);
+  EXPECT_EQ(gate.reserve("quick", t0), t0 + 500ms);
+  EXPECT_TRUE(gate.has_own_spacing("slow"));
+  EXPECT_FALSE(gate.has_own_spacing("quick"));
+}
+
 TEST(HostOf, ExtractsTheLowerCasedHost) {
   EXPECT_EQ(host_of("https://User@Example.COM:8443/feed?x=1"), "example.com:8443");
   EXPECT_EQ(host_of("http://127.0.0.1:80"), "127.0.0.1:80");
