@@ -49,6 +49,7 @@ const std::pair<std::string_view, Rows> kTables[] = {
     {"http", [](std::ostream& o) { rows(o, schema::http_keys()); }},
     {"sources", [](std::ostream& o) { rows(o, schema::source_keys()); }},
     {"adapt", [](std::ostream& o) { rows(o, schema::adapt_keys()); }},
+    {"paging", [](std::ostream& o) { rows(o, schema::paging_keys()); }},
     {"json_api",
      [](std::ostream& o) {
        rows(o, schema::json_api_keys());

@@ -264,6 +264,38 @@ const Table<Source>& source_keys() {
                       if (s.format == "json_api" && !s.json_api)
                         fail("json_api sources need 'items' and 'fields'");
                     }),
+      count("max_pages", &Source::max_pages)
+          .range(1, 1000, "no paging")
+          .help("pages read in one poll, the first included, when every entry of the first is "
+                "new: older pages come from the feed's RFC 5005 links, a `Link: rel=\"next\"` "
+                "header or `paging` (docs/sources.md)"),
+      row<Source>("paging", "mapping", "off",
+                  "older pages by a query parameter: `param` and `first` (below)",
+                  [](MapReader& r, Source& s) {
+                    const YAML::Node node = r.get("paging", false);
+                    if (!node.IsDefined() || node.IsNull()) return;
+                    Paging p;
+                    MapReader pr(r.ctx(), node, r.key_path("paging"));
+                    read(pr, p, paging_keys());
+                    pr.finish();
+                    s.paging = std::move(p);
+                  }),
+  };
+  return t;
+}
+
+const Table<Paging>& paging_keys() {
+  static const Table<Paging> t = {
+      text("param", &Paging::param)
+          .required()
+          .check([](const std::string& p, const Fail& fail) {
+            if (p.find_first_of("&=#?/ ") != std::string::npos)
+              fail("a query parameter name, e.g. pageindex");
+          })
+          .help("the query parameter that numbers the pages, e.g. `pageindex`"),
+      count("first", &Paging::first)
+          .range(0, 1'000'000)
+          .help("the number of the page the source's `url` shows; the next is one more"),
   };
   return t;
 }

@@ -221,7 +221,7 @@ Metrics::Metrics()
             src(SF::last_new_post),   src(SF::next_poll),      fam(sources),
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
             fam(dead_letters),        fam(seen_entries),       fam(seen_pruned),
-            fam(kafka_reachable),     fam(build_info)};
+            fam(kafka_reachable),     fam(build_info),         src(SF::gaps)};
   build_info
       .Add({{"version", std::string(build::version())}, {"commit", std::string(build::commit())}})
       .Set(1);
