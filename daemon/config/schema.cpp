@@ -223,17 +223,9 @@ const Table<Source>& source_keys() {
       duration("interval", &Source::interval)
           .at_least(1s)
           .help("time between polls (with ±10 % jitter)"),
-      row<Source>("adapt", "mapping", "off",
-                  "follow the source's publishing rhythm within `min` and `max` (below)",
-                  [](MapReader& r, Source& s) {
-                    const YAML::Node node = r.get("adapt", false);
-                    if (!node.IsDefined() || node.IsNull()) return;
-                    Adapt a;
-                    MapReader ar(r.ctx(), node, r.key_path("adapt"));
-                    read(ar, a, adapt_keys());
-                    ar.finish();
-                    s.adapt = a;
-                  }),
+      optional_section<Source>(
+          "adapt", &Source::adapt, adapt_keys,
+          "follow the source's publishing rhythm within `min` and `max` (below)"),
       flag("follow", &Source::follow)
           .help("fetch each new entry's link and take the article's full text"),
       text("timezone", &Source::timezone)
@@ -269,17 +261,8 @@ const Table<Source>& source_keys() {
           .help("pages read in one poll, the first included, when every entry of the first is "
                 "new: older pages come from the feed's RFC 5005 links, a `Link: rel=\"next\"` "
                 "header or `paging` (docs/sources.md)"),
-      row<Source>("paging", "mapping", "off",
-                  "older pages by a query parameter: `param` and `first` (below)",
-                  [](MapReader& r, Source& s) {
-                    const YAML::Node node = r.get("paging", false);
-                    if (!node.IsDefined() || node.IsNull()) return;
-                    Paging p;
-                    MapReader pr(r.ctx(), node, r.key_path("paging"));
-                    read(pr, p, paging_keys());
-                    pr.finish();
-                    s.paging = std::move(p);
-                  }),
+      optional_section<Source>("paging", &Source::paging, paging_keys,
+                               "older pages by a query parameter: `param` and `first` (below)"),
   };
   return t;
 }

@@ -229,6 +229,12 @@ std::string SourceRegistry::write(Family f, const std::string& from, std::string
         line(load(l->value));
       }
     };
+    const auto counter = [&](std::uint32_t bit, const std::atomic<double>& v) {
+      if ((present & (1u << bit)) == 0) return;
+      open_series(out, t.name, s.label_);
+      out += '}';
+      line(load(v));
+    };
     const auto gauge = [&](SourceSeries::Gauge g) {
       const auto i = static_cast<std::size_t>(g);
       if ((present & (1u << (kGaugeBit + i))) == 0) return;
@@ -272,10 +278,7 @@ std::string SourceRegistry::write(Family f, const std::string& from, std::string
         break;
       }
       case Family::fetch_bytes:
-        if ((present & (1u << kBytesBit)) == 0) break;
-        open_series(out, t.name, s.label_);
-        out += '}';
-        line(load(s.fetch_bytes_));
+        counter(kBytesBit, s.fetch_bytes_);
         break;
       case Family::posts:
         for (std::size_t i = 0; i < SourceSeries::kPosts; ++i) {
@@ -305,10 +308,7 @@ std::string SourceRegistry::write(Family f, const std::string& from, std::string
         gauge(SourceSeries::Gauge::next_poll);
         break;
       case Family::gaps:
-        if ((present & (1u << kGapsBit)) == 0) break;
-        open_series(out, t.name, s.label_);
-        out += '}';
-        line(load(s.gaps_));
+        counter(kGapsBit, s.gaps_);
         break;
     }
     if (out.size() >= limit) return it->first;
