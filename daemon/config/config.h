@@ -54,6 +54,14 @@ struct Adapt {
   bool operator==(const Adapt&) const = default;
 };
 
+// Catch-up paging by a query parameter: the page after the first is `url` with `param` set
+// to `first` + 1, then `first` + 2...
+struct Paging {
+  std::string param;
+  std::size_t first = 1;  // the number of the page `url` shows
+  bool operator==(const Paging&) const = default;
+};
+
 struct Source {
   std::string name;
   std::string url;
@@ -70,6 +78,10 @@ struct Source {
   // "obey": URLs newsd finds on its own (followed links, child sitemaps, detail requests to
   // other hosts) are checked against their host's robots.txt; "ignore": they are not.
   std::string robots = "obey";
+  // Pages read per poll, the first included, when every entry of the first one is new
+  // (docs/sources.md, "Catch-up paging"); 1: no paging.
+  std::size_t max_pages = 10;
+  std::optional<Paging> paging;
   Location where;
 
   // Same polling settings (where it was declared does not count): a reload keeps the
@@ -78,7 +90,7 @@ struct Source {
     return name == o.name && url == o.url && format == o.format && interval == o.interval &&
            adapt == o.adapt && follow == o.follow && timezone == o.timezone &&
            category == o.category && media == o.media && json_api == o.json_api &&
-           robots == o.robots;
+           robots == o.robots && max_pages == o.max_pages && paging == o.paging;
   }
 };
 

@@ -50,6 +50,7 @@ const std::pair<std::string_view, Rows> kTables[] = {
     {"state", [](std::ostream& o) { rows(o, schema::state_keys()); }},
     {"sources", [](std::ostream& o) { rows(o, schema::source_keys()); }},
     {"adapt", [](std::ostream& o) { rows(o, schema::adapt_keys()); }},
+    {"paging", [](std::ostream& o) { rows(o, schema::paging_keys()); }},
     {"json_api",
      [](std::ostream& o) {
        rows(o, schema::json_api_keys());

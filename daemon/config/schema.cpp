@@ -286,17 +286,9 @@ const Table<Source>& source_keys() {
       duration("interval", &Source::interval)
           .at_least(1s)
           .help("time between polls (with ±10 % jitter)"),
-      row<Source>("adapt", "mapping", "off",
-                  "follow the source's publishing rhythm within `min` and `max` (below)",
-                  [](MapReader& r, Source& s) {
-                    const YAML::Node node = r.get("adapt", false);
-                    if (!node.IsDefined() || node.IsNull()) return;
-                    Adapt a;
-                    MapReader ar(r.ctx(), node, r.key_path("adapt"));
-                    read(ar, a, adapt_keys());
-                    ar.finish();
-                    s.adapt = a;
-                  }),
+      optional_section<Source>(
+          "adapt", &Source::adapt, adapt_keys,
+          "follow the source's publishing rhythm within `min` and `max` (below)"),
       flag("follow", &Source::follow)
           .help("fetch each new entry's link and take the article's full text"),
       text("timezone", &Source::timezone)
@@ -336,6 +328,29 @@ const Table<Source>& source_keys() {
                       if (s.format == "json_api" && !s.json_api)
                         fail("json_api sources need 'items' and 'fields'");
                     }),
+      count("max_pages", &Source::max_pages)
+          .range(1, 1000, "no paging")
+          .help("pages read in one poll, the first included, when every entry of the first is "
+                "new: older pages come from the feed's RFC 5005 links, a `Link: rel=\"next\"` "
+                "header or `paging` (docs/sources.md)"),
+      optional_section<Source>("paging", &Source::paging, paging_keys,
+                               "older pages by a query parameter: `param` and `first` (below)"),
+  };
+  return t;
+}
+
+const Table<Paging>& paging_keys() {
+  static const Table<Paging> t = {
+      text("param", &Paging::param)
+          .required()
+          .check([](const std::string& p, const Fail& fail) {
+            if (p.find_first_of("&=#?/ ") != std::string::npos)
+              fail("a query parameter name, e.g. pageindex");
+          })
+          .help("the query parameter that numbers the pages, e.g. `pageindex`"),
+      count("first", &Paging::first)
+          .range(0, 1'000'000)
+          .help("the number of the page the source's `url` shows; the next is one more"),
   };
   return t;
 }

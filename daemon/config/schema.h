@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +59,7 @@ const Table<Adapt>& adapt_keys();
 const Table<JsonApi>& json_api_keys();
 const Table<JsonApi>& json_api_detail_keys();  // under `detail:`
 const Table<State>& state_keys();
+const Table<Paging>& paging_keys();
 
 // Values as the reference writes them: the largest unit that is exact (90d, 500ms, 16MiB).
 std::string format_duration(std::chrono::milliseconds d);
@@ -242,6 +244,29 @@ Field<S> section(const std::string& key, T S::*member, const Table<T>& (*table)(
     MapReader sr(r.ctx(), r.get(key, required), r.key_path(key));
     read(sr, s.*member, table());
     sr.finish();
+  };
+  return f;
+}
+
+// An optional nested section: the member is set when `key:` holds a mapping (read with
+// `table`), and stays empty when the key is absent or null.
+template <class S, class T>
+Field<S> optional_section(const std::string& key, std::optional<T> S::*member,
+                          const Table<T>& (*table)(), const std::string& help) {
+  Field<S> f;
+  f.key = key;
+  f.label = "`" + key + "`";
+  f.type = "mapping";
+  f.help = help;
+  f.note = "off";
+  f.read = [key, member, table](MapReader& r, S& s) {
+    const YAML::Node node = r.get(key, false);
+    if (!node.IsDefined() || node.IsNull()) return;
+    T value;
+    MapReader sr(r.ctx(), node, r.key_path(key));
+    read(sr, value, table());
+    sr.finish();
+    s.*member = std::move(value);
   };
   return f;
 }

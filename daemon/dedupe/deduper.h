@@ -43,6 +43,8 @@ class Deduper {
   std::vector<Verdict> judge(const std::string& source, const std::vector<std::string>& ids,
                              const std::vector<Sighting>& posts);
   Verdict judge(const std::string& source, const std::string& id, const Sighting& post);
+  // Whether the store holds any mark of `source` (SeenStore::has_marks).
+  bool knows(const std::string& source) { return store_.has_marks(source); }
 
  private:
   SeenStore& store_;

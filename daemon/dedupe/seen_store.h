@@ -64,6 +64,10 @@ class SeenStore {
   // a shortened retention) is forgotten a chunk at a time between the loop's other work.
   virtual std::size_t prune(Timestamp cutoff, std::size_t limit) = 0;
   virtual std::size_t size() = 0;
+  // Whether the store holds any mark of `source`: it was polled before, so a first page of
+  // nothing but new posts may hide more (catch-up paging). A store that cannot tell cheaply
+  // says false: paging then starts after the run's first successful poll of the source.
+  virtual bool has_marks(const std::string& /*source*/) { return false; }
 
   virtual PollState poll_state(const std::string& source) = 0;
   virtual bool save_poll_state(const std::string& source, const PollState& state) = 0;

@@ -207,6 +207,15 @@ class SqliteStore final : public SeenStore {
     return static_cast<std::size_t>(sqlite3_column_int64(u.s, 0));
   }
 
+  // Asked rarely (a first page of only new posts): prepared at each use.
+  bool has_marks(const std::string& source) override {
+    write_pending();
+    Stmt st(db_, "SELECT 1 FROM seen WHERE source=?1 LIMIT 1");
+    Use u(st);
+    bind_text(u.s, 1, source);
+    return sqlite3_step(u.s) == SQLITE_ROW;
+  }
+
   PollState poll_state(const std::string& source) override {
     Use u(*get_poll_);
     bind_text(u.s, 1, source);

@@ -102,6 +102,7 @@ std::size_t CurlClient::on_header(char* data, std::size_t size, std::size_t n,
       r.cache_control.reset();
       r.expires.reset();
       r.content_type.clear();
+      r.link.clear();
       return len;
     }
     const auto colon = line.find(':');
@@ -120,6 +121,9 @@ std::size_t CurlClient::on_header(char* data, std::size_t size, std::size_t n,
       r.cache_control.emplace(value);
     } else if (ascii::equals_lower(name, "expires")) {
       r.expires.emplace(value);
+    } else if (ascii::equals_lower(name, "link")) {
+      if (!r.link.empty()) r.link += ", ";
+      r.link.append(value);
     }
   } catch (...) {
     return 0;  // aborts the transfer

@@ -57,6 +57,8 @@ struct Response {
   std::optional<std::string> retry_after;
   std::optional<std::string> cache_control;
   std::optional<std::string> expires;
+  // Every Link header field value (RFC 8288), joined by ", " as repeated fields combine.
+  std::string link;
   std::chrono::steady_clock::duration elapsed{};
 };
 

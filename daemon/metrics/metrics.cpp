@@ -251,7 +251,8 @@ Metrics::Metrics()
             src(SF::last_new_post),   src(SF::next_poll),      fam(sources),
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
             fam(dead_letters),        fam(seen_entries),       fam(seen_pruned),
-            fam(kafka_reachable),     fam(build_info),         fam(robots_disallowed)};
+            fam(kafka_reachable),     fam(build_info),         fam(robots_disallowed),
+            src(SF::gaps)};
   // The Kafka state store's families.
   parts_.insert(parts_.end(),
                 {fam(kafka_transactions), fam(state_restore_seconds), fam(state_restore_records),

@@ -13,6 +13,7 @@ enum Bit : std::uint32_t {
   kPostBit = 4,   // 4 post results
   kBytesBit = 8,  // fetch_bytes
   kHistogramBit = 9,
+  kGapsBit = 10,
 };
 
 const char* const kPostNames[] = {"parsed", "new", "updated", "duplicate"};
@@ -84,6 +85,9 @@ const FamilyText& text_of(SourceRegistry::Family f) {
       {"newsd_source_next_poll_timestamp_seconds", "gauge",
        "Unix time at which the source is due to be polled next (interval, server hints such as "
        "Retry-After, or error backoff)."},
+      {"newsd_source_gaps_total", "counter",
+       "Polls whose entries were all new and that could not page back to an entry already "
+       "seen (max_pages reached, or no older page offered): posts may have been missed."},
   };
   return kText[static_cast<std::size_t>(f)];
 }
@@ -124,6 +128,11 @@ void SourceSeries::fetched(std::string_view outcome, double seconds, double byte
   buckets_[b].fetch_add(1, std::memory_order_relaxed);
   bump(duration_sum_, seconds);
   present_.fetch_or((1u << kBytesBit) | (1u << kHistogramBit), std::memory_order_relaxed);
+}
+
+void SourceSeries::gap() {
+  bump(gaps_, 1);
+  present_.fetch_or(1u << kGapsBit, std::memory_order_relaxed);
 }
 
 void SourceSeries::parse_error(std::string_view format) {
@@ -220,6 +229,12 @@ std::string SourceRegistry::write(Family f, const std::string& from, std::string
         line(load(l->value));
       }
     };
+    const auto counter = [&](std::uint32_t bit, const std::atomic<double>& v) {
+      if ((present & (1u << bit)) == 0) return;
+      open_series(out, t.name, s.label_);
+      out += '}';
+      line(load(v));
+    };
     const auto gauge = [&](SourceSeries::Gauge g) {
       const auto i = static_cast<std::size_t>(g);
       if ((present & (1u << (kGaugeBit + i))) == 0) return;
@@ -263,10 +278,7 @@ std::string SourceRegistry::write(Family f, const std::string& from, std::string
         break;
       }
       case Family::fetch_bytes:
-        if ((present & (1u << kBytesBit)) == 0) break;
-        open_series(out, t.name, s.label_);
-        out += '}';
-        line(load(s.fetch_bytes_));
+        counter(kBytesBit, s.fetch_bytes_);
         break;
       case Family::posts:
         for (std::size_t i = 0; i < SourceSeries::kPosts; ++i) {
@@ -294,6 +306,9 @@ std::string SourceRegistry::write(Family f, const std::string& from, std::string
         break;
       case Family::next_poll:
         gauge(SourceSeries::Gauge::next_poll);
+        break;
+      case Family::gaps:
+        counter(kGapsBit, s.gaps_);
         break;
     }
     if (out.size() >= limit) return it->first;

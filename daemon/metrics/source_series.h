@@ -58,6 +58,8 @@ class SourceSeries {
   void set_consecutive_failures(double n) { set(Gauge::consecutive_failures, n); }
   void set_last_new_post(double unix_time) { set(Gauge::last_new_post, unix_time); }
   void set_next_poll(double unix_time) { set(Gauge::next_poll, unix_time); }
+  // A poll whose entries were all new and that could not read back to one already seen.
+  void gap();
 
  private:
   friend class SourceRegistry;
@@ -85,6 +87,7 @@ class SourceSeries {
   std::array<std::atomic<double>, kGauges> gauges_{};
   std::array<std::atomic<double>, kPosts> posts_{};
   std::atomic<double> fetch_bytes_{0};
+  std::atomic<double> gaps_{0};
   std::array<std::atomic<std::uint64_t>, kBuckets> buckets_{};  // not cumulative
   std::atomic<double> duration_sum_{0};
   std::unique_ptr<Labelled> fetches_;       // by outcome
@@ -105,6 +108,7 @@ class SourceRegistry {
     consecutive_failures,
     last_new_post,
     next_poll,
+    gaps,
   };
 
   // The series of `name`, shared with whoever holds it already (two holders of one name write

@@ -199,6 +199,25 @@ std::optional<std::chrono::seconds> feed_ttl(NsResolver& ns,
   return std::nullopt;
 }
 
+// RFC 5005: the feed-level atom:link that leads to older entries. A paged feed's "next" wins
+// over an archived feed's "prev-archive"; the first of each counts.
+std::optional<std::string> feed_next_page(NsResolver& ns, pugi::xml_node scope,
+                                          const Context& ctx) {
+  if (!scope) return std::nullopt;
+  pugi::xml_node next, archive;
+  for (pugi::xml_node link : children(ns, scope, kAtomNs, "link")) {
+    const std::string_view rel = trim(link.attribute("rel").value());
+    if (!next && ascii::equals_lower(rel, "next")) next = link;
+    if (!archive && ascii::equals_lower(rel, "prev-archive")) archive = link;
+  }
+  for (pugi::xml_node link : {next, archive}) {
+    if (!link) continue;
+    std::string href = resolve_at(link, trim(link.attribute("href").value()), ctx);
+    if (!href.empty()) return href;
+  }
+  return std::nullopt;
+}
+
 // The DOCTYPE (if any) declares entities: the door to billion-laughs and XXE.
 bool declares_entities(const pugi::xml_document& doc) {
   for (pugi::xml_node n : doc.children()) {
@@ -256,6 +275,7 @@ Expected<std::vector<Parsed>> parse_feed_in_place(std::string& text, Format expe
     }
     if (info) {
       if (auto ttl = feed_ttl(scope.ns, {root})) info->ttl = ttl;
+      info->next_page = feed_next_page(scope.ns, root, ctx);
     }
   } else if (root_name == "rss" || root_name == "RDF") {
     pugi::xml_node channel = child(scope.ns, root, kRssNs, "channel");
@@ -269,6 +289,7 @@ Expected<std::vector<Parsed>> parse_feed_in_place(std::string& text, Format expe
     }
     if (info) {
       if (auto ttl = feed_ttl(scope.ns, {channel, root})) info->ttl = ttl;
+      info->next_page = feed_next_page(scope.ns, channel ? channel : root, ctx);
     }
   } else {
     return make_error(std::string(to_string(expected)) + ": not a feed (root element <" +

@@ -56,6 +56,9 @@ struct SitemapRef {
 struct DocumentInfo {
   std::optional<std::chrono::seconds> ttl;  // RSS <ttl> (minutes in the feed), sy:updatePeriod
   std::vector<SitemapRef> sitemaps;         // a sitemap index's children (sitemap.h)
+  // Where older entries are (RFC 5005): a feed's atom:link rel="next", else rel="prev-archive",
+  // resolved against xml:base and the document's URL.
+  std::optional<std::string> next_page;
 };
 
 // One entry of a parsed document. Feeds give many, an article or a post gives one.

@@ -243,6 +243,7 @@ void Engine::finish(const PollPtr& poll) {
     next.consecutive_failures = s->consecutive_failures;
   } else {
     s->consecutive_failures = 0;
+    s->polled_before = true;
     poll->next_state().consecutive_failures = 0;
     next = std::move(poll->next_state());
     s->sitemaps.apply(std::move(poll->sitemap_update()));

@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "parse/parser.h"
+#include "schedule/paging.h"
 
 namespace newsd::schedule {
 
@@ -172,15 +173,22 @@ void Poll::on_feed(fetch::Response r) {
   } else {
     next_state_.etag = r.etag;
     next_state_.last_modified = r.last_modified;
-    ParseJob job;
-    job.ctx = context_for(cfg, r, cfg.url, floor<seconds>(p_.clock.system_now()));
-    job.body = std::move(r.body);
-    if (cfg.json_api) job.mapping = source_->mapping;
-    job.format = source_->format;
-    parse(std::move(job));
+    parse_page(std::move(r), cfg.url);
     return;
   }
   maybe_finish();
+}
+
+void Poll::parse_page(fetch::Response r, const std::string& requested_url) {
+  const config::Source& cfg = source_->cfg;
+  ++pages_;
+  page_link_ = std::move(r.link);
+  ParseJob job;
+  job.ctx = context_for(cfg, r, requested_url, floor<seconds>(p_.clock.system_now()));
+  job.body = std::move(r.body);
+  if (cfg.json_api) job.mapping = source_->mapping;
+  job.format = source_->format;
+  parse(std::move(job));
 }
 
 void Poll::on_followed(Kind kind, Post entry, fetch::Response r) {
@@ -234,6 +242,9 @@ void Poll::on_parsed(Kind kind, ParseResult result) {
     else
       p_.log_parse->warn("{}: cannot read the detail of {}: {}", s.cfg.name, result.post_id, error);
     hints_.failed = true;
+    if (kind == Kind::feed && !held_.empty())
+      page_failed(paging::gap_why(entries_read_, held_.size(),
+                                  "page " + std::to_string(pages_) + " could not be parsed"));
     p_.dead_letters.send(std::shared_ptr<publish::DeadLetters::Memory>(source_, &s.dead_lettered),
                          std::move(result.raw),
                          {s.cfg.name, result.url, result.format, error, result.fetched_at});
@@ -257,36 +268,105 @@ void Poll::on_parsed(Kind kind, ParseResult result) {
 void Poll::on_feed_posts(ParseResult& result) {
   SourceState& s = *source_;
   auto& parsed = *result.posts;
-  hints_.ttl = result.info.ttl;
   if (!result.info.sitemaps.empty()) walk_sitemaps(result.info.sitemaps);
-  if (s.cfg.adapt) {
-    const auto learned = adaptive_interval(publish_times(parsed), p_.clock.system_now(),
-                                           s.cfg.adapt->min, s.cfg.adapt->max);
-    if (learned && learned != s.learned_interval)
-      p_.log_schedule->debug("{}: publishes about every {}s; polling at that pace", s.cfg.name,
-                             duration_cast<seconds>(*learned).count());
-    if (learned) s.learned_interval = learned;
+  if (pages_ == 1) {  // older pages say nothing of the source's present pace
+    hints_.ttl = result.info.ttl;
+    if (s.cfg.adapt) {
+      const auto learned = adaptive_interval(publish_times(parsed), p_.clock.system_now(),
+                                             s.cfg.adapt->min, s.cfg.adapt->max);
+      if (learned && learned != s.learned_interval)
+        p_.log_schedule->debug("{}: publishes about every {}s; polling at that pace", s.cfg.name,
+                               duration_cast<seconds>(*learned).count());
+      if (learned) s.learned_interval = learned;
+    }
   }
   p_.series(s).post(metrics::SourceSeries::Post::parsed, double(parsed.size()));
-  // One store query for the whole feed. Ids repeated in the feed are handled once.
-  std::vector<std::size_t> fresh;
+  // One store query for the whole page. Ids repeated in the feed are handled once.
+  HeldPage page;
   std::vector<std::string> ids;
   std::vector<dedupe::Sighting> sightings;
-  fresh.reserve(parsed.size());
+  page.fresh.reserve(parsed.size());
   ids.reserve(parsed.size());
   sightings.reserve(parsed.size());
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     const parse::Parsed& e = parsed[i];
     if (!ids_.insert(e.post.id).second) continue;
-    fresh.push_back(i);
+    page.fresh.push_back(i);
     ids.push_back(e.post.id);
     const auto& record = result.records[i];
     sightings.push_back({record ? &record->receipt.entry.content_sha256 : nullptr,
                          e.post.updated_at, !e.detail_url});
   }
-  const auto verdicts = p_.deduper.judge(s.cfg.name, ids, sightings);
-  for (std::size_t k = 0; k < fresh.size(); ++k) {
-    const std::size_t i = fresh[k];
+  page.verdicts = p_.deduper.judge(s.cfg.name, ids, sightings);
+  page.result = std::move(result);
+  on_page_judged(std::move(page));
+}
+
+void Poll::on_page_judged(HeldPage page) {
+  SourceState& s = *source_;
+  const ParseResult& result = page.result;
+  entries_read_ += result.posts->size();
+  paging::Page facts;
+  facts.number = pages_;
+  facts.entries = result.posts->size();
+  facts.fresh = page.fresh.size();
+  facts.known = std::size_t(std::count_if(page.verdicts.begin(), page.verdicts.end(),
+                                          [](auto v) { return v != dedupe::Verdict::fresh; }));
+  facts.read = entries_read_;
+  facts.next = paging::next_url(s.cfg, pages_, result.info.next_page, page_link_, result.url);
+  held_.push_back(std::move(page));
+  const auto decision = paging::decide(
+      facts, s.cfg.max_pages, [&] { return s.polled_before || p_.deduper.knows(s.cfg.name); });
+  if (decision.step == paging::Step::next) {
+    p_.log_schedule->debug("{}: all {} entries read so far are new; reading page {}: {}",
+                           s.cfg.name, entries_read_, pages_ + 1, decision.url);
+    fetch(request_for(decision.url), [self = shared_from_this(), url = decision.url](
+                                         fetch::Response r) { self->on_page(std::move(r), url); });
+    return;
+  }
+  if (decision.step == paging::Step::gap) gap(decision.why);
+  send_held();
+}
+
+void Poll::on_page(fetch::Response r, const std::string& url) {
+  --pending_;
+  const config::Source& cfg = source_->cfg;
+  log::Scope scope(cfg.name);
+  record_fetch(r);
+  if (!ok_status(r)) {
+    p_.log_fetch->warn("{}: fetching page {} failed: {}", cfg.name, pages_ + 1, outcome_of(r));
+    hints_.failed = true;
+    page_failed(paging::gap_why(
+        entries_read_, held_.size(),
+        "page " + std::to_string(pages_ + 1) + " could not be fetched (" + outcome_of(r) + ")"));
+    maybe_finish();
+    return;
+  }
+  parse_page(std::move(r), url);
+}
+
+void Poll::page_failed(const std::string& why) {
+  gap(why);
+  send_held();
+}
+
+void Poll::gap(const std::string& why) {
+  p_.series(*source_).gap();
+  p_.log_schedule->warn("{}: {}", source_->cfg.name, why);
+}
+
+// Oldest page first: Kafka receives the catch-up in about the order it was published, and
+// each page's posts in the order the source lists them.
+void Poll::send_held() {
+  for (auto it = held_.rbegin(); it != held_.rend(); ++it) send(*it);
+  held_.clear();
+}
+
+void Poll::send(HeldPage& page) {
+  SourceState& s = *source_;
+  auto& parsed = *page.result.posts;
+  for (std::size_t k = 0; k < page.fresh.size(); ++k) {
+    const std::size_t i = page.fresh[k];
     parse::Parsed& e = parsed[i];
     if (e.error) {  // cannot be completed: never published without its body
       p_.series(s).parse_error("json_api_detail");
@@ -294,12 +374,12 @@ void Poll::on_feed_posts(ParseResult& result) {
       hints_.failed = true;
       continue;
     }
-    if (verdicts[k] == dedupe::Verdict::seen) {
+    if (page.verdicts[k] == dedupe::Verdict::seen) {
       p_.series(s).post(metrics::SourceSeries::Post::duplicate);
       continue;
     }
-    if (auto& out = result.records[i]) {
-      out->receipt.updated = verdicts[k] == dedupe::Verdict::changed;
+    if (auto& out = page.result.records[i]) {
+      out->receipt.updated = page.verdicts[k] == dedupe::Verdict::changed;
       p_.outbox.send(shared_from_this(), std::move(*out));
       continue;
     }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "dedupe/commit_batch.h"
@@ -99,13 +100,34 @@ class Poll final : public publish::Lane,
   void record_fetch(const fetch::Response& r);
   void maybe_finish();
 
+  // Catch-up paging (paging.h). A page's posts, judged, wait in held_ until the poll knows
+  // how far back it reads; then the oldest page is sent first.
+  struct HeldPage {
+    ParseResult result;
+    std::vector<std::size_t> fresh;  // the entries not repeated from an earlier page
+    std::vector<dedupe::Verdict> verdicts;
+  };
+  void on_page(fetch::Response r, const std::string& url);
+  void parse_page(fetch::Response r, const std::string& requested_url);
+  // Judges a parsed page and decides whether to read the next one.
+  void on_page_judged(HeldPage page);
+  // A page could not be read: what was read is sent, and the gap counted.
+  void page_failed(const std::string& why);
+  void gap(const std::string& why);
+  void send_held();
+  void send(HeldPage& page);
+
   Pipeline& p_;
   std::shared_ptr<SourceState> source_;
   dedupe::PollState next_state_;
   PollHints hints_;
-  std::size_t pending_ = 0;    // fetches and parses under way
-  std::set<std::string> ids_;  // ids already handled (feeds repeat entries)
-  bool fetched_ = false;       // the source's document has been handled
+  std::size_t pending_ = 0;     // fetches and parses under way
+  std::set<std::string> ids_;   // ids already handled (feeds repeat entries)
+  bool fetched_ = false;        // the source's document has been handled
+  std::vector<HeldPage> held_;  // pages read, newest first
+  std::size_t pages_ = 0;       // pages fetched
+  std::size_t entries_read_ = 0;
+  std::string page_link_;  // the Link header of the page being parsed
   bool finished_ = false;
   SitemapUpdate sitemap_update_;
 };

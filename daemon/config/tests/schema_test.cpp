@@ -37,6 +37,8 @@ TEST(Schema, EverySourceKeyCountsInSameSettings) {
       {"items", "/other"},
       {"fields", "{id: /j}"},
       {"detail", "{url: 'http://h/{id}', body: /b}"},
+      {"max_pages", "3"},
+      {"paging", "{param: pageindex, first: 1}"},
   };
   const Source a = load_string(source_list(base, 0), "t.yaml").sources.at(0);
   EXPECT_TRUE(a.same_settings(load_string(source_list(base, 3), "t.yaml").sources.at(0)))
@@ -122,6 +124,32 @@ TEST(Schema, RefusesUnknownBackendsDeliveriesAndBadStateValues) {
     const auto errs = errors_of(yaml);
     ASSERT_EQ(errs.size(), 1u) << yaml;
     EXPECT_NE(errs[0].find(expected), std::string::npos) << errs[0];
+  }
+}
+
+TEST(Schema, MaxPagesAndPagingDefaultToTenPagesByTheSourcesOwnLinks) {
+  const Source s =
+      load_string("kafka: {brokers: x:1}\nsources:\n  - {name: a, url: 'http://h/f'}\n", "t.yaml")
+          .sources.at(0);
+  EXPECT_EQ(s.max_pages, 10u);
+  EXPECT_FALSE(s.paging);
+}
+
+TEST(Schema, BadMaxPagesAndPagingAreErrorsAtTheirLine) {
+  try {
+    load_string(
+        "kafka: {brokers: x:1}\nsources:\n"
+        "  - {name: a, url: 'http://h/f', max_pages: 0}\n"
+        "  - {name: b, url: 'http://h/g', paging: {first: 2}}\n"
+        "  - {name: c, url: 'http://h/h', paging: {param: 'p&q', first: 1, size: 20}}\n",
+        "t.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigErrors& e) {
+    std::vector<std::string> got;
+    for (const auto& p : e.problems()) got.push_back(std::to_string(p.where.line) + " " + p.key);
+    EXPECT_EQ(got,
+              (std::vector<std::string>{"3 sources[0].max_pages", "4 sources[1].paging.param",
+                                        "5 sources[2].paging.param", "5 sources[2].paging.size"}));
   }
 }
 

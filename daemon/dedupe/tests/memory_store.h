@@ -31,6 +31,13 @@ class MemoryStore : public SeenStore {
   }
   std::size_t prune(Timestamp, std::size_t) override { return 0; }
   std::size_t size() override { return seen.size(); }
+  bool has_marks(const std::string& source) override {
+    for (auto* m : {&seen_pending, &seen}) {
+      const auto it = m->lower_bound({source, ""});
+      if (it != m->end() && it->first.first == source) return true;
+    }
+    return false;
+  }
   PollState poll_state(const std::string& source) override {
     for (auto* m : {&polls_pending, &polls})
       if (auto it = m->find(source); it != m->end()) return it->second;

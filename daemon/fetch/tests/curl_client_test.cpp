@@ -124,6 +124,13 @@ TEST_F(CurlClient, ReportsAServerErrorAsAStatusNotAnError) {
   EXPECT_EQ(r.body, "boom");
 }
 
+// Catch-up paging reads rel="next" from it (schedule/paging.h).
+TEST_F(CurlClient, JoinsTheFinalResponsesLinkFieldsAsOneValue) {
+  const Response r = fetch("/linked");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.link, "</p1>; rel=prev, </p3>; rel=\"next\"");
+}
+
 TEST_F(CurlClient, ExposesRetryAfterOfA429) {
   const Response r = fetch("/busy");
   EXPECT_EQ(r.error, ErrorClass::none) << r.error_message;

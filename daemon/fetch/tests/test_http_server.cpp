@@ -140,6 +140,13 @@ std::optional<std::string> canned(const HttpRequest& req) {
                      {"Content-Type", "text/html"}},
                     "moved");
   }
+  if (path == "/linked") {  // two Link fields, after a redirect that has its own
+    return response(302, "Found", {{"Location", "/linked-page"}, {"Link", "</hop>; rel=next"}}, "");
+  }
+  if (path == "/linked-page") {
+    return response(200, "OK", {{"Link", "</p1>; rel=prev"}, {"link", "</p3>; rel=\"next\""}},
+                    "page 2");
+  }
   if (path == "/loop") return response(302, "Found", {{"Location", "/loop"}}, "");
   if (path == "/to-file") return response(302, "Found", {{"Location", "file:///etc/passwd"}}, "");
   if (path == "/big") return response(200, "OK", {}, std::string(query_n(req, 1 << 20), 'x'));

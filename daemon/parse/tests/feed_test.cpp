@@ -234,6 +234,41 @@ TEST(FeedInfo, NoTtlWhenTheFeedNamesNoneOrAnInvalidOne) {
   EXPECT_EQ(weekly.ttl->count(), 7 * 86400);
 }
 
+// RFC 5005: where the older entries of a feed are, for catch-up paging.
+TEST(FeedInfo, AnAtomPagedFeedsNextLinkResolvedAgainstXmlBase) {
+  DocumentInfo info;
+  const auto posts = parse_feed_ok(fixture("atom_paged_feed_next.xml"),
+                                   context_for("https://example.org/news/feed.atom?page=2"), &info);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(info.next_page, "https://example.org/news/feed.atom?page=3");
+}
+
+TEST(FeedInfo, AnRssChannelsPrevArchiveLinkAndNotAnItemsLink) {
+  DocumentInfo info;
+  const auto posts = parse_feed_ok(fixture("rss_archived_prev_archive.xml"),
+                                   context_for("https://example.com/feed.rss"), &info);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(info.next_page, "https://example.com/archive/2024-04.rss");
+}
+
+TEST(FeedInfo, NextWinsOverPrevArchiveAndAFeedWithoutEitherHasNone) {
+  DocumentInfo both;
+  parse_feed_ok(
+      "<feed xmlns='http://www.w3.org/2005/Atom'><link rel='prev-archive' href='a'/>"
+      "<link rel='NEXT' href='b'/></feed>",
+      context_for("https://e/f"), &both);
+  EXPECT_EQ(both.next_page, "https://e/b");
+  DocumentInfo none;
+  parse_feed_ok(fixture("rss_guid_not_permalink.xml"), context_for("https://e/"), &none);
+  EXPECT_FALSE(none.next_page);
+  DocumentInfo empty_href;
+  parse_feed_ok(
+      "<rss xmlns:atom='http://www.w3.org/2005/Atom'><channel>"
+      "<atom:link rel='next' href=''/></channel></rss>",
+      context_for("https://e/"), &empty_href);
+  EXPECT_FALSE(empty_href.next_page);
+}
+
 TEST(AtomParser, ReadsAtom03IssuedModifiedAndContentModes) {
   const std::string bytes = fixture("atom_03_issued_modified.xml");
   EXPECT_EQ(detect(bytes, ""), Format::atom);

@@ -36,7 +36,10 @@ class FakeHttp : public fetch::HttpClient {
     r.effective_url = req.url;
     const bool conditional = std::find(req.headers.begin(), req.headers.end(),
                                        "If-None-Match: \"v1\"") != req.headers.end();
-    if (conditional) {
+    if (serve) {
+      r = serve(req);
+      r.effective_url = req.url;
+    } else if (conditional) {
       r.status = 304;
     } else {
       r.status = 200;
@@ -54,6 +57,8 @@ class FakeHttp : public fetch::HttpClient {
   void shutdown() override {}
   std::map<std::string, int> requests;
   std::string body = kFeed;
+  // When set, answers every request instead of `body`.
+  std::function<fetch::Response(const fetch::Request&)> serve;
 
  private:
   boost::asio::io_context& io_;
@@ -77,6 +82,7 @@ class CountingStore : public dedupe::SeenStore {
     return store_.prune(cutoff, limit);
   }
   std::size_t size() override { return store_.size(); }
+  bool has_marks(const std::string& source) override { return store_.has_marks(source); }
   dedupe::PollState poll_state(const std::string& source) override {
     ++state_reads;
     return store_.poll_state(source);
