@@ -47,6 +47,7 @@ parse::Context context_for(const config::Source& cfg, const fetch::Response& r,
 
 void Poll::start(const dedupe::PollState& saved) {
   next_state_ = saved;
+  outcome_.started = p_.clock.system_now();
   fetch::Request req = request_for(source_->cfg.url);
   if (saved.etag) req.headers.push_back("If-None-Match: " + *saved.etag);
   if (saved.last_modified) req.headers.push_back("If-Modified-Since: " + *saved.last_modified);
@@ -84,18 +85,19 @@ void Poll::on_feed(fetch::Response r) {
   log::Scope scope(cfg.name);
   record_fetch(r);
   hints_.status = r.status;
+  outcome_.status = r.status;
   hints_.cache_control = r.cache_control;
   hints_.expires = r.expires;
   hints_.retry_after = r.retry_after;
   if (r.error != fetch::ErrorClass::none) {
     p_.log_fetch->warn("{}: fetching {} failed: {} ({})", cfg.name, cfg.url,
                        fetch::to_string(r.error), r.error_message);
-    hints_.failed = true;
+    fail(fetch::to_string(r.error), r.error_message);
   } else if (r.status == 304) {
     p_.log_fetch->debug("{}: not modified", cfg.name);  // nothing to parse
   } else if (!ok_status(r)) {
     p_.log_fetch->warn("{}: {} answered HTTP {}", cfg.name, cfg.url, r.status);
-    hints_.failed = true;
+    fail("http", "HTTP " + std::to_string(r.status));
   } else {
     next_state_.etag = r.etag;
     next_state_.last_modified = r.last_modified;
@@ -121,7 +123,9 @@ void Poll::on_followed(Kind kind, Post entry, fetch::Response r) {
                          outcome_of(r));
     else
       p_.log_fetch->warn("{}: detail request for {} failed: {}", cfg.name, entry.id, outcome_of(r));
-    hints_.failed = true;
+    fail("follow", (kind == Kind::article ? "following " + entry.url.value_or("")
+                                          : "detail request for " + entry.id) +
+                       " failed: " + outcome_of(r));
     maybe_finish();
     return;
   }
@@ -160,7 +164,8 @@ void Poll::on_parsed(Kind kind, ParseResult result) {
       p_.log_parse->warn("{}: cannot parse followed article {}: {}", s.cfg.name, result.url, error);
     else
       p_.log_parse->warn("{}: cannot read the detail of {}: {}", s.cfg.name, result.post_id, error);
-    hints_.failed = true;
+    fail("parse",
+         "cannot parse " + result.url + " as " + std::string(result.format) + ": " + error);
     p_.dead_letters.send(std::shared_ptr<publish::DeadLetters::Memory>(source_, &s.dead_lettered),
                          std::move(result.raw),
                          {s.cfg.name, result.url, result.format, error, result.fetched_at});
@@ -217,7 +222,7 @@ void Poll::on_feed_posts(ParseResult& result) {
     if (e.error) {  // cannot be completed: never published without its body
       p_.series(s).parse_error("json_api_detail");
       p_.log_parse->warn("{}: '{}' not published: {}", s.cfg.name, e.post.title, *e.error);
-      hints_.failed = true;
+      fail("parse", "'" + e.post.title + "' not published: " + *e.error);
       continue;
     }
     if (verdicts[k] == dedupe::Verdict::seen) {
@@ -243,9 +248,12 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
   SourceState& s = *source_;
   const auto self = shared_from_this();
   if (!d.ok) {
-    hints_.failed = true;  // the post stays unseen and is offered again
+    // The post stays unseen and is offered again.
+    fail("delivery", "Kafka did not take post " + id + ": " + d.error);
   } else {
     ++p_.delivered;
+    ++outcome_.delivered;
+    outcome_.last_delivered = p_.clock.system_now();
     p_.series(s).post(receipt.updated ? metrics::SourceSeries::Post::updated
                                       : metrics::SourceSeries::Post::new_post);
     const SysTime now_exact = p_.clock.system_now();
@@ -256,7 +264,7 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
       p_.freshness.Observe(duration<double>(now - *receipt.published).count());
     // A failed write keeps the old validators, so the post is offered again.
     if (p_.options.commit && !p_.batch.mark_seen(self, s.cfg.name, id, receipt.entry, now))
-      hints_.failed = true;
+      fail("commit", "the seen mark of " + id + " could not be written");
   }
   maybe_finish();
 }
@@ -265,7 +273,14 @@ void Poll::batch_lost(bool ended) {
   if (ended)
     p_.failed_after_end(source_);
   else
-    hints_.failed = true;
+    fail("commit", "the batch holding this poll's seen marks did not commit");
+}
+
+void Poll::fail(std::string_view error_class, std::string message) {
+  hints_.failed = true;
+  if (!outcome_.error_class.empty()) return;
+  outcome_.error_class = error_class;
+  outcome_.error = message.empty() ? std::string(error_class) : std::move(message);
 }
 
 void Poll::maybe_finish() {

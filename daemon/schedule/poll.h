@@ -19,6 +19,7 @@
 #include "publish/dead_letter.h"
 #include "publish/outbox.h"
 #include "schedule/host_queue.h"
+#include "schedule/listener.h"
 #include "schedule/options.h"
 #include "schedule/parse_pool.h"
 #include "schedule/policy.h"
@@ -66,6 +67,7 @@ class Poll final : public publish::Lane,
   PollHints& hints() { return hints_; }
   // The validators of the response, to save if the poll succeeds.
   dedupe::PollState& next_state() { return next_state_; }
+  const PollOutcome& outcome() const { return outcome_; }
 
   const std::string& name() const override { return source_->cfg.name; }
   void delivered(const std::string& id, const publish::Receipt& receipt,
@@ -84,11 +86,14 @@ class Poll final : public publish::Lane,
   void on_feed_posts(ParseResult& result);
   void record_fetch(const fetch::Response& r);
   void maybe_finish();
+  // The poll failed: kept in the hints (scheduling) and, the first reason, in the outcome.
+  void fail(std::string_view error_class, std::string message);
 
   Pipeline& p_;
   std::shared_ptr<SourceState> source_;
   dedupe::PollState next_state_;
   PollHints hints_;
+  PollOutcome outcome_;
   std::size_t pending_ = 0;    // fetches and parses under way
   std::set<std::string> ids_;  // ids already handled (feeds repeat entries)
   bool fetched_ = false;       // the source's document has been handled
