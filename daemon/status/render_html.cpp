@@ -21,6 +21,7 @@ th,td{padding:.3em .5em;border-bottom:1px solid #ddd;text-align:left;vertical-al
 th{background:#f3f3f3;cursor:pointer;user-select:none;white-space:nowrap}
 th.sorted-asc::after{content:" \25B2"}th.sorted-desc::after{content:" \25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.t,td.name{white-space:nowrap}
 td.err{color:#a00;max-width:32em;overflow-wrap:anywhere}
 .state{padding:.1em .45em;border-radius:.3em;font-weight:600;white-space:nowrap}
 .s-failing{background:#fdd;color:#900}.s-backing_off{background:#fec;color:#840}
@@ -78,8 +79,9 @@ std::string time_value(const std::optional<SysTime>& t) {
 
 std::string seconds_text(milliseconds d) {
   char b[32];
-  if (d.count() % 1000 == 0)
-    std::snprintf(b, sizeof b, "%llds", static_cast<long long>(d.count() / 1000));
+  // Whole seconds from 10 s on: the scheduled delay carries jitter nobody needs to read.
+  if (d.count() % 1000 == 0 || d.count() >= 10'000)
+    std::snprintf(b, sizeof b, "%llds", static_cast<long long>((d.count() + 500) / 1000));
   else
     std::snprintf(b, sizeof b, "%.1fs", double(d.count()) / 1000.0);
   return b;
@@ -113,7 +115,7 @@ void state_cell(std::string& out, State s) {
 
 std::string head(std::string_view title) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
-  out += "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>";
+  out += R"(<meta name="viewport" content="width=device-width,initial-scale=1"><title>)";
   out += html_escape(title);
   out += "</title>";
   out += kStyle;
@@ -159,20 +161,23 @@ std::string sources_html(const Page& page, const Query& q, SysTime now) {
   out += "<h1>newsd sources</h1><p class=\"counts\">";
   for (std::size_t i = 0; i < kStates; ++i) {
     const std::string name(to_string(static_cast<State>(i)));
-    out += "<span><span class=\"state s-" + name + "\">" + name + "</span> " +
-           std::to_string(page.counts[i]) + "</span>";
+    out += R"(<span><span class="state s-)";
+    out += name;
+    out += R"(">)";
+    out += name;
+    out += "</span> " + std::to_string(page.counts[i]) + "</span>";
   }
   out += "<span>as of " + time_text(now) + "</span></p>";
   out +=
       "<form method=\"get\" action=\"/sources\"><input id=\"filter\" name=\"name\" "
       "placeholder=\"filter\" value=\"" +
-      html_escape(q.name) + "\"> <select name=\"state\"><option value=\"\">every state</option>";
+      html_escape(q.name) + R"("> <select name="state"><option value="">every state</option>)";
   for (std::size_t i = 0; i < kStates; ++i) {
     const std::string name(to_string(static_cast<State>(i)));
     const bool chosen = q.states.size() == 1 && q.states[0] == static_cast<State>(i);
     out += "<option" + std::string(chosen ? " selected" : "") + ">" + name + "</option>";
   }
-  out += "</select> <input type=\"hidden\" name=\"limit\" value=\"" + std::to_string(q.limit) +
+  out += R"(</select> <input type="hidden" name="limit" value=")" + std::to_string(q.limit) +
          "\"><button>apply</button></form>";
   out +=
       "<table id=\"sources\"><thead><tr><th>source</th><th data-type=\"num\">state</th>"
@@ -182,16 +187,16 @@ std::string sources_html(const Page& page, const Query& q, SysTime now) {
       "<th>last new post</th></tr></thead><tbody>\n";
   for (const SourceRecord* r : page.rows) {
     const PollRecord* last = r->last_poll();
-    out += "<tr><td data-v=\"" + html_escape(r->name) + "\"><a href=\"/sources/" +
+    out += R"(<tr><td class="name" data-v=")" + html_escape(r->name) + "\"><a href=\"/sources/" +
            html_escape(url_encode(r->name)) + "\">" + html_escape(r->name) + "</a></td>";
     state_cell(out, r->state());
     cell(out, last ? time_value(last->started) : "0",
-         last ? time_text(last->started) : std::string("—"));
+         last ? time_text(last->started) : std::string("—"), "t");
     cell(out, last ? outcome_text(*last) : "", last ? outcome_text(*last) : "—");
     cell(out, std::to_string(r->consecutive_failures), std::to_string(r->consecutive_failures),
          "num");
     cell(out, r->last_error, r->last_error_at ? r->last_error : std::string(), "err");
-    cell(out, time_value(r->next_poll), time_text(r->next_poll));
+    cell(out, time_value(r->next_poll), time_text(r->next_poll), "t");
     cell(out, std::to_string(r->interval.count()),
          seconds_text(r->interval) + " (" + std::string(schedule::to_string(r->reason)) + ")",
          "num");
@@ -199,7 +204,7 @@ std::string sources_html(const Page& page, const Query& q, SysTime now) {
     cell(out, hour, hour, "num");
     const std::string total = std::to_string(r->delivered_total);
     cell(out, total, total, "num");
-    cell(out, time_value(r->last_new_post), time_text(r->last_new_post));
+    cell(out, time_value(r->last_new_post), time_text(r->last_new_post), "t");
     out += "</tr>\n";
   }
   out += "</tbody></table><nav>";
@@ -238,7 +243,7 @@ std::string source_html(const SourceRecord& r, SysTime now) {
       "<th>duration</th><th>outcome</th><th>posts</th><th>error</th></tr></thead><tbody>\n";
   for (const PollRecord* p : r.recent()) {
     out += "<tr>";
-    cell(out, time_value(p->started), time_text(p->started));
+    cell(out, time_value(p->started), time_text(p->started), "t");
     cell(out, std::to_string(p->duration.count()), seconds_text(p->duration), "num");
     cell(out, outcome_text(*p), outcome_text(*p));
     cell(out, std::to_string(p->delivered), std::to_string(p->delivered), "num");

@@ -11,7 +11,7 @@ using namespace std::chrono;
 namespace {
 
 void append_string(std::string& out, std::string_view s) {
-  boost::json::serializer sr;
+  thread_local boost::json::serializer sr;
   sr.reset(boost::json::string_view(s.data(), s.size()));
   char buf[1024];
   while (!sr.done()) {
@@ -64,9 +64,9 @@ void append_poll(std::string& out, const PollRecord& p, bool with_error) {
 void append_source(std::string& out, const SourceRecord& r, SysTime now) {
   out += "{\"name\":";
   append_string(out, r.name);
-  out += ",\"state\":\"";
+  out += R"(,"state":")";
   out += to_string(r.state());
-  out += "\",\"last_poll\":";
+  out += R"(","last_poll":)";
   if (const PollRecord* p = r.last_poll())
     append_poll(out, *p, false);
   else
@@ -81,15 +81,15 @@ void append_source(std::string& out, const SourceRecord& r, SysTime now) {
   append_time(out, r.last_error_at);
   out += ",\"next_poll_at\":";
   append_time(out, r.next_poll);
-  out += ",\"interval\":{\"seconds\":";
+  out += R"(,"interval":{"seconds":)";
   append_seconds(out, r.interval);
-  out += ",\"reason\":\"";
+  out += R"(,"reason":")";
   out += schedule::to_string(r.reason);
-  out += "\",\"configured_seconds\":";
+  out += R"(","configured_seconds":)";
   append_seconds(out, r.configured_interval);
-  out += "},\"delivered\":{\"last_hour\":" + std::to_string(r.delivered_last_hour(now));
+  out += R"(},"delivered":{"last_hour":)" + std::to_string(r.delivered_last_hour(now));
   out += ",\"total\":" + std::to_string(r.delivered_total);
-  out += "},\"validators\":{\"etag\":";
+  out += R"(},"validators":{"etag":)";
   out += r.etag ? "true" : "false";
   out += ",\"last_modified\":";
   out += r.last_modified ? "true" : "false";
@@ -102,9 +102,9 @@ void append_source(std::string& out, const SourceRecord& r, SysTime now) {
 std::string sources_json(const Page& page, const Query& q, SysTime now) {
   std::string out;
   out.reserve(512 + page.rows.size() * 560);
-  out += "{\"schema\":\"";
+  out += R"({"schema":")";
   out += kSchema;
-  out += "\",\"generated_at\":";
+  out += R"(","generated_at":)";
   append_time(out, now);
   out += ",\"total\":" + std::to_string(page.total);
   out += ",\"matched\":" + std::to_string(page.matched);
@@ -128,9 +128,9 @@ std::string sources_json(const Page& page, const Query& q, SysTime now) {
 }
 
 std::string source_json(const SourceRecord& r, SysTime now) {
-  std::string out = "{\"schema\":\"";
+  std::string out = R"({"schema":")";
   out += kSchema;
-  out += "\",\"generated_at\":";
+  out += R"(","generated_at":)";
   append_time(out, now);
   out += ",\"source\":";
   append_source(out, r, now);

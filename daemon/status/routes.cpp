@@ -23,7 +23,7 @@ metrics::Reply reply(unsigned status, std::string body,
 }
 
 metrics::Reply json_error(unsigned status, const std::string& message) {
-  std::string body = "{\"error\":\"";
+  std::string body = R"({"error":")";
   for (const char c : message) {  // our own ASCII messages, with names that config restricted
     if (c == '"' || c == '\\') body += '\\';
     if (static_cast<unsigned char>(c) >= 0x20) body += c;
@@ -206,7 +206,7 @@ metrics::Routes admin_routes(Board& board, Actions actions, std::string token, N
     if (!known) return json_error(404, "no source named '" + name + "'");
     const SourceRecord* rec = board.find(name);
     std::string body = "{\"source\":";
-    body += "\"" + name + "\",\"action\":\"" + verb + "\",\"state\":\"";
+    body += "\"" + name + R"(","action":")" + verb + R"(","state":")";
     body += rec ? to_string(rec->state()) : "ok";
     body += "\"}\n";
     return reply(verb == "poll" ? 202 : 200, body, kJson);
