@@ -7,6 +7,9 @@
 // bench/status_bench.py measures the same endpoints over HTTP against /metrics.
 #include <benchmark/benchmark.h>
 
+#include <fstream>
+#include <string>
+
 #include "status/render.h"
 
 namespace {
@@ -15,8 +18,19 @@ using namespace std::chrono;
 using newsd::status::Board;
 using newsd::status::Query;
 
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+long board_kib = 0;  // what the board with full rings added to the resident memory
+
 Board& board() {
   static Board* b = [] {
+    const long before = rss_kib();
     auto* out = new Board;
     std::vector<newsd::schedule::SourceEntry> all;
     for (int i = 0; i < 10000; ++i) {
@@ -43,6 +57,7 @@ Board& board() {
         out->polled(r);
       }
     }
+    board_kib = rss_kib() - before;
     return out;
   }();
   return *b;
@@ -61,6 +76,7 @@ void query(benchmark::State& state, std::size_t limit, bool html) {
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["bytes"] = double(bytes);
+  state.counters["board_MiB"] = double(board_kib) / 1024;
 }
 
 BENCHMARK_CAPTURE(query, api_all_10000, 10000, false)->Unit(benchmark::kMillisecond);

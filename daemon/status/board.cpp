@@ -1,6 +1,7 @@
 #include "status/board.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "parse/text_util.h"
 
@@ -102,16 +103,25 @@ void Board::polled(const schedule::PollReport& report) {
   const schedule::PollOutcome& o = report.outcome;
   PollRecord p;
   p.started = o.started;
-  p.duration = duration_cast<milliseconds>(report.ended - o.started);
-  p.status = o.status;
+  p.duration_ms = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(duration_cast<milliseconds>(report.ended - o.started).count(), 0,
+                               std::numeric_limits<std::uint32_t>::max()));
+  p.status = static_cast<std::uint16_t>(std::clamp<long>(o.status, 0, 999));
   p.delivered = static_cast<std::uint32_t>(o.delivered);
   if (report.failed) {
-    // A post the producer refused for good fails the poll without a stage saying why.
-    p.error_class = o.error_class.empty() ? std::string_view("refused") : o.error_class;
-    p.error = keepable(o.error.empty() ? (o.error_class.empty() ? "Kafka refused a post for good"
-                                                                : std::string(o.error_class))
-                                       : o.error);
-    r.last_error = p.error;
+    // A post the producer refused for good fails the poll without a stage saying why; the
+    // outcome's class is a string literal (listener.h), so its data() ends with a NUL.
+    p.error_class = o.error_class.empty() ? "refused" : o.error_class.data();
+    std::string text =
+        keepable(o.error.empty() ? (o.error_class.empty() ? "Kafka refused a post for good"
+                                                          : std::string(o.error_class))
+                                 : o.error);
+    const PollRecord* last = r.last_poll();
+    if (last && last->error_text && *last->error_text == text)
+      p.error_text = last->error_text;
+    else
+      p.error_text = std::make_shared<const std::string>(std::move(text));
+    r.last_error = *p.error_text;
     r.last_error_at = report.ended;
   }
   r.consecutive_failures = report.consecutive_failures;
@@ -126,6 +136,7 @@ void Board::polled(const schedule::PollReport& report) {
     r.last_new_post = o.last_delivered;
   }
   if (r.ring.size() < kRecentPolls) {
+    if (r.ring.empty()) r.ring.reserve(kRecentPolls);
     r.ring.push_back(std::move(p));
     r.ring_next = r.ring.size() % kRecentPolls;
   } else {

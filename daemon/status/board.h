@@ -5,7 +5,8 @@
 // Thread-safety: the event loop's thread only; the Engine reports there and the HTTP server
 // answers there. A query walks the records once (no sort: the records are kept in name order
 // and split by state), so a request costs time linear in the sources and nothing between
-// requests. Memory per source: the record plus a ring of its last kRecentPolls polls.
+// requests. Memory per source: the record (about 300 bytes) plus a ring of its last
+// kRecentPolls polls (48 bytes each, plus the distinct error messages among them).
 #pragma once
 
 #include <array>
@@ -13,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,13 +41,20 @@ std::optional<State> state_from_string(std::string_view s);
 inline constexpr std::size_t kRecentPolls = 20;
 inline constexpr std::size_t kMaxErrorBytes = 512;  // longer messages are cut
 
+// One poll as the ring keeps it: 48 bytes, and the error text shared with the source's other
+// polls that failed the same way (a failing source repeats its error), so a full ring of a
+// failing source costs about one message, not twenty.
 struct PollRecord {
   SysTime started;
-  std::chrono::milliseconds duration{0};
-  long status = 0;               // HTTP status; 0 when no response arrived
-  std::string_view error_class;  // empty: succeeded (a string literal)
+  std::shared_ptr<const std::string> error_text;  // null: succeeded
+  const char* error_class = nullptr;              // null: succeeded; a string literal
+  std::uint32_t duration_ms = 0;
   std::uint32_t delivered = 0;
-  std::string error;
+  std::uint16_t status = 0;  // HTTP status; 0 when no response arrived
+
+  std::chrono::milliseconds duration() const { return std::chrono::milliseconds(duration_ms); }
+  std::string_view error_class_name() const { return error_class ? error_class : ""; }
+  std::string_view error() const { return error_text ? *error_text : std::string_view(); }
 };
 
 struct SourceRecord {

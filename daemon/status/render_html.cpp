@@ -89,7 +89,7 @@ std::string seconds_text(milliseconds d) {
 
 std::string outcome_text(const PollRecord& p) {
   if (p.status != 0) return std::to_string(p.status);
-  return std::string(p.error_class);
+  return std::string(p.error_class_name());
 }
 
 void cell(std::string& out, std::string_view value, std::string_view text,
@@ -244,10 +244,10 @@ std::string source_html(const SourceRecord& r, SysTime now) {
   for (const PollRecord* p : r.recent()) {
     out += "<tr>";
     cell(out, time_value(p->started), time_text(p->started), "t");
-    cell(out, std::to_string(p->duration.count()), seconds_text(p->duration), "num");
+    cell(out, std::to_string(p->duration_ms), seconds_text(p->duration()), "num");
     cell(out, outcome_text(*p), outcome_text(*p));
     cell(out, std::to_string(p->delivered), std::to_string(p->delivered), "num");
-    cell(out, p->error, p->error, "err");
+    cell(out, p->error(), p->error(), "err");
     out += "</tr>\n";
   }
   out += "</tbody></table><p>as of " + time_text(now) + " · <a href=\"/api/v1/sources/" +

@@ -40,23 +40,23 @@ void append_poll(std::string& out, const PollRecord& p, bool with_error) {
   out += "{\"started_at\":";
   append_time(out, p.started);
   out += ",\"duration_seconds\":";
-  append_seconds(out, p.duration);
+  append_seconds(out, p.duration());
   out += ",\"outcome\":";
-  append_string(out, p.status != 0 ? std::to_string(p.status) : std::string(p.error_class));
+  append_string(out, p.status != 0 ? std::to_string(p.status) : std::string(p.error_class_name()));
   out += ",\"http_status\":";
-  out += p.status != 0 ? std::to_string(p.status) : "null";
+  out += p.status != 0 ? std::to_string(p.status) : std::string("null");
   out += ",\"error_class\":";
-  if (p.error_class.empty())
+  if (!p.error_class)
     out += "null";
   else
-    append_string(out, p.error_class);
+    append_string(out, p.error_class_name());
   out += ",\"delivered\":" + std::to_string(p.delivered);
   if (with_error) {
     out += ",\"error\":";
-    if (p.error_class.empty())
+    if (!p.error_class)
       out += "null";
     else
-      append_string(out, p.error);
+      append_string(out, p.error());
   }
   out += '}';
 }

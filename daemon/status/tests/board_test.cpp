@@ -54,7 +54,7 @@ TEST_F(ABoard, AFailedPollMakesTheSourceFailingAndKeepsItsError) {
   EXPECT_EQ(r->last_error, "HTTP 500");
   ASSERT_NE(r->last_poll(), nullptr);
   EXPECT_EQ(r->last_poll()->status, 500);
-  EXPECT_EQ(r->last_poll()->duration, milliseconds(250));
+  EXPECT_EQ(r->last_poll()->duration(), milliseconds(250));
 }
 
 TEST_F(ABoard, BackoffOrRetryAfterMakesTheSourceBackingOff) {
@@ -108,6 +108,19 @@ TEST_F(ABoard, ErrorsAreKeptAsValidUtf8AndCut) {
   const std::string& e = board.find("alpha")->last_error;
   EXPECT_NE(e.find("bad \xEF\xBF\xBD byte"), std::string::npos);
   EXPECT_LE(e.size(), kMaxErrorBytes + 8);
+}
+
+TEST_F(ABoard, PollsThatFailTheSameWayShareTheirMessage) {
+  poll("beta", true, 1);
+  poll("beta", true, 2, IntervalReason::backoff, 0, kT0 + minutes(1));
+  poll("beta", true, 3, IntervalReason::backoff, 0, kT0 + minutes(2), "HTTP 503");
+  const auto recent = board.find("beta")->recent();
+  ASSERT_EQ(recent.size(), 3u);
+  EXPECT_EQ(recent[0]->error(), "HTTP 503");
+  EXPECT_EQ(recent[1]->error(), "HTTP 500");
+  EXPECT_EQ(recent[1]->error_text, recent[2]->error_text);
+  EXPECT_NE(recent[0]->error_text, recent[1]->error_text);
+  EXPECT_EQ(sizeof(PollRecord), 48u);
 }
 
 TEST_F(ABoard, QueryListsFailingFirstThenByName) {
