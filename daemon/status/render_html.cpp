@@ -22,7 +22,7 @@ th{background:#f3f3f3;cursor:pointer;user-select:none;white-space:nowrap}
 th.sorted-asc::after{content:" \25B2"}th.sorted-desc::after{content:" \25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.t,td.name{white-space:nowrap}
-td.err{color:#a00;max-width:32em;overflow-wrap:anywhere}
+td.err{color:#a00;min-width:14em;max-width:32em;overflow-wrap:anywhere}
 .state{padding:.1em .45em;border-radius:.3em;font-weight:600;white-space:nowrap}
 .s-failing{background:#fdd;color:#900}.s-backing_off{background:#fec;color:#840}
 .s-paused{background:#ddf;color:#226}.s-not_owned{background:#eee;color:#555}
