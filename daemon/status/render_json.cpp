@@ -1,4 +1,3 @@
-#include <boost/json/serializer.hpp>
 #include <cstdio>
 
 #include "core/post.h"
@@ -9,16 +8,6 @@ namespace newsd::status {
 using namespace std::chrono;
 
 namespace {
-
-void append_string(std::string& out, std::string_view s) {
-  thread_local boost::json::serializer sr;
-  sr.reset(boost::json::string_view(s.data(), s.size()));
-  char buf[1024];
-  while (!sr.done()) {
-    const boost::json::string_view part = sr.read(buf, sizeof buf);
-    out.append(part.data(), part.size());
-  }
-}
 
 void append_time(std::string& out, const std::optional<SysTime>& t) {
   if (!t) {
@@ -42,28 +31,29 @@ void append_poll(std::string& out, const PollRecord& p, bool with_error) {
   out += ",\"duration_seconds\":";
   append_seconds(out, p.duration());
   out += ",\"outcome\":";
-  append_string(out, p.status != 0 ? std::to_string(p.status) : std::string(p.error_class_name()));
+  append_json_string(out,
+                     p.status != 0 ? std::to_string(p.status) : std::string(p.error_class_name()));
   out += ",\"http_status\":";
   out += p.status != 0 ? std::to_string(p.status) : std::string("null");
   out += ",\"error_class\":";
   if (!p.error_class)
     out += "null";
   else
-    append_string(out, p.error_class_name());
+    append_json_string(out, p.error_class_name());
   out += ",\"delivered\":" + std::to_string(p.delivered);
   if (with_error) {
     out += ",\"error\":";
     if (!p.error_class)
       out += "null";
     else
-      append_string(out, p.error());
+      append_json_string(out, p.error());
   }
   out += '}';
 }
 
 void append_source(std::string& out, const SourceRecord& r, SysTime now) {
   out += "{\"name\":";
-  append_string(out, r.name);
+  append_json_string(out, r.name);
   out += R"(,"state":")";
   out += to_string(r.state());
   out += R"(","last_poll":)";
@@ -74,7 +64,7 @@ void append_source(std::string& out, const SourceRecord& r, SysTime now) {
   out += ",\"consecutive_failures\":" + std::to_string(r.consecutive_failures);
   out += ",\"last_error\":";
   if (r.last_error_at)
-    append_string(out, r.last_error);
+    append_json_string(out, r.last_error);
   else
     out += "null";
   out += ",\"last_error_at\":";

@@ -39,6 +39,16 @@ class ListenerTest : public EngineTest {
   void ack_all() {
     while (!publisher_.pending.empty()) publisher_.ack();
   }
+  // A daemon's engine (not once) with source "s", after its first poll has ended.
+  std::unique_ptr<Engine> polled_once() {
+    auto e = engine({source("s")}, false);
+    e->set_listener(&recorder_);
+    e->start();
+    run_until([&] { return publisher_.pending.size() == 3; });
+    ack_all();
+    run_until([&] { return recorder_.heard.size() == 1; });
+    return e;
+  }
   Recorder recorder_;
 };
 
@@ -52,12 +62,7 @@ TEST_F(ListenerTest, HearsTheSourceListAtOnceAndAfterAReload) {
 }
 
 TEST_F(ListenerTest, HearsHowEachPollEnded) {
-  auto e = engine({source("s")}, false);
-  e->set_listener(&recorder_);
-  e->start();
-  run_until([&] { return publisher_.pending.size() == 3; });
-  ack_all();
-  run_until([&] { return recorder_.heard.size() == 1; });
+  auto e = polled_once();
   const Heard& h = recorder_.heard[0];
   EXPECT_EQ(h.source, "s");
   EXPECT_EQ(h.status, 200);
@@ -88,12 +93,7 @@ TEST_F(ListenerTest, HearsWhyAPollFailed) {
 }
 
 TEST_F(ListenerTest, APausedSourceIsNotPolledUntilResumed) {
-  auto e = engine({source("s")}, false);
-  e->set_listener(&recorder_);
-  e->start();
-  run_until([&] { return publisher_.pending.size() == 3; });
-  ack_all();
-  run_until([&] { return recorder_.heard.size() == 1; });
+  auto e = polled_once();
   EXPECT_TRUE(e->pause("s"));
   run_for(3h);
   EXPECT_EQ(http_.requests["http://feeds.test/s"], 1);
@@ -108,12 +108,7 @@ TEST_F(ListenerTest, APausedSourceIsNotPolledUntilResumed) {
 }
 
 TEST_F(ListenerTest, PollNowPollsAtOnceEvenAPausedSourceWhichStaysPaused) {
-  auto e = engine({source("s")}, false);
-  e->set_listener(&recorder_);
-  e->start();
-  run_until([&] { return publisher_.pending.size() == 3; });
-  ack_all();
-  run_until([&] { return recorder_.heard.size() == 1; });
+  auto e = polled_once();
   EXPECT_TRUE(e->pause("s"));
   EXPECT_TRUE(e->poll_now("s"));
   run_until([&] { return recorder_.heard.size() == 2; });
