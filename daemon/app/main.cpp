@@ -34,6 +34,10 @@
 #include "schedule/engine.h"
 #include "schedule/pruning.h"
 #include "state/kafka_options.h"
+#include "status/admin_token.h"
+#include "status/board.h"
+#include "status/client.h"
+#include "status/routes.h"
 
 namespace {
 
@@ -175,10 +179,16 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
                                : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
       return opts;
     };
+    // The operator's view: per-source records from the engine's poll reports, served on the
+    // metrics listener (read-only) and on the admin listener (with the actions). It outlives
+    // the engine, which reports to it.
+    status::Board board;
+    const status::Now now = [] { return std::chrono::system_clock::now(); };
     // The engine keeps the only copy of the sources (10,000 of them are megabytes).
     schedule::Engine engine(io, std::move(cfg.sources), *http, *store, *publisher, metrics,
                             options_for(cfg));
     cfg.sources.clear();
+    engine.set_listener(&board);
     // Hand back what start-up freed, and keep doing so for what bursts of work free.
     app::release_free_memory();
     boost::asio::steady_timer trim(io);
@@ -192,13 +202,15 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     };
     if (!once) arm_trim();
 
+    std::unique_ptr<metrics::HttpServer> admin;
     std::unique_ptr<metrics::HttpServer> server;
     // Counting the seen-store walks a whole index (20 ms per million entries, on the loop):
     // probes asking every few seconds get a count at most a minute old.
     std::optional<std::chrono::steady_clock::time_point> counted;
     if (!once) {
       server = std::make_unique<metrics::HttpServer>(
-          io, cfg.metrics.listen, metrics, [&publisher, &metrics, &store, &engine, &counted] {
+          io, cfg.metrics.listen, metrics,
+          [&publisher, &metrics, &store, &engine, &counted] {
             const bool kafka = publisher->reachable();
             metrics.kafka_reachable.Add({}).Set(kafka ? 1 : 0);
             const auto now = std::chrono::steady_clock::now();
@@ -214,9 +226,29 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
             // Paused polls wait for Kafka; they resume by themselves and lose nothing.
             r.detail += "\npaused sources: " + std::to_string(engine.paused_sources());
             return r;
-          });
+          },
+          metrics::ServerOptions{.routes = status::read_routes(board, now)});
       log->info("metrics on http://{}:{}/metrics",
                 cfg.metrics.listen.substr(0, cfg.metrics.listen.rfind(':')), server->port());
+      if (!cfg.admin.listen.empty()) {
+        status::Actions actions{[&engine](const std::string& n) { return engine.poll_now(n); },
+                                [&engine](const std::string& n) { return engine.pause(n); },
+                                [&engine](const std::string& n) { return engine.resume(n); }};
+        const std::string token = status::read_token(cfg.admin.token_file);
+        admin = std::make_unique<metrics::HttpServer>(
+            io, cfg.admin.listen, metrics,
+            [&publisher] {
+              const bool kafka = publisher->reachable();
+              return metrics::Readiness{kafka, kafka ? "kafka: reachable" : "kafka: unreachable"};
+            },
+            metrics::ServerOptions{
+                .purpose = "the admin listener",
+                .routes = status::admin_routes(board, std::move(actions), token, now),
+                .writable = true});
+        log->info("admin actions on http://{}:{}/api/v1/sources ({})",
+                  cfg.admin.listen.substr(0, cfg.admin.listen.rfind(':')), admin->port(),
+                  token.empty() ? "no token" : "bearer token required");
+      }
     }
 
     boost::asio::steady_timer deadline(io);
@@ -348,6 +380,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
       trim.cancel();
       signals.cancel();
       if (server) server->stop();
+      if (admin) admin->stop();
       http->shutdown();
       io.stop();
     });
@@ -446,6 +479,15 @@ int main(int argc, char** argv) {
 
   app::StateCommand state_cmd;
   app::add_state_command(app, state_cmd);
+  bool status_json = false;
+  auto* status_cmd = app.add_subcommand(
+      "status",
+      "print the running daemon's sources, failing ones first (its status API at the "
+      "configuration's metrics.listen); exit status 0 when none is failing, 1 when some are, "
+      "2 when the daemon cannot be reached, 78 when the configuration cannot be read");
+  status_cmd->add_option("--config", config_path, "configuration file")
+      ->default_str("/etc/newsd/newsd.yaml");
+  status_cmd->add_flag("--json", status_json, "print the status API's document of every source");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -455,6 +497,9 @@ int main(int argc, char** argv) {
   if (*opml_cmd) return app::import_opml_command(opml_file);
   if (const auto rc = app::run_state_command(state_cmd)) return *rc;
   if (*parse_cmd) return parse_files(files, format, url, timezone, source);
+  if (*status_cmd)
+    return status::status_command(config_path.empty() ? "/etc/newsd/newsd.yaml" : config_path,
+                                  status_json);
   if (*once) return serve(config_path, true, sink, commit);
   if (*run || !config_path.empty()) return serve(config_path, false, "kafka", true);
   std::cerr << app.help();

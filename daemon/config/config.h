@@ -127,6 +127,15 @@ struct Metrics {
   bool per_source_labels = true;
 };
 
+// The admin listener: operator actions (poll now, pause, resume) over HTTP; off when `listen`
+// is empty, loopback only.
+struct Admin {
+  std::string listen;
+  // The bearer token callers must present: an absolute path, or the name of a systemd
+  // credential (read from $CREDENTIALS_DIRECTORY); empty: no token.
+  std::string token_file;
+};
+
 struct Http {
   std::string user_agent = "newsd/0.1";
   std::chrono::milliseconds connect_timeout{10'000};
@@ -150,6 +159,7 @@ struct Config {
   std::chrono::hours retention{24 * 90};  // seen entries older than this are pruned
   // Threads parsing fetched documents; 0: one per core, at most 4. Read at start-up only.
   std::size_t parse_threads = 0;
+  Admin admin;
   std::vector<Source> sources;
 };
 

@@ -48,6 +48,7 @@ const std::pair<std::string_view, Rows> kTables[] = {
     {"kafka", [](std::ostream& o) { rows(o, schema::kafka_keys()); }},
     {"http", [](std::ostream& o) { rows(o, schema::http_keys()); }},
     {"state", [](std::ostream& o) { rows(o, schema::state_keys()); }},
+    {"admin", [](std::ostream& o) { rows(o, schema::admin_keys()); }},
     {"sources", [](std::ostream& o) { rows(o, schema::source_keys()); }},
     {"adapt", [](std::ostream& o) { rows(o, schema::adapt_keys()); }},
     {"paging", [](std::ostream& o) { rows(o, schema::paging_keys()); }},

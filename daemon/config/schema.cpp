@@ -1,5 +1,6 @@
 #include "config/schema.h"
 
+#include <arpa/inet.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
@@ -30,6 +31,20 @@ bool valid_timezone(const std::string& tz) {
 
 bool http_url(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+// "127.0.0.1:9465", "[::1]:9465", "localhost:9465".
+bool loopback_listen(const std::string& l) {
+  const auto colon = l.rfind(':');
+  if (colon == std::string::npos || colon + 1 == l.size()) return false;
+  const std::string port = l.substr(colon + 1);
+  if (!std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+      port.size() > 5 || std::stoul(port) > 65535)
+    return false;
+  const std::string host = l.substr(0, colon);
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr a{};
+  return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 bool json_pointer(const std::string& p) {
@@ -112,6 +127,7 @@ const Table<Config>& top_level_keys() {
                                         "exactly_once needs state.backend: kafka (the seen marks "
                                         "must join the posts' transaction)");
                                })),
+      section("admin", &Config::admin, admin_keys, false, "see below"),
       // Read by the loader: a large list is read item by item (yaml_split.h).
       row<Config>("sources", "list", "`[]`", "list of sources, see below"),
       row<Config>("source_files", "list", "`[]`",
@@ -256,6 +272,32 @@ const Table<Http>& http_keys() {
       duration("max_backoff", &Http::max_backoff)
           .at_least(1s)
           .help("cap of the exponential backoff of a failing source"),
+  };
+  return t;
+}
+
+const Table<Admin>& admin_keys() {
+  static const Table<Admin> t = {
+      text("listen", &Admin::listen)
+          .shown_as("off")
+          .check([](const std::string& l, const Fail& fail) {
+            if (!l.empty() && !loopback_listen(l))
+              fail(
+                  "expected a loopback HOST:PORT (127.0.0.1:PORT or [::1]:PORT): the admin "
+                  "listener changes state and is never exposed");
+          })
+          .help("`HOST:PORT` of the admin listener (the status API and page, plus `POST` "
+                "actions: poll now, pause, resume); loopback only; read at start-up"),
+      text("token_file", &Admin::token_file)
+          .shown_as("none")
+          .help("bearer token callers must send (`Authorization: Bearer …`): an absolute path, "
+                "or the name of a systemd credential read from `$CREDENTIALS_DIRECTORY` "
+                "(`LoadCredential=`); its content, trailing newline dropped; read at start-up"),
+      check<Admin>("token_file",
+                   [](const Admin& a, const Fail& fail) {
+                     if (!a.token_file.empty() && a.listen.empty())
+                       fail("a token without admin.listen: set admin.listen too");
+                   }),
   };
   return t;
 }

@@ -54,6 +54,7 @@ const Table<Config>& top_level_keys();
 const Table<Metrics>& metrics_keys();
 const Table<Kafka>& kafka_keys();
 const Table<Http>& http_keys();
+const Table<Admin>& admin_keys();
 const Table<Source>& source_keys();
 const Table<Adapt>& adapt_keys();
 const Table<JsonApi>& json_api_keys();

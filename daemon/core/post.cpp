@@ -105,11 +105,8 @@ std::string format_rfc3339(Timestamp t) {
   return buf;
 }
 
-namespace {
-
-// Appends `s` as a JSON string: Boost.JSON's own escaping, streamed through a small buffer
-// without building a json::value.
-void append_string(std::string& out, std::string_view s) {
+// Boost.JSON's own escaping, streamed through a small buffer without building a json::value.
+void append_json_string(std::string& out, std::string_view s) {
   thread_local boost::json::serializer sr;
   sr.reset(boost::json::string_view(s.data(), s.size()));
   char buf[4096];
@@ -119,9 +116,11 @@ void append_string(std::string& out, std::string_view s) {
   }
 }
 
+namespace {
+
 void append_opt(std::string& out, const std::optional<std::string>& s) {
   if (s)
-    append_string(out, *s);
+    append_json_string(out, *s);
   else
     out.append("null");
 }
@@ -135,7 +134,7 @@ void append_time(std::string& out, const std::optional<Timestamp>& t) {
     out.append(b, sizeof b);
     out.push_back('"');
   } else {
-    append_string(out, format_rfc3339(*t));
+    append_json_string(out, format_rfc3339(*t));
   }
 }
 
@@ -154,15 +153,15 @@ std::string to_json(const Post& p) {
   std::string out;
   out.reserve(size + size / 16);  // room for a few escapes
   out.append("{\"id\":");
-  append_string(out, p.id);
+  append_json_string(out, p.id);
   out.append(",\"source\":");
-  append_string(out, p.source);
+  append_json_string(out, p.source);
   out.append(",\"url\":");
   append_opt(out, p.url);
   out.append(",\"origin_url\":");
   append_opt(out, p.origin_url);
   out.append(",\"title\":");
-  append_string(out, p.title);
+  append_json_string(out, p.title);
   out.append(",\"published_at\":");
   append_time(out, p.published_at);
   out.append(",\"updated_at\":");
@@ -172,7 +171,7 @@ std::string to_json(const Post& p) {
   out.append(",\"tags\":[");
   for (std::size_t i = 0; i < p.tags.size(); ++i) {
     if (i > 0) out.push_back(',');
-    append_string(out, p.tags[i]);
+    append_json_string(out, p.tags[i]);
   }
   out.append("],\"media\":");
   append_opt(out, p.media);
@@ -181,7 +180,7 @@ std::string to_json(const Post& p) {
   out.append(",\"summary\":");
   append_opt(out, p.summary);
   out.append(",\"body_text\":");
-  append_string(out, p.body_text);
+  append_json_string(out, p.body_text);
   out.append(",\"body_html\":");
   append_opt(out, p.body_html);
   out.append(",\"lang\":");
@@ -189,7 +188,7 @@ std::string to_json(const Post& p) {
   out.append(",\"fetched_at\":");
   append_time(out, p.fetched_at);
   out.append(",\"content_sha256\":");
-  append_string(out, p.content_sha256);
+  append_json_string(out, p.content_sha256);
   out.push_back('}');
   return out;
 }

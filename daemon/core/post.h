@@ -42,5 +42,7 @@ std::string format_rfc3339(Timestamp t);
 
 // The record as compact UTF-8 JSON (one line, no trailing newline).
 std::string to_json(const Post& post);
+// Appends `s` as a JSON string (quoted and escaped) to `out`.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace newsd

@@ -16,8 +16,13 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, const Metrics& m, std::function<Readiness()> r)
-      : io(io), acceptor(io), metrics(m), readiness(std::move(r)), log(log::get("http")) {}
+  Impl(asio::io_context& io, const Metrics& m, std::function<Readiness()> r, ServerOptions o)
+      : io(io),
+        acceptor(io),
+        metrics(m),
+        readiness(std::move(r)),
+        options(std::move(o)),
+        log(log::get("http")) {}
 
   void accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
@@ -46,7 +51,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       res->set(http::field::server, "newsd");
       const std::string target(request.target());
       const std::string path = target.substr(0, target.find('?'));
-      if (request.method() != http::verb::get && request.method() != http::verb::head) {
+      const bool read_only =
+          request.method() == http::verb::get || request.method() == http::verb::head;
+      if (!read_only && server->options.writable && answer(*res)) {
+        // one of the routes took it
+      } else if (!read_only) {
         res->result(http::status::method_not_allowed);
         res->body() = "only GET\n";
       } else if (path == "/metrics" && request.method() == http::verb::get) {
@@ -62,7 +71,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         const Readiness r = server->readiness();
         res->result(r.ready ? http::status::ok : http::status::service_unavailable);
         res->body() = r.detail + "\n";
-      } else {
+      } else if (!answer(*res)) {
         res->result(http::status::not_found);
         res->body() = "not found: try /metrics, /healthz or /readyz\n";
       }
@@ -74,6 +83,25 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                           beast::error_code ignored;
                           self->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
                         });
+    }
+
+    // The added routes' answer, if they have one.
+    bool answer(http::response<http::string_body>& res) {
+      if (!server->options.routes) return false;
+      Request req;
+      req.method = std::string(request.method_string());
+      req.target = std::string(request.target());
+      if (const auto it = request.find(http::field::authorization); it != request.end())
+        req.authorization = std::string(it->value());
+      std::optional<Reply> reply = server->options.routes(req);
+      if (!reply) return false;
+      res.result(http::int_to_status(reply->status));
+      res.set(http::field::content_type, reply->content_type);
+      if (!reply->allow.empty()) res.set(http::field::allow, reply->allow);
+      if (!reply->www_authenticate.empty())
+        res.set(http::field::www_authenticate, reply->www_authenticate);
+      res.body() = std::move(reply->body);
+      return true;
     }
 
     // /metrics goes out in pieces as the socket takes them (chunked on HTTP/1.1, until the
@@ -142,12 +170,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   tcp::acceptor acceptor;
   const Metrics& metrics;
   std::function<Readiness()> readiness;
+  ServerOptions options;
   std::shared_ptr<spdlog::logger> log;
 };
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& listen, const Metrics& metrics,
-                       std::function<Readiness()> readiness)
-    : impl_(std::make_shared<Impl>(io, metrics, std::move(readiness))) {
+                       std::function<Readiness()> readiness, ServerOptions options)
+    : impl_(std::make_shared<Impl>(io, metrics, std::move(readiness), std::move(options))) {
   const auto colon = listen.rfind(':');
   std::string host = listen.substr(0, colon);
   if (host.size() > 1 && host.front() == '[' && host.back() == ']')
@@ -160,7 +189,8 @@ HttpServer::HttpServer(asio::io_context& io, const std::string& listen, const Me
     impl_->acceptor.bind(ep);
     impl_->acceptor.listen();
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot listen on " + listen + " for /metrics: " + e.what());
+    throw std::runtime_error("cannot listen on " + listen + " for " + impl_->options.purpose +
+                             ": " + e.what());
   }
   impl_->accept();
 }

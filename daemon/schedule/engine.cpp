@@ -189,6 +189,7 @@ ReloadSummary Engine::reconfigure(std::vector<config::Source> sources, Options o
   sources_ = std::move(next);
   set_failing(recovered);
   metrics_.sources.Add({}).Set(double(sources_.size()));
+  announce_sources();
   return sum;
 }
 
@@ -203,7 +204,7 @@ void Engine::check_idle() {
 }
 
 void Engine::schedule(const SourcePtr& s, milliseconds delay) {
-  if (stopping_ || options_.once || s->removed) return;
+  if (stopping_ || options_.once || s->removed || s->paused) return;
   // Due times are rounded up to a 10 ms grid, so that sources due in the same slot fire on
   // one timer wake-up instead of one each (10,000 sources at a 1 s interval: 100 wake-ups
   // a second instead of 10,000). Intervals are seconds and jittered by 10 %; 10 ms is noise.
@@ -275,8 +276,69 @@ void Engine::finish(const PollPtr& poll) {
   // max-age are about them) are tried soon, unless the server asked for time.
   const bool soon = s->reconfigured && !hints.retry_after;
   s->reconfigured = false;
-  schedule(s, soon ? std::min(delay, decltype(delay)(milliseconds(100))) : delay);
+  const auto next_in = soon ? std::min(delay, decltype(delay)(milliseconds(100))) : delay;
+  schedule(s, next_in);
+  report(poll, failed, next_in, !stopping_ && !options_.once && !s->removed && !s->paused);
   check_idle();
+}
+
+void Engine::set_listener(PollListener* listener) {
+  listener_ = listener;
+  announce_sources();
+}
+
+void Engine::announce_sources() {
+  if (!listener_) return;
+  std::vector<SourceEntry> all;
+  all.reserve(sources_.size());
+  for (const auto& [name, s] : sources_) all.push_back({name, s->cfg.interval});
+  listener_->sources(all);
+}
+
+void Engine::report(const PollPtr& poll, bool failed, milliseconds delay, bool scheduled) {
+  if (!listener_) return;
+  const SourceState& s = *poll->source();
+  const auto now = clock_.system_now();
+  const auto base = s.learned_interval.value_or(s.cfg.interval);
+  PollReport r{s.cfg.name, poll->outcome(), now};
+  r.failed = failed;
+  r.consecutive_failures = s.consecutive_failures;
+  r.next_in = scheduled ? delay : milliseconds(0);
+  r.reason = interval_reason(poll->hints(), s.consecutive_failures, s.learned_interval.has_value(),
+                             base, delay, now);
+  if (s.saved) {
+    r.etag = s.saved->etag.has_value();
+    r.last_modified = s.saved->last_modified.has_value();
+  }
+  listener_->polled(r);
+}
+
+bool Engine::poll_now(const std::string& name) {
+  const auto it = sources_.find(name);
+  if (it == sources_.end()) return false;
+  const SourcePtr s = it->second;
+  if (s->polling || stopping_) return true;
+  s->timer->cancel();
+  begin_poll(s);
+  return true;
+}
+
+bool Engine::pause(const std::string& name) {
+  const auto it = sources_.find(name);
+  if (it == sources_.end()) return false;
+  it->second->paused = true;
+  it->second->timer->cancel();
+  return true;
+}
+
+bool Engine::resume(const std::string& name) {
+  const auto it = sources_.find(name);
+  if (it == sources_.end()) return false;
+  const SourcePtr s = it->second;
+  if (!s->paused) return true;
+  s->paused = false;
+  if (!s->polling) schedule(s, milliseconds(100));
+  return true;
 }
 
 }  // namespace newsd::schedule

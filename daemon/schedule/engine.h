@@ -37,6 +37,7 @@
 #include "publish/outbox.h"
 #include "publish/publisher.h"
 #include "schedule/host_queue.h"
+#include "schedule/listener.h"
 #include "schedule/options.h"
 #include "schedule/parse_pool.h"
 #include "schedule/policy.h"
@@ -80,6 +81,16 @@ class Engine {
   std::size_t failed_polls() const { return failed_polls_; }
   std::size_t delivered() const { return pipeline_.delivered; }
 
+  // Told of the source list now and at each reload, and of every poll's end; null: nobody.
+  // `listener` outlives the engine or is replaced first.
+  void set_listener(PollListener* listener);
+  // Operator actions (the admin listener). false: no source of that name. poll_now starts a
+  // poll at once unless one is under way (a paused source is polled once and stays paused);
+  // pause lets a poll under way end and schedules no more until resume, which polls soon.
+  bool poll_now(const std::string& name);
+  bool pause(const std::string& name);
+  bool resume(const std::string& name);
+
  private:
   using SourcePtr = std::shared_ptr<SourceState>;
   using PollPtr = std::shared_ptr<Poll>;
@@ -102,6 +113,8 @@ class Engine {
   metrics::SourceSeries& series(SourceState& s);
   void set_failing(std::ptrdiff_t change);
   double unix_now() const;
+  void announce_sources();
+  void report(const PollPtr& poll, bool failed, std::chrono::milliseconds delay, bool scheduled);
 
   boost::asio::io_context& io_;
   std::unique_ptr<Clock> own_clock_;  // when none was given
@@ -127,6 +140,7 @@ class Engine {
   HostQueue hosts_;
   RobotsGate robots_;  // asked before fetching what the source's document links to
   Pipeline pipeline_;  // the above, as polls see them
+  PollListener* listener_ = nullptr;
 };
 
 }  // namespace newsd::schedule

@@ -48,6 +48,7 @@ parse::Context context_for(const config::Source& cfg, const fetch::Response& r,
 
 void Poll::start(const dedupe::PollState& saved) {
   next_state_ = saved;
+  outcome_.started = p_.clock.system_now();
   fetch::Request req = request_for(source_->cfg.url);
   if (source_->format == parse::Format::sitemap) allow_sitemap_body(req);
   if (saved.etag) req.headers.push_back("If-None-Match: " + *saved.etag);
@@ -130,7 +131,7 @@ void Poll::on_child_sitemap(parse::SitemapRef child, fetch::Response r) {
     sitemap_update_.fetched[child.url] = std::move(known);
   } else if (!ok_status(r)) {
     p_.log_fetch->warn("{}: child sitemap {} failed: {}", cfg.name, child.url, outcome_of(r));
-    hints_.failed = true;
+    fail("sitemap", "child sitemap " + child.url + " failed: " + outcome_of(r));
   } else {
     known.etag = r.etag;
     known.last_modified = r.last_modified;
@@ -158,18 +159,19 @@ void Poll::on_feed(fetch::Response r) {
   log::Scope scope(cfg.name);
   record_fetch(r);
   hints_.status = r.status;
+  outcome_.status = r.status;
   hints_.cache_control = r.cache_control;
   hints_.expires = r.expires;
   hints_.retry_after = r.retry_after;
   if (r.error != fetch::ErrorClass::none) {
     p_.log_fetch->warn("{}: fetching {} failed: {} ({})", cfg.name, cfg.url,
                        fetch::to_string(r.error), r.error_message);
-    hints_.failed = true;
+    fail(fetch::to_string(r.error), r.error_message);
   } else if (r.status == 304) {
     p_.log_fetch->debug("{}: not modified", cfg.name);  // nothing to parse
   } else if (!ok_status(r)) {
     p_.log_fetch->warn("{}: {} answered HTTP {}", cfg.name, cfg.url, r.status);
-    hints_.failed = true;
+    fail("http", "HTTP " + std::to_string(r.status));
   } else {
     next_state_.etag = r.etag;
     next_state_.last_modified = r.last_modified;
@@ -202,7 +204,9 @@ void Poll::on_followed(Kind kind, Post entry, fetch::Response r) {
                          outcome_of(r));
     else
       p_.log_fetch->warn("{}: detail request for {} failed: {}", cfg.name, entry.id, outcome_of(r));
-    hints_.failed = true;
+    fail("follow", (kind == Kind::article ? "following " + entry.url.value_or("")
+                                          : "detail request for " + entry.id) +
+                       " failed: " + outcome_of(r));
     maybe_finish();
     return;
   }
@@ -241,7 +245,8 @@ void Poll::on_parsed(Kind kind, ParseResult result) {
       p_.log_parse->warn("{}: cannot parse followed article {}: {}", s.cfg.name, result.url, error);
     else
       p_.log_parse->warn("{}: cannot read the detail of {}: {}", s.cfg.name, result.post_id, error);
-    hints_.failed = true;
+    fail("parse",
+         "cannot parse " + result.url + " as " + std::string(result.format) + ": " + error);
     if (kind == Kind::feed && !held_.empty())
       page_failed(paging::gap_why(entries_read_, held_.size(),
                                   "page " + std::to_string(pages_) + " could not be parsed"));
@@ -335,7 +340,7 @@ void Poll::on_page(fetch::Response r, const std::string& url) {
   record_fetch(r);
   if (!ok_status(r)) {
     p_.log_fetch->warn("{}: fetching page {} failed: {}", cfg.name, pages_ + 1, outcome_of(r));
-    hints_.failed = true;
+    fail("page", "page " + std::to_string(pages_ + 1) + " failed: " + outcome_of(r));
     page_failed(paging::gap_why(
         entries_read_, held_.size(),
         "page " + std::to_string(pages_ + 1) + " could not be fetched (" + outcome_of(r) + ")"));
@@ -371,7 +376,7 @@ void Poll::send(HeldPage& page) {
     if (e.error) {  // cannot be completed: never published without its body
       p_.series(s).parse_error("json_api_detail");
       p_.log_parse->warn("{}: '{}' not published: {}", s.cfg.name, e.post.title, *e.error);
-      hints_.failed = true;
+      fail("parse", "'" + e.post.title + "' not published: " + *e.error);
       continue;
     }
     if (page.verdicts[k] == dedupe::Verdict::seen) {
@@ -401,9 +406,12 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
   SourceState& s = *source_;
   const auto self = shared_from_this();
   if (!d.ok) {
-    hints_.failed = true;  // the post stays unseen and is offered again
+    // The post stays unseen and is offered again.
+    fail("delivery", "Kafka did not take post " + id + ": " + d.error);
   } else {
     ++p_.delivered;
+    ++outcome_.delivered;
+    outcome_.last_delivered = p_.clock.system_now();
     p_.series(s).post(receipt.updated ? metrics::SourceSeries::Post::updated
                                       : metrics::SourceSeries::Post::new_post);
     const SysTime now_exact = p_.clock.system_now();
@@ -416,7 +424,7 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
     // marked it when it was handed over (handed()).
     if (p_.options.commit && !p_.options.exactly_once &&
         !p_.batch.mark_seen(self, s.cfg.name, id, receipt.entry, now))
-      hints_.failed = true;
+      fail("commit", "the seen mark of " + id + " could not be written");
   }
   maybe_finish();
 }
@@ -429,14 +437,21 @@ void Poll::handed(const std::string& id, const publish::Receipt& receipt) {
   if (!p_.options.commit || !p_.options.exactly_once) return;
   const Timestamp now = floor<seconds>(p_.clock.system_now());
   if (!p_.batch.mark_seen(shared_from_this(), source_->cfg.name, id, receipt.entry, now))
-    hints_.failed = true;
+    fail("commit", "the seen mark of " + id + " could not be written");
 }
 
 void Poll::batch_lost(bool ended) {
   if (ended)
     p_.failed_after_end(source_);
   else
-    hints_.failed = true;
+    fail("commit", "the batch holding this poll's seen marks did not commit");
+}
+
+void Poll::fail(std::string_view error_class, std::string message) {
+  hints_.failed = true;
+  if (!outcome_.error_class.empty()) return;
+  outcome_.error_class = error_class;
+  outcome_.error = message.empty() ? std::string(error_class) : std::move(message);
 }
 
 void Poll::maybe_finish() {

@@ -20,6 +20,7 @@
 #include "publish/dead_letter.h"
 #include "publish/outbox.h"
 #include "schedule/host_queue.h"
+#include "schedule/listener.h"
 #include "schedule/options.h"
 #include "schedule/parse_pool.h"
 #include "schedule/policy.h"
@@ -74,6 +75,7 @@ class Poll final : public publish::Lane,
   dedupe::PollState& next_state() { return next_state_; }
   // What the poll learned of the source's sitemap index, to keep if it succeeds.
   SitemapUpdate& sitemap_update() { return sitemap_update_; }
+  const PollOutcome& outcome() const { return outcome_; }
 
   const std::string& name() const override { return source_->cfg.name; }
   void delivered(const std::string& id, const publish::Receipt& receipt,
@@ -99,6 +101,8 @@ class Poll final : public publish::Lane,
   void on_feed_posts(ParseResult& result);
   void record_fetch(const fetch::Response& r);
   void maybe_finish();
+  // The poll failed: kept in the hints (scheduling) and, the first reason, in the outcome.
+  void fail(std::string_view error_class, std::string message);
 
   // Catch-up paging (paging.h). A page's posts, judged, wait in held_ until the poll knows
   // how far back it reads; then the oldest page is sent first.
@@ -121,6 +125,7 @@ class Poll final : public publish::Lane,
   std::shared_ptr<SourceState> source_;
   dedupe::PollState next_state_;
   PollHints hints_;
+  PollOutcome outcome_;
   std::size_t pending_ = 0;     // fetches and parses under way
   std::set<std::string> ids_;   // ids already handled (feeds repeat entries)
   bool fetched_ = false;        // the source's document has been handled

@@ -52,6 +52,7 @@ struct SourceState {
   bool removed = false;
   bool reconfigured = false;   // its settings changed while a poll was under way
   bool polled_before = false;  // a poll of it succeeded in this run (catch-up paging)
+  bool paused = false;         // by the operator: no poll is scheduled until resumed
   // The conditional-GET state as it is in the store (read at the first poll): polls compare
   // against it instead of reading the store, and write only what changed.
   std::optional<dedupe::PollState> saved;

@@ -19,10 +19,12 @@ struct Reply {
   std::string body;
 };
 
-Reply get(unsigned short port, const std::string& path, long http_version = CURL_HTTP_VERSION_1_1) {
+Reply get(unsigned short port, const std::string& path, long http_version = CURL_HTTP_VERSION_1_1,
+          const char* method = "GET") {
   Reply r;
   CURL* c = curl_easy_init();
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, http_version);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
@@ -40,8 +42,9 @@ Reply get(unsigned short port, const std::string& path, long http_version = CURL
 // Runs the server's loop on a thread while the test thread plays the client.
 class HttpServerTest : public ::testing::Test {
  protected:
-  void start(std::function<Readiness()> readiness) {
-    server_ = std::make_unique<HttpServer>(io_, "127.0.0.1:0", metrics_, std::move(readiness));
+  void start(std::function<Readiness()> readiness, ServerOptions options = {}) {
+    server_ = std::make_unique<HttpServer>(io_, "127.0.0.1:0", metrics_, std::move(readiness),
+                                           std::move(options));
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
@@ -103,6 +106,42 @@ TEST_F(HttpServerTest, ReadyzReflectsTheReadinessCheck) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(get(server_->port(), "/healthz").status, 200);
   EXPECT_EQ(get(server_->port(), "/nope").status, 404);
+}
+
+// The routes another stage adds (the status API): asked for the paths the server does not
+// serve itself; on a server that is not writable, only ever for GET and HEAD.
+Routes echo_routes() {
+  return [](const Request& r) -> std::optional<metrics::Reply> {
+    if (r.target.rfind("/extra", 0) != 0) return std::nullopt;
+    metrics::Reply out;
+    out.status = r.method == "POST" ? 202 : 200;
+    out.content_type = "application/json";
+    out.body = r.method + " " + r.target;
+    return out;
+  };
+}
+
+TEST_F(HttpServerTest, AnswersAddedRoutesAndSaysNotFoundForTheRest) {
+  start([] { return Readiness{true, "ok"}; }, {.routes = echo_routes()});
+  const Reply r = get(server_->port(), "/extra/a?b=c");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "GET /extra/a?b=c");
+  EXPECT_EQ(get(server_->port(), "/other").status, 404);
+  EXPECT_EQ(get(server_->port(), "/healthz").status, 200);
+}
+
+TEST_F(HttpServerTest, NeverHandsAChangeToTheRoutesUnlessWritable) {
+  start([] { return Readiness{true, "ok"}; }, {.routes = echo_routes()});
+  EXPECT_EQ(get(server_->port(), "/extra/a", CURL_HTTP_VERSION_1_1, "POST").status, 405);
+  EXPECT_EQ(get(server_->port(), "/extra/a", CURL_HTTP_VERSION_1_1, "DELETE").status, 405);
+}
+
+TEST_F(HttpServerTest, AWritableServerHandsOtherMethodsToTheRoutes) {
+  start([] { return Readiness{true, "ok"}; }, {.routes = echo_routes(), .writable = true});
+  const Reply r = get(server_->port(), "/extra/a", CURL_HTTP_VERSION_1_1, "POST");
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, "POST /extra/a");
+  EXPECT_EQ(get(server_->port(), "/other", CURL_HTTP_VERSION_1_1, "POST").status, 405);
 }
 
 }  // namespace
