@@ -62,6 +62,10 @@ std::optional<std::uint32_t> StateIndex::source_number(std::string_view source) 
   return std::nullopt;
 }
 
+bool StateIndex::knows(std::string_view source) const {
+  return source_number(source).has_value() || polls_.find(source) != polls_.end();
+}
+
 StateIndex::Entry& StateIndex::at(std::uint32_t i) const {
   return blocks_[i >> kBlockBits][i & kBlockMask];
 }

@@ -54,6 +54,10 @@ class StateIndex {
   // kept.
   std::vector<Ref> oldest_before(std::int64_t cutoff, std::size_t limit) const;
 
+  // Whether `source` ever had a mark or a poll state here: it was polled before (catch-up
+  // paging). A source whose marks were all pruned still counts, as it was polled.
+  bool knows(std::string_view source) const;
+
   // Poll states.
   std::optional<dedupe::PollState> poll_state(std::string_view source) const;
   void put_poll_state(std::string_view source, const dedupe::PollState& state);

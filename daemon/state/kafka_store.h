@@ -37,6 +37,7 @@ class KafkaStore final : public dedupe::SeenStore {
               Timestamp acked_at) override;
   std::size_t prune(Timestamp cutoff, std::size_t limit) override;
   std::size_t size() override { return index_.size(); }
+  bool has_marks(const std::string& source) override { return index_.knows(source); }
   dedupe::PollState poll_state(const std::string& source) override;
   bool save_poll_state(const std::string& source, const dedupe::PollState& state) override;
   bool batch_intact() override { return writer_->intact(); }

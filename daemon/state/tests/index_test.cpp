@@ -119,6 +119,20 @@ TEST(StateIndex, PollStatesAreSetReplacedAndErased) {
   EXPECT_FALSE(index.poll_state("a"));
 }
 
+// Catch-up paging asks whether a source was polled before (SeenStore::has_marks).
+TEST(StateIndex, KnowsASourceByAMarkOrAPollStateEvenAfterItsMarksArePruned) {
+  StateIndex index;
+  EXPECT_FALSE(index.knows("a"));
+  index.put("a", hash_id("1"), mark(1));
+  EXPECT_TRUE(index.knows("a"));
+  EXPECT_TRUE(index.erase("a", hash_id("1")));
+  EXPECT_TRUE(index.knows("a"));
+  EXPECT_FALSE(index.knows("b"));
+  index.put_poll_state("b", {"e1", std::nullopt, 0});
+  EXPECT_TRUE(index.knows("b"));
+  EXPECT_FALSE(index.knows("c"));
+}
+
 TEST(StateRestoreApply, RecordsSetStateAndTombstonesForgetIt) {
   StateIndex index;
   MarkValue v = mark(3);
