@@ -111,6 +111,14 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
   log::configure(log::format_from_string(cfg.log_format).value_or(log::Format::text));
   log::set_level(cfg.log_level);
   auto log = log::get("main");
+  if (cfg.cluster) {
+    // Every instance would poll every source: refuse rather than publish everything twice.
+    log->critical(
+        "{}: cluster: several instances are not wired into `newsd run` yet "
+        "(docs/architecture.md, \"Built, not yet wired\")",
+        config_path);
+    return kExitConfig;
+  }
   boost::asio::io_context io;
   app::Notify notify(io);
   try {

@@ -108,6 +108,14 @@ struct Http {
   std::chrono::milliseconds max_backoff{std::chrono::hours(1)};   // cap for error backoff
 };
 
+// Several instances sharing the sources through a Kafka consumer group (docs/operations.md,
+// "Running several instances"); absent: this instance polls every source.
+struct Cluster {
+  std::string group;     // the consumer group every instance of the set joins
+  std::string instance;  // group.instance.id (static membership); empty: dynamic
+  std::chrono::milliseconds session_timeout{10'000};
+};
+
 struct Config {
   std::string state_dir = "/var/lib/newsd";
   std::string log_level = "info";
@@ -119,6 +127,7 @@ struct Config {
   // Threads parsing fetched documents; 0: one per core, at most 4. Read at start-up only.
   std::size_t parse_threads = 0;
   std::vector<Source> sources;
+  std::optional<Cluster> cluster;
 };
 
 // What the configuration is loaded for. A run that prints records (`once --sink stdout`)

@@ -102,6 +102,18 @@ const Table<Config>& top_level_keys() {
       row<Config>("source_files", "list", "`[]`",
                   "glob patterns of more source files; each holds a list of sources or a "
                   "mapping with `sources:`"),
+      row<Config>("cluster", "mapping", "off",
+                  "share the sources with other instances through a Kafka consumer group, see "
+                  "below",
+                  [](MapReader& r, Config& c) {
+                    const YAML::Node node = r.get("cluster", false);
+                    if (!node.IsDefined() || node.IsNull()) return;
+                    Cluster cluster;
+                    MapReader cr(r.ctx(), node, r.key_path("cluster"));
+                    read(cr, cluster, cluster_keys());
+                    cr.finish();
+                    c.cluster = cluster;
+                  }),
   };
   return t;
 }
@@ -332,6 +344,28 @@ const Table<JsonApi>& json_api_detail_keys() {
                            fail(*problem);
                        }
                      }),
+  };
+  return t;
+}
+
+const Table<Cluster>& cluster_keys() {
+  static const Table<Cluster> t = {
+      text("group", &Cluster::group)
+          .required()
+          .help("the Kafka consumer group every instance of the set joins (`group.id`)"),
+      text("instance", &Cluster::instance)
+          .shown_as("dynamic")
+          .check([](const std::string& i, const Fail& fail) {
+            if (!i.empty() && !valid_source_name(i))
+              fail("use letters, digits, '-', '_' and '.' only (at most 128)");
+          })
+          .help("this instance's name in the group (`group.instance.id`), unique in the set: "
+                "a static member keeps its partitions across a restart quicker than "
+                "`session_timeout`; without it a restart moves them twice"),
+      duration("session_timeout", &Cluster::session_timeout)
+          .at_least(1s)
+          .help("how long the group waits for a silent instance before its sources move to "
+                "the others (`session.timeout.ms`; brokers accept 6s to 30m by default)"),
   };
   return t;
 }

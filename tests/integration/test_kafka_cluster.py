@@ -1,6 +1,8 @@
 """The 3-node KRaft cluster of scripts/kafka/kafka (issue 21's proof runs on it): a record
 produced with acks=all survives the loss of its partition's leader, and producing goes on
-once the leadership moved; the killed node comes back into the in-sync replicas."""
+once the leadership moved; the killed node comes back into the in-sync replicas. The
+consumer-group members of daemon/cluster run against it (their GoogleTest binary)."""
+import os
 import subprocess
 import unittest
 
@@ -41,6 +43,14 @@ class KafkaClusterTest(unittest.TestCase):
             CLUSTER.restart(leader)
         harness.wait_for(lambda: leader in CLUSTER.partitions("cluster-it")[0]["isrs"], 90,
                          f"node {leader} back in sync")
+
+    def test_group_members_split_and_move_the_state_topics_partitions(self):
+        binary = os.path.join(os.path.dirname(harness.NEWSD_BIN), "..", "cluster",
+                              "cluster_integration_test")
+        out = subprocess.run([binary], env={**os.environ, "NEWSD_TEST_KAFKA": CLUSTER.bootstrap},
+                             capture_output=True, text=True, timeout=400)
+        print(out.stdout[-3000:], out.stderr[-2000:])
+        self.assertEqual(out.returncode, 0)
 
 
 if __name__ == "__main__":
