@@ -67,6 +67,7 @@ fetch::Request Poll::request_for(const std::string& url) const {
 }
 
 void Poll::fetch(fetch::Request req, fetch::Handler done) {
+  if (abandoned_) return;
   ++pending_;
   p_.hosts.get(std::move(req), std::move(done));
 }
@@ -137,6 +138,7 @@ void Poll::on_followed(Kind kind, Post entry, fetch::Response r) {
 
 // Parsing is outstanding work of the poll, like a fetch: the poll cannot end before it.
 void Poll::parse(ParseJob job) {
+  if (abandoned_) return;
   ++pending_;
   job.overrides = source_->overrides;
   job.topic_template = p_.options.topic_template;
@@ -175,7 +177,7 @@ void Poll::on_parsed(Kind kind, ParseResult result) {
       p_.series(s).post(metrics::SourceSeries::Post::duplicate);
     } else {
       out.receipt.updated = verdict == dedupe::Verdict::changed;
-      p_.outbox.send(shared_from_this(), std::move(out));
+      send(std::move(out));
     }
   }
   maybe_finish();
@@ -226,7 +228,7 @@ void Poll::on_feed_posts(ParseResult& result) {
     }
     if (auto& out = result.records[i]) {
       out->receipt.updated = verdicts[k] == dedupe::Verdict::changed;
-      p_.outbox.send(shared_from_this(), std::move(*out));
+      send(std::move(*out));
       continue;
     }
     // New or changed, and its content needs another request.
@@ -236,6 +238,10 @@ void Poll::on_feed_posts(ParseResult& result) {
             self->on_followed(kind, std::move(post), std::move(r));
           });
   }
+}
+
+void Poll::send(publish::Outgoing out) {
+  if (!abandoned_) p_.outbox.send(shared_from_this(), std::move(out));
 }
 
 void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
@@ -255,7 +261,8 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
     if (receipt.published && *receipt.published <= now)
       p_.freshness.Observe(duration<double>(now - *receipt.published).count());
     // A failed write keeps the old validators, so the post is offered again.
-    if (p_.options.commit && !p_.batch.mark_seen(self, s.cfg.name, id, receipt.entry, now))
+    if (p_.options.commit && !abandoned_ &&
+        !p_.batch.mark_seen(self, s.cfg.name, id, receipt.entry, now))
       hints_.failed = true;
   }
   maybe_finish();

@@ -66,6 +66,15 @@ class Poll final : public publish::Lane,
   PollHints& hints() { return hints_; }
   // The validators of the response, to save if the poll succeeds.
   dedupe::PollState& next_state() { return next_state_; }
+  // The instance let go of the source (several instances): no new fetch, parse or send
+  // starts, and nothing more of this poll is marked seen (posts handed to the outbox still
+  // go to Kafka; the next owner may publish them again). The poll ends when what is under
+  // way has; the Engine saves nothing of it.
+  void abandon() {
+    abandoned_ = true;
+    hints_.failed = true;
+  }
+  bool abandoned() const { return abandoned_; }
 
   const std::string& name() const override { return source_->cfg.name; }
   void delivered(const std::string& id, const publish::Receipt& receipt,
@@ -83,6 +92,7 @@ class Poll final : public publish::Lane,
   void on_parsed(Kind kind, ParseResult result);
   void on_feed_posts(ParseResult& result);
   void record_fetch(const fetch::Response& r);
+  void send(publish::Outgoing out);
   void maybe_finish();
 
   Pipeline& p_;
@@ -93,6 +103,7 @@ class Poll final : public publish::Lane,
   std::set<std::string> ids_;  // ids already handled (feeds repeat entries)
   bool fetched_ = false;       // the source's document has been handled
   bool finished_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace newsd::schedule
