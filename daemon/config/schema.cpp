@@ -102,18 +102,9 @@ const Table<Config>& top_level_keys() {
       row<Config>("source_files", "list", "`[]`",
                   "glob patterns of more source files; each holds a list of sources or a "
                   "mapping with `sources:`"),
-      row<Config>("cluster", "mapping", "off",
-                  "share the sources with other instances through a Kafka consumer group, see "
-                  "below",
-                  [](MapReader& r, Config& c) {
-                    const YAML::Node node = r.get("cluster", false);
-                    if (!node.IsDefined() || node.IsNull()) return;
-                    Cluster cluster;
-                    MapReader cr(r.ctx(), node, r.key_path("cluster"));
-                    read(cr, cluster, cluster_keys());
-                    cr.finish();
-                    c.cluster = cluster;
-                  }),
+      optional_section("cluster", &Config::cluster, cluster_keys,
+                       "share the sources with other instances through a Kafka consumer group, "
+                       "see below"),
   };
   return t;
 }
@@ -235,17 +226,8 @@ const Table<Source>& source_keys() {
       duration("interval", &Source::interval)
           .at_least(1s)
           .help("time between polls (with ±10 % jitter)"),
-      row<Source>("adapt", "mapping", "off",
-                  "follow the source's publishing rhythm within `min` and `max` (below)",
-                  [](MapReader& r, Source& s) {
-                    const YAML::Node node = r.get("adapt", false);
-                    if (!node.IsDefined() || node.IsNull()) return;
-                    Adapt a;
-                    MapReader ar(r.ctx(), node, r.key_path("adapt"));
-                    read(ar, a, adapt_keys());
-                    ar.finish();
-                    s.adapt = a;
-                  }),
+      optional_section("adapt", &Source::adapt, adapt_keys,
+                       "follow the source's publishing rhythm within `min` and `max` (below)"),
       flag("follow", &Source::follow)
           .help("fetch each new entry's link and take the article's full text"),
       text("timezone", &Source::timezone)

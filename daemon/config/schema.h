@@ -260,6 +260,22 @@ Field<S> row(const std::string& key, const std::string& type, const std::string&
   return f;
 }
 
+// An optional nested section: absent or null leaves the member empty ("off" in the
+// reference); a mapping is read with `table`.
+template <class S, class T>
+Field<S> optional_section(const std::string& key, std::optional<T> S::*member,
+                          const Table<T>& (*table)(), const std::string& help) {
+  return row<S>(key, "mapping", "off", help, [key, member, table](MapReader& r, S& s) {
+    const YAML::Node node = r.get(key, false);
+    if (!node.IsDefined() || node.IsNull()) return;
+    T value;
+    MapReader sr(r.ctx(), node, r.key_path(key));
+    read(sr, value, table());
+    sr.finish();
+    s.*member = std::move(value);
+  });
+}
+
 // The same row, shown in the reference as `label`, or not at all when `label` is empty.
 template <class S>
 Field<S> shown_as(const std::string& label, Field<S> f) {

@@ -2,33 +2,16 @@
 // and letting go. Against the Engine on simulated time (the scheduler's test fixture).
 #include "cluster/handover.h"
 
-#include "schedule/tests/engine_fixture.h"
-#include "state/record.h"
+#include "schedule/tests/shared_engine_fixture.h"
 
 namespace newsd::schedule {
 namespace {
 
-constexpr std::int32_t kPartitions = 4;
-
-class HandoverTest : public EngineTest {
+class HandoverTest : public SharedEngineTest {
  protected:
   std::unique_ptr<Engine> shared_engine(std::vector<config::Source> sources) {
-    Options o;
-    o.once = false;
-    o.http.host_spacing = 0ms;
-    o.backpressure_retry = 1ms;
-    auto e = std::make_unique<Engine>(io_, std::move(sources), http_, *store_, publisher_, metrics_,
-                                      o, clock_, 42);
-    e->share(kPartitions);
-    return e;
+    return SharedEngineTest::shared_engine(std::move(sources), *store_);
   }
-  std::string name_in(std::int32_t partition) {
-    for (int i = 0;; ++i) {
-      const std::string n = "s" + std::to_string(i);
-      if (state::partition_of(n, kPartitions) == partition) return n;
-    }
-  }
-  int requests(const std::string& name) { return http_.requests["http://feeds.test/" + name]; }
 };
 
 TEST_F(HandoverTest, RestoresAnAssignedPartitionBeforeItsSourcesArePolled) {

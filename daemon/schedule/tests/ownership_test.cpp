@@ -1,37 +1,19 @@
 // The Engine's share of the sources when several instances run (Engine::share/own/release):
 // only owned partitions' sources are polled, and a release lets polls under way end within
 // a bound or abandons them without marking anything seen, then flushes. On simulated time.
-#include "schedule/tests/engine_fixture.h"
-#include "state/record.h"
+#include "schedule/tests/shared_engine_fixture.h"
 
 namespace newsd::schedule {
 namespace {
 
-constexpr std::int32_t kPartitions = 4;
-
-class OwnershipTest : public EngineTest {
+class OwnershipTest : public SharedEngineTest {
  protected:
   std::unique_ptr<Engine> shared_engine(std::vector<config::Source> sources) {
-    Options o;
-    o.once = false;
-    o.http.host_spacing = 0ms;
-    o.backpressure_retry = 1ms;
-    auto e = std::make_unique<Engine>(io_, std::move(sources), http_, *counting_, publisher_,
-                                      metrics_, o, clock_, 42);
-    e->share(kPartitions);
-    return e;
+    return SharedEngineTest::shared_engine(std::move(sources), *counting_);
   }
-  // A source named `prefix` plus a number, in `partition`.
-  std::string name_in(std::int32_t partition, const std::string& prefix = "s") {
-    for (int i = 0;; ++i) {
-      const std::string n = prefix + std::to_string(i);
-      if (state::partition_of(n, kPartitions) == partition) return n;
-    }
-  }
-  int requests(const std::string& name) { return http_.requests["http://feeds.test/" + name]; }
 
   void SetUp() override {
-    EngineTest::SetUp();
+    SharedEngineTest::SetUp();
     counting_ = std::make_unique<CountingStore>(*store_);
   }
   CountingStore& counting() { return *counting_; }
