@@ -19,6 +19,7 @@
 #include "app/cli.h"
 #include "app/memory.h"
 #include "app/notify.h"
+#include "app/state_open.h"
 #include "config/config.h"
 #include "config/reference.h"
 #include "core/build_info.h"
@@ -32,6 +33,7 @@
 #include "publish/publisher.h"
 #include "schedule/engine.h"
 #include "schedule/pruning.h"
+#include "state/kafka_options.h"
 
 namespace {
 
@@ -123,7 +125,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
   app::Notify notify(io);
   try {
     metrics::Metrics metrics;
-    auto store = dedupe::open_sqlite(cfg.state_dir);
+    // Posts and their seen marks in one transaction of the publisher's producer; a dry run
+    // has no producer (and config checks that the store is the Kafka one).
+    const bool exactly_once = sink != "stdout" && cfg.kafka.delivery == "exactly_once";
+    // Made before the store, which may write through its producer and must go first.
     std::unique_ptr<publish::Publisher> publisher;
     if (sink == "stdout") {
       publisher = publish::make_stdout(io, std::cout);
@@ -136,8 +141,24 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
       kafka.on_statistics = [&metrics](std::string_view j) {
         publish::export_statistics(j, metrics);
       };
+      if (exactly_once) kafka.transactional_id = app::transactional_id(cfg);
       publisher = publish::make_kafka(io, kafka);
     }
+    app::OpenedStore opened = app::open_store(cfg, *publisher, metrics);
+    auto& store = opened.store;
+    std::optional<app::StoreWatch> watch;
+    if (opened.kafka)
+      // A fenced producer cannot commit again: what its open transaction holds is lost by
+      // design (the restarted instance publishes it again), so stop at once and let systemd
+      // start a fresh instance, which fences whichever of the two is the zombie.
+      watch.emplace(io, *opened.kafka, metrics, [log](const std::string& why) {
+        log->critical("the state store's producer failed for good, stopping: {}{}", why,
+                      why.find("fenced") != std::string::npos
+                          ? " (another instance uses the same kafka.transactional_id)"
+                          : "");
+        log->flush();
+        std::_Exit(kExitFailure);
+      });
     auto http = fetch::make_curl_client(io);
     // Not in `once`: a single pass should not spend its time forgetting old posts.
     schedule::SeenPruner pruner(io, *store, metrics.seen_pruned.Add({}),
@@ -151,6 +172,8 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
       opts.once = once;
       opts.commit = sink != "stdout" || commit;
       opts.per_source_labels = c.metrics.per_source_labels;
+      opts.exactly_once = exactly_once;
+      if (exactly_once) opts.state_flush_delay = c.kafka.transaction_interval;
       // A dry run prints records only; unparseable documents are logged and counted.
       if (sink != "stdout") opts.dead_letter_topic = c.kafka.dead_letter_topic;
       // Feed parsing off the loop, by default one thread per core (at most 4): the loop
@@ -249,9 +272,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
         config::Config& next = *loaded;
         if (next.kafka.brokers != cfg.kafka.brokers ||
             next.kafka.properties != cfg.kafka.properties || next.state_dir != cfg.state_dir ||
-            next.metrics.listen != cfg.metrics.listen)
+            next.metrics.listen != cfg.metrics.listen || next.state != cfg.state ||
+            next.kafka.delivery != cfg.kafka.delivery)
           log->warn(
-              "reload: kafka, state_dir and metrics settings take effect at the next "
+              "reload: kafka, state_dir, state and metrics settings take effect at the next "
               "restart; sources, http settings and retention apply now");
         log::set_level(next.log_level);
         const std::size_t count = next.sources.size();
@@ -327,6 +351,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
 
     engine.on_idle([&] {
       pruner.stop();
+      if (watch) watch->stop();
       deadline.cancel();
       trim.cancel();
       signals.cancel();
@@ -348,12 +373,16 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
       log->debug("allocator: {}", app::allocator_name());
     }
     io.run();
+    if (watch) watch->update();
 
     const bool failed = engine.failed_polls() > 0 || publisher->in_flight() > 0;
     if (once)
       log->info("once: {} posts delivered, {} failed polls", engine.delivered(),
                 engine.failed_polls());
     return once && failed ? kExitFailure : 0;
+  } catch (const state::StateTopicError& e) {  // an unfit state topic or broker
+    log->critical("{}", e.what());
+    return kExitConfig;
   } catch (const std::exception& e) {
     log->critical("{}", e.what());
     return kExitFailure;

@@ -87,6 +87,21 @@ struct Kafka {
   // Where documents that cannot be parsed go, raw, with the error in headers; empty: nowhere
   // (they are logged and counted only).
   std::string dead_letter_topic;
+  // at_least_once or exactly_once (posts and their seen marks in one Kafka transaction,
+  // which needs state.backend kafka).
+  std::string delivery = "at_least_once";
+  // Empty: the default, "newsd-" + host name + "-" + a hash of state_dir (state_open.h).
+  std::string transactional_id;
+  std::chrono::milliseconds transaction_interval{100};
+};
+
+// Where the seen marks and poll states live (docs/state-topic.md).
+struct State {
+  std::string backend = "sqlite";  // sqlite (in state_dir) or kafka (a compacted topic)
+  std::string topic = "newsd.state";
+  std::size_t partitions = 12;         // fixed for the topic's life
+  std::size_t replication_factor = 0;  // 0: the broker's default
+  bool operator==(const State&) const = default;
 };
 
 struct Metrics {
@@ -123,6 +138,7 @@ struct Config {
   Metrics metrics;
   Kafka kafka;
   Http http;
+  State state;
   std::chrono::hours retention{24 * 90};  // seen entries older than this are pruned
   // Threads parsing fetched documents; 0: one per core, at most 4. Read at start-up only.
   std::size_t parse_threads = 0;

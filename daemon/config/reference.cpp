@@ -47,6 +47,7 @@ const std::pair<std::string_view, Rows> kTables[] = {
     {"metrics", [](std::ostream& o) { rows(o, schema::metrics_keys()); }},
     {"kafka", [](std::ostream& o) { rows(o, schema::kafka_keys()); }},
     {"http", [](std::ostream& o) { rows(o, schema::http_keys()); }},
+    {"state", [](std::ostream& o) { rows(o, schema::state_keys()); }},
     {"sources", [](std::ostream& o) { rows(o, schema::source_keys()); }},
     {"adapt", [](std::ostream& o) { rows(o, schema::adapt_keys()); }},
     {"json_api",

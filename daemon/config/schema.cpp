@@ -43,6 +43,8 @@ const Values kLogLevels = {"trace", "debug", "info", "warn", "error", "critical"
 const Values kLogFormats = {"auto", "text", "json", "journald"};
 const Values kFormats = {"auto",     "rss",    "rdf",  "atom", "jsonfeed",
                          "json_api", "jekyll", "html", "text"};
+const Values kDeliveries = {"at_least_once", "exactly_once"};
+const Values kBackends = {"sqlite", "kafka"};
 const Values kRecordFields = {"id",         "title",    "url",       "origin_url", "published_at",
                               "updated_at", "category", "tags",      "media",      "author",
                               "summary",    "body",     "body_html", "lang"};
@@ -97,6 +99,18 @@ const Table<Config>& top_level_keys() {
       section("metrics", &Config::metrics, metrics_keys, false, "see below"),
       section("kafka", &Config::kafka, kafka_keys, true, "see below"),
       section("http", &Config::http, http_keys, false, "see below"),
+      section("state", &Config::state, state_keys, false, "see below"),
+      // Across sections: reported at kafka.delivery, where the choice is made.
+      shown_as("", row<Config>("delivery", "", "", "",
+                               [](MapReader& r, Config& c) {
+                                 if (c.kafka.delivery != "exactly_once" ||
+                                     c.state.backend == "kafka")
+                                   return;
+                                 MapReader k(r.ctx(), r.get("kafka", false), r.key_path("kafka"));
+                                 k.fail("delivery",
+                                        "exactly_once needs state.backend: kafka (the seen marks "
+                                        "must join the posts' transaction)");
+                               })),
       // Read by the loader: a large list is read item by item (yaml_split.h).
       row<Config>("sources", "list", "`[]`", "list of sources, see below"),
       row<Config>("source_files", "list", "`[]`",
@@ -167,6 +181,51 @@ const Table<Kafka>& kafka_keys() {
                               " must stay at its default: newsd never loses a post");
                      }
                    }),
+      text("delivery", &Kafka::delivery)
+          .check([](const std::string& v, const Fail& fail) {
+            if (!one_of(kDeliveries, v)) fail("expected " + joined(kDeliveries, " or "));
+          })
+          .help("`at_least_once`: a crash may publish a post twice. `exactly_once`: posts and "
+                "the seen marks that say they were published commit in one Kafka transaction, "
+                "so a `read_committed` consumer sees each post once; needs `state.backend: "
+                "kafka` (docs/state-topic.md). Read at start-up"),
+      text("transactional_id", &Kafka::transactional_id)
+          .shown_as("`newsd-HOST-HASH`")
+          .help("with `exactly_once`: the producer's `transactional.id`. A restarted instance "
+                "with the same id fences its predecessor; two instances must never share one. "
+                "The default is the host name and a hash of `state_dir`: stable across "
+                "restarts, distinct for two instances on one host (they need distinct "
+                "`state_dir`s anyway). Set it when the host name is not stable (containers)"),
+      duration("transaction_interval", &Kafka::transaction_interval)
+          .at_least(1ms)
+          .help("with `exactly_once`: a transaction is committed this long after its first "
+                "write (or at 4096 writes); read_committed consumers see a post up to this "
+                "much plus the commit's round trips later"),
+  };
+  return t;
+}
+
+const Table<State>& state_keys() {
+  static const Table<State> t = {
+      text("backend", &State::backend)
+          .check([](const std::string& v, const Fail& fail) {
+            if (!one_of(kBackends, v)) fail("expected " + joined(kBackends, " or "));
+          })
+          .help("`sqlite`: `state_dir`/newsd.sqlite3. `kafka`: a compacted topic, read to its "
+                "end at start (docs/state-topic.md)"),
+      text("topic", &State::topic)
+          .check([](const std::string& t, const Fail& fail) {
+            if (!legal_topic_name(t))
+              fail("expected a Kafka topic name: up to 249 of A-Z a-z 0-9 . _ -");
+          })
+          .help("with `kafka`: the state topic; created (compacted) when missing"),
+      count("partitions", &State::partitions)
+          .range(1, 10'000)
+          .help("with `kafka`: the state topic's partitions; fixed for the topic's life, "
+                "checked at start"),
+      count("replication_factor", &State::replication_factor)
+          .range(0, 32'767, "the broker's default")
+          .help("with `kafka`: used when newsd creates the topic; `0` is the broker's default"),
   };
   return t;
 }

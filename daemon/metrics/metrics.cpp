@@ -208,7 +208,31 @@ Metrics::Metrics()
       build_info(BuildGauge()
                      .Name("newsd_build_info")
                      .Help("Always 1; the labels name the running build.")
-                     .Register(*registry)) {
+                     .Register(*registry)),
+      kafka_transactions(BuildCounter()
+                             .Name("newsd_kafka_transactions_total")
+                             .Help("Kafka transactions of exactly-once delivery, by outcome: "
+                                   "committed, or aborted (their posts are published again).")
+                             .Register(*registry)),
+      state_restore_seconds(BuildGauge()
+                                .Name("newsd_state_restore_seconds")
+                                .Help("How long the last restore of the state topic took.")
+                                .Register(*registry)),
+      state_restore_records(BuildGauge()
+                                .Name("newsd_state_restore_records")
+                                .Help("Records of the state topic read by the last restore "
+                                      "(so far, while it runs).")
+                                .Register(*registry)),
+      state_records_written(BuildCounter()
+                                .Name("newsd_state_records_written_total")
+                                .Help("State records (seen marks, poll states, tombstones) "
+                                      "acknowledged or committed by Kafka.")
+                                .Register(*registry)),
+      state_records_failed(BuildCounter()
+                               .Name("newsd_state_records_failed_total")
+                               .Help("State records lost or aborted: rolled back in memory, "
+                                     "their posts are published again.")
+                               .Register(*registry)) {
   using SF = SourceRegistry::Family;
   const auto src = [](SF f) { return Part{nullptr, f}; };
   const auto fam = [](const Collectable& f) { return Part{&f, {}}; };
@@ -222,6 +246,10 @@ Metrics::Metrics()
             fam(sources_failing),     fam(config_reloads),     fam(state_errors),
             fam(dead_letters),        fam(seen_entries),       fam(seen_pruned),
             fam(kafka_reachable),     fam(build_info)};
+  // The Kafka state store's families.
+  parts_.insert(parts_.end(),
+                {fam(kafka_transactions), fam(state_restore_seconds), fam(state_restore_records),
+                 fam(state_records_written), fam(state_records_failed)});
   build_info
       .Add({{"version", std::string(build::version())}, {"commit", std::string(build::commit())}})
       .Set(1);

@@ -54,6 +54,12 @@ struct Metrics {
   prometheus::Family<prometheus::Counter>& seen_pruned;  // older than the retention
   prometheus::Family<prometheus::Gauge>& kafka_reachable;
   prometheus::Family<prometheus::Gauge>& build_info;  // {version, commit}
+  // The Kafka state store (docs/state-topic.md).
+  prometheus::Family<prometheus::Counter>& kafka_transactions;     // {outcome}
+  prometheus::Family<prometheus::Gauge>& state_restore_seconds;    // the last restore
+  prometheus::Family<prometheus::Gauge>& state_restore_records;    // read by it so far
+  prometheus::Family<prometheus::Counter>& state_records_written;  // acknowledged/committed
+  prometheus::Family<prometheus::Counter>& state_records_failed;   // lost or aborted
 
  private:
   friend class Exposition;

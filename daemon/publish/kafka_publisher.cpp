@@ -48,6 +48,7 @@ class KafkaPublisher final : public Publisher {
     // queue is back-pressure (polls pause, nothing is dropped), not an error.
     set("queue.buffering.max.kbytes", "32768");
     for (const auto& [k, v] : options.properties) set(k, v);
+    if (!options.transactional_id.empty()) set("transactional.id", options.transactional_id);
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivery);
     rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::on_error);
@@ -92,6 +93,7 @@ class KafkaPublisher final : public Publisher {
 
   std::size_t in_flight() const override { return in_flight_; }
   bool reachable() const override { return reachable_; }
+  rd_kafka_s* kafka_handle() override { return rk_; }
   std::string fatal_error() const override {
     std::lock_guard lock(mutex_);
     return fatal_text_;
@@ -142,10 +144,11 @@ class KafkaPublisher final : public Publisher {
     }
   }
 
-  // Runs inside rd_kafka_poll() (the poll thread) or rd_kafka_flush() (the destructor, once
-  // the poll thread has ended): one thread at a time. Reports are collected and handed to
-  // the loop together by post_reports(): one post per poll instead of one per message (each
-  // post locks the loop's queue and may wake it).
+  // Runs inside rd_kafka_poll() (the poll thread), rd_kafka_flush() (the destructor) or,
+  // with transactions, inside commit/abort on the loop's thread, meanwhile the poll thread
+  // serves reports too: hence reports_mutex_. Reports are collected and handed to the loop
+  // together by post_reports(): one post per poll instead of one per message (each post
+  // locks the loop's queue and may wake it).
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) noexcept {
     auto* self = static_cast<KafkaPublisher*>(opaque);
     Report report{std::unique_ptr<Pending>(static_cast<Pending*>(m->_private)), {}};
@@ -157,21 +160,27 @@ class KafkaPublisher final : public Publisher {
     d.offset = m->offset;
     d.latency = Clock::now() - report.pending->enqueued;
     if (d.ok) self->reachable_ = true;
+    std::lock_guard lock(self->reports_mutex_);
     if (!self->reports_) self->reports_ = std::make_shared<std::vector<Report>>();
     self->reports_->push_back(std::move(report));
   }
 
   void post_reports() {
-    if (!reports_) return;
+    std::shared_ptr<std::vector<Report>> taken;
+    {
+      std::lock_guard lock(reports_mutex_);
+      taken = std::move(reports_);
+      reports_.reset();
+    }
+    if (!taken) return;
     // Shared ownership: if the loop is gone (shutdown), destroying the queued handler still
     // frees the messages' state.
-    boost::asio::post(io_, [this, reports = std::move(reports_)] {
+    boost::asio::post(io_, [this, reports = std::move(taken)] {
       for (auto& r : *reports) {
         --in_flight_;
         r.pending->done(r.delivery);
       }
     });
-    reports_.reset();
   }
 
   static int on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) noexcept {
@@ -212,7 +221,8 @@ class KafkaPublisher final : public Publisher {
     std::unique_ptr<Pending> pending;
     Delivery delivery;
   };
-  std::shared_ptr<std::vector<Report>> reports_;
+  std::shared_ptr<std::vector<Report>> reports_;  // guarded by reports_mutex_
+  std::mutex reports_mutex_;
   mutable std::mutex mutex_;
   std::string fatal_text_;          // guarded by mutex_
   std::atomic<bool> fatal_{false};  // fatal_text_ is set: a lock-free check per message

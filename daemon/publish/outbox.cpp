@@ -72,6 +72,7 @@ void Outbox::drain(const std::shared_ptr<Lane>& lane) {
     switch (result) {
       case Enqueue::queued:
         ++lane->awaiting_;
+        lane->handed(out.record.key, out.receipt);
         backlog.pop_front();
         --held_;
         queue_kafka_->Set(double(publisher_.in_flight()));

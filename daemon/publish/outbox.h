@@ -69,6 +69,9 @@ class Lane {
   virtual void delivered(const std::string& id, const Receipt& receipt, const Delivery& d) = 0;
   // A retry after back-pressure ran (the lane may be idle now).
   virtual void retried() = 0;
+  // The producer took one of the lane's posts (its report will follow). With a transactional
+  // producer, the post is in the open transaction until the next commit.
+  virtual void handed(const std::string& /*id*/, const Receipt& /*receipt*/) {}
 
   // Nothing held, no report awaited, no retry armed.
   bool idle() const { return backlog_.empty() && awaiting_ == 0 && !retry_armed_; }

@@ -21,6 +21,8 @@
 
 #include "core/post.h"
 
+struct rd_kafka_s;  // librdkafka's rd_kafka_t
+
 namespace newsd::publish {
 
 struct Delivery {
@@ -77,6 +79,9 @@ class Publisher {
   virtual bool reachable() const = 0;
   // A description of the fatal error that stopped the producer, empty if none.
   virtual std::string fatal_error() const = 0;
+  // The Kafka producer, for its transactions (exactly-once: the state store commits them on
+  // the loop's thread, the thread that publishes); null for other publishers.
+  virtual rd_kafka_s* kafka_handle() { return nullptr; }
 };
 
 // Renders a topic template ({source}, {category}, {lang}) and reduces the result to Kafka's
@@ -97,6 +102,10 @@ struct KafkaOptions {
   // Receives librdkafka's statistics JSON every statistics.interval.ms (when set), on
   // librdkafka's poll thread, not on the loop.
   std::function<void(std::string_view json)> on_statistics;
+  // Non-empty: a transactional producer (exactly-once). Messages can then be produced only
+  // inside a transaction, which the caller begins and commits through kafka_handle(), after
+  // rd_kafka_init_transactions().
+  std::string transactional_id;
 };
 
 // Throws std::runtime_error naming the property when librdkafka rejects the configuration.

@@ -27,6 +27,10 @@ struct Options {
   std::size_t max_parsing = 16;   // documents queued for or in the parse pool
   // Documents that cannot be parsed go here raw; empty: nowhere.
   std::string dead_letter_topic = config::Kafka{}.dead_letter_topic;
+  // Posts and their seen marks in one Kafka transaction: a post is marked seen when it is
+  // handed to the (transactional) producer, in the transaction that carries it, instead of
+  // when Kafka acknowledges it. The transaction is committed state_flush_delay later.
+  bool exactly_once = false;
 };
 
 }  // namespace newsd::schedule

@@ -260,12 +260,24 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
     const Timestamp now = floor<seconds>(now_exact);
     if (receipt.published && *receipt.published <= now)
       p_.freshness.Observe(duration<double>(now - *receipt.published).count());
-    // A failed write keeps the old validators, so the post is offered again.
-    if (p_.options.commit && !abandoned_ &&
+    // A failed write keeps the old validators, so the post is offered again. Exactly-once
+    // marked it when it was handed over (handed()).
+    if (p_.options.commit && !p_.options.exactly_once && !abandoned_ &&
         !p_.batch.mark_seen(self, s.cfg.name, id, receipt.entry, now))
       hints_.failed = true;
   }
   maybe_finish();
+}
+
+// Exactly-once: the mark joins the transaction that carries the post, so both commit or
+// both abort (an abort rolls the mark back and fails this poll through batch_lost()). At
+// acknowledgement time the transaction may have been committed already, with the post in
+// it and its mark not.
+void Poll::handed(const std::string& id, const publish::Receipt& receipt) {
+  if (!p_.options.commit || !p_.options.exactly_once || abandoned_) return;
+  const Timestamp now = floor<seconds>(p_.clock.system_now());
+  if (!p_.batch.mark_seen(shared_from_this(), source_->cfg.name, id, receipt.entry, now))
+    hints_.failed = true;
 }
 
 void Poll::batch_lost(bool ended) {

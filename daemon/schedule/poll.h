@@ -80,6 +80,7 @@ class Poll final : public publish::Lane,
   void delivered(const std::string& id, const publish::Receipt& receipt,
                  const publish::Delivery& d) override;
   void retried() override { maybe_finish(); }
+  void handed(const std::string& id, const publish::Receipt& receipt) override;
   void batch_lost(bool ended) override;
 
  private:

@@ -25,6 +25,10 @@ struct KafkaStateOptions {
   std::vector<std::pair<std::string, std::string>> properties;
   // Bound on each admin request and on a restore that stops making progress.
   std::chrono::milliseconds timeout{30'000};
+  // Bound on each commit or abort of an exactly-once transaction: the event loop waits for
+  // it, so it is short; a commit that does not end within it is aborted (its posts are
+  // published again, in a later transaction).
+  std::chrono::milliseconds transaction_timeout{5'000};
 };
 
 // A state topic or broker that cannot serve (not compacted, other partition count, cannot

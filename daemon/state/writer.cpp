@@ -122,38 +122,34 @@ class TransactionalWriter final : public RecordWriter {
     if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
       log_->error("state topic {}: cannot queue a state record: {}", o_.topic,
                   rd_kafka_err2str(rc));
+      // The posts it would have marked may be in this transaction: it must not commit.
+      doomed_ = true;
       return false;
     }
     ++in_transaction_;
     return true;
   }
 
-  bool intact() override { return open_ && fatal_error().empty(); }
+  bool intact() override { return open_ && !doomed_ && fatal_error().empty(); }
 
   bool flush() override {
-    if (!open_) {  // the writes since the last flush() were refused: none to commit
+    if (!open_) {  // no transaction: the writes since the last flush() were refused
       begin();
       return false;
     }
-    bool committed = false;
-    // A retriable error (a timeout) may be retried by calling commit again.
-    for (int attempt = 0; attempt < 3 && !committed; ++attempt) {
-      rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, static_cast<int>(o_.timeout.count()));
-      if (e == nullptr) {
-        committed = true;
-        break;
-      }
-      const bool retry = rd_kafka_error_is_retriable(e);
-      note(e, "commit");
-      if (!retry) break;
-    }
-    // Neither committed nor fenced: end the transaction so that the next can begin.
-    if (!committed && fatal_error().empty()) abort();
+    const bool committed = !doomed_ && commit();
+    // Neither committed nor fenced: the transaction is aborted (posts and marks) so that the
+    // next can begin.
+    if (!committed && fatal_error().empty()) aborting_ = true;
     open_ = false;
-    if (committed)
+    doomed_ = false;
+    if (committed) {
       stats_.written += in_transaction_;
-    else
+      ++stats_.committed;
+    } else {
       stats_.failed += in_transaction_;
+      ++stats_.aborted;
+    }
     in_transaction_ = 0;
     begin();
     return committed;
@@ -168,7 +164,33 @@ class TransactionalWriter final : public RecordWriter {
   Stats stats() const override { return stats_; }
 
  private:
+  // Blocks the caller (the event loop) up to options.transaction_timeout: commit delivers
+  // the transaction's outstanding messages first.
+  bool commit() {
+    rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, timeout_ms());
+    if (e == nullptr) return true;
+    note(e, "commit");
+    return false;
+  }
+
+  // Ends an aborted transaction first. The abort waits briefly (the loop is blocked
+  // meanwhile); one that did not end (brokers unreachable) resumes at the next begin(), and
+  // until it ends no transaction is open, so the producer refuses posts (they are offered
+  // again) instead of queueing them for a transaction that is lost anyway.
   bool begin() {
+    if (aborting_) {
+      if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, kAbortWaitMs)) {
+        if (rd_kafka_error_is_retriable(e)) {  // not ended yet: said once, at the commit
+          rd_kafka_error_destroy(e);
+          return false;
+        }
+        note(e, "abort");
+      } else {
+        log_->warn("state topic {}: transaction aborted; its posts will be published again",
+                   o_.topic);
+      }
+      aborting_ = false;
+    }
     if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_)) {
       note(e, "begin");
       return false;
@@ -177,10 +199,8 @@ class TransactionalWriter final : public RecordWriter {
     return true;
   }
 
-  void abort() {
-    if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, static_cast<int>(o_.timeout.count())))
-      note(e, "abort");
-  }
+  int timeout_ms() const { return static_cast<int>(o_.transaction_timeout.count()); }
+  static constexpr int kAbortWaitMs = 200;
 
   // Logs and frees `e`; a fatal error (fenced: another instance has our transactional.id) is
   // kept for fatal_error().
@@ -195,6 +215,8 @@ class TransactionalWriter final : public RecordWriter {
   std::shared_ptr<spdlog::logger> log_;
   rd_kafka_t* rk_;
   bool open_ = false;                 // a transaction was begun and not yet ended
+  bool doomed_ = false;               // a record of the open transaction was refused
+  bool aborting_ = false;             // the last transaction's abort has not ended yet
   std::uint64_t in_transaction_ = 0;  // state records in the open transaction
   std::string fatal_;
   Stats stats_;

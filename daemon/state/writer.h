@@ -33,8 +33,10 @@ class RecordWriter {
   virtual std::string fatal_error() const = 0;
 
   struct Stats {
-    std::uint64_t written = 0;  // records acknowledged by the brokers
-    std::uint64_t failed = 0;   // records lost
+    std::uint64_t written = 0;    // records acknowledged by the brokers
+    std::uint64_t failed = 0;     // records lost
+    std::uint64_t committed = 0;  // transactions committed (transactional writer only)
+    std::uint64_t aborted = 0;    // transactions aborted, or refused to commit
   };
   virtual Stats stats() const = 0;
 };

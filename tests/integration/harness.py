@@ -75,16 +75,18 @@ class Kafka:
                              capture_output=True, text=True, timeout=60)
         return {int(p): int(o) for p, o in re.findall(r"\[(\d+)\] offset (-?\d+)", out.stdout)}
 
-    def consume(self, topic, raw=False):
+    def consume(self, topic, raw=False, committed=False):
         """Every message of `topic` as dicts with key, headers (dict), value (parsed JSON): at
         least those there when called. Reading stops after that many (-c) as well as at the end
         (-e): a topic that grows faster than kcat reads (a daemon re-publishing while its state
         directory is full) has no end to reach. `raw`: values as text, not parsed (dead
-        letters)."""
+        letters). `committed`: with isolation.level=read_committed, as exactly-once consumers
+        read (only committed transactions; the end offsets then count markers too)."""
         total = sum(max(0, o) for o in self.end_offsets(topic).values())
+        isolation = ["-X", "isolation.level=read_committed"] if committed else []
         out = subprocess.run(
             ["kcat", "-b", self.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-J",
-             "-q", "-m", "10", *(["-c", str(total)] if total > 0 else [])],
+             "-q", "-m", "10", *isolation, *(["-c", str(total)] if total > 0 else [])],
             capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
             if "Unknown topic" in out.stderr or "UNKNOWN_TOPIC" in out.stderr:

@@ -4,6 +4,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace newsd::config {
 namespace {
@@ -55,6 +57,70 @@ TEST(Schema, EverySourceKeyCountsInSameSettings) {
     changed[key] = value->second;
     const Source b = load_string(source_list(changed, 0), "t.yaml").sources.at(0);
     EXPECT_FALSE(a.same_settings(b)) << "sources[]." << key << " is not compared";
+  }
+}
+
+std::vector<std::string> errors_of(const std::string& yaml) {
+  try {
+    load_string(yaml, "t.yaml");
+  } catch (const ConfigErrors& e) {
+    std::vector<std::string> out;
+    for (const auto& p : e.problems()) out.push_back(p.to_string());
+    return out;
+  }
+  return {};
+}
+
+TEST(Schema, StateIsSqliteAndDeliveryAtLeastOnceByDefault) {
+  const Config c = load_string("kafka: {brokers: x:1}\n", "t.yaml");
+  EXPECT_EQ(c.state.backend, "sqlite");
+  EXPECT_EQ(c.state.topic, "newsd.state");
+  EXPECT_EQ(c.state.partitions, 12u);
+  EXPECT_EQ(c.state.replication_factor, 0u);  // the broker's
+  EXPECT_EQ(c.kafka.delivery, "at_least_once");
+  EXPECT_EQ(c.kafka.transactional_id, "");  // the per-instance default, made at start
+  EXPECT_EQ(c.kafka.transaction_interval, std::chrono::milliseconds(100));
+}
+
+TEST(Schema, ReadsTheKafkaStateAndExactlyOnceSettings) {
+  const Config c = load_string(
+      "kafka: {brokers: x:1, delivery: exactly_once, transactional_id: ingest-1,\n"
+      "        transaction_interval: 250ms}\n"
+      "state: {backend: kafka, topic: my.state, partitions: 3, replication_factor: 2}\n",
+      "t.yaml");
+  EXPECT_EQ(c.state.backend, "kafka");
+  EXPECT_EQ(c.state.topic, "my.state");
+  EXPECT_EQ(c.state.partitions, 3u);
+  EXPECT_EQ(c.state.replication_factor, 2u);
+  EXPECT_EQ(c.kafka.delivery, "exactly_once");
+  EXPECT_EQ(c.kafka.transactional_id, "ingest-1");
+  EXPECT_EQ(c.kafka.transaction_interval, std::chrono::milliseconds(250));
+}
+
+TEST(Schema, ExactlyOnceWithTheSqliteBackendIsAnErrorAtKafkaDelivery) {
+  const auto errs = errors_of("kafka:\n  brokers: x:1\n  delivery: exactly_once\n");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].rfind("t.yaml:3:", 0), 0u) << errs[0];
+  EXPECT_NE(errs[0].find("kafka.delivery: exactly_once needs state.backend: kafka"),
+            std::string::npos)
+      << errs[0];
+  EXPECT_EQ(
+      errors_of("kafka: {brokers: x:1, delivery: exactly_once}\nstate: {backend: kafka}\n").size(),
+      0u);
+}
+
+TEST(Schema, RefusesUnknownBackendsDeliveriesAndBadStateValues) {
+  for (const auto& [yaml, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"kafka: {brokers: x:1, delivery: twice}\n", "kafka.delivery: expected at_least_once"},
+           {"kafka: {brokers: x:1}\nstate: {backend: redis}\n", "state.backend: expected sqlite"},
+           {"kafka: {brokers: x:1}\nstate: {topic: 'a b'}\n", "state.topic: expected a Kafka"},
+           {"kafka: {brokers: x:1}\nstate: {partitions: 0}\n", "state.partitions: expected"},
+           {"kafka: {brokers: x:1}\nstate: {colour: red}\n", "state.colour: unknown key"},
+           {"kafka: {brokers: x:1, transaction_interval: 0ms}\n", "kafka.transaction_interval"},
+       }) {
+    const auto errs = errors_of(yaml);
+    ASSERT_EQ(errs.size(), 1u) << yaml;
+    EXPECT_NE(errs[0].find(expected), std::string::npos) << errs[0];
   }
 }
 

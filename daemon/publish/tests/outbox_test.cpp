@@ -15,8 +15,10 @@ struct FakeLane : Lane {
     reports.push_back(id + (d.ok ? "" : "!") + (r.updated ? "+" : ""));
   }
   void retried() override { ++retries; }
+  void handed(const std::string& id, const Receipt&) override { taken.push_back(id); }
   std::string name_ = "s";
   std::vector<std::string> reports;
+  std::vector<std::string> taken;
   int retries = 0;
 };
 
@@ -70,6 +72,17 @@ TEST_F(OutboxTest, HoldsPostsInOrderWhileTheProducerIsFullAndRetriesByItself) {
   EXPECT_EQ(outbox_.paused(), 0u);
   EXPECT_EQ(outbox_.held(), 0u);
   EXPECT_TRUE(lane_->idle());
+}
+
+// Exactly-once marks a post seen in the transaction the producer put it in: at hand-over.
+TEST_F(OutboxTest, TellsTheLaneOfEachPostTheProducerTookWhenItTookIt) {
+  publisher_.capacity = 1;
+  outbox_.send(lane_, post("a"));
+  outbox_.send(lane_, post("b"));
+  EXPECT_EQ(lane_->taken, (std::vector<std::string>{"a"}));  // "b" is held, not taken
+  publisher_.ack();
+  run_for(100ms);
+  EXPECT_EQ(lane_->taken, (std::vector<std::string>{"a", "b"}));
 }
 
 TEST_F(OutboxTest, HasNoRoomOnceAQuarterOfMaxInFlightIsHeld) {

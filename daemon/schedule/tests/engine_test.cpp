@@ -347,5 +347,48 @@ TEST_F(EngineTest, PollsThatEndInOneBatchShareItsCommit) {
   }
 }
 
+// Exactly-once: a post's mark joins the transaction that carries the post (the store's open
+// batch when the producer takes it), so that both commit or both abort. At acknowledgement
+// the transaction may be committed already, with the post in it.
+TEST_F(EngineTest, ExactlyOnceMarksAPostSeenWhenTheProducerTakesItAndOnlyThen) {
+  RollbackStore store;
+  Options o;
+  o.once = true;
+  o.http.host_spacing = 0ms;
+  o.state_flush_delay = 1h;
+  o.exactly_once = true;
+  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o, clock_, 42);
+  e.on_idle([this] { idle_ = true; });
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 3; });
+  EXPECT_EQ(store.commits, 3);  // before any acknowledgement
+  EXPECT_TRUE(store.seen_pending.count({"s", "a"}));
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return idle_; });
+  EXPECT_EQ(store.commits, 3);  // the acknowledgements wrote no second mark
+  EXPECT_EQ(store.flushes, 1);
+  EXPECT_TRUE(store.seen.count({"s", "c"}));
+  EXPECT_EQ(store.polls["s"].etag, "\"v1\"");
+  EXPECT_EQ(e.failed_polls(), 0u);
+}
+
+TEST_F(EngineTest, ExactlyOnceAnAbortedTransactionFailsThePollSoItsPostsAreOfferedAgain) {
+  RollbackStore store;
+  store.fail_flush = true;  // the commit of the transaction fails: posts and marks aborted
+  Options o;
+  o.http.host_spacing = 0ms;
+  o.state_flush_delay = 1ms;
+  o.exactly_once = true;
+  Engine e(io_, {source("s")}, http_, store, publisher_, metrics_, o, clock_, 42);
+  e.start();
+  run_until([&] { return publisher_.pending.size() == 3; });
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return store.flushes > 0 && e.failed_polls() == 1; });
+  EXPECT_TRUE(store.seen.empty());
+  EXPECT_FALSE(store.polls.count("s"));  // no validators: the next poll offers them again
+  EXPECT_FALSE(store.find("s", "a"));
+  e.stop();
+}
+
 }  // namespace
 }  // namespace newsd::schedule
