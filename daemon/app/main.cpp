@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "app/cli.h"
+#include "app/cluster_run.h"
 #include "app/memory.h"
 #include "app/notify.h"
 #include "app/state_open.h"
@@ -113,14 +114,6 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
   log::configure(log::format_from_string(cfg.log_format).value_or(log::Format::text));
   log::set_level(cfg.log_level);
   auto log = log::get("main");
-  if (cfg.cluster) {
-    // Every instance would poll every source: refuse rather than publish everything twice.
-    log->critical(
-        "{}: cluster: several instances are not wired into `newsd run` yet "
-        "(docs/architecture.md, \"Built, not yet wired\")",
-        config_path);
-    return kExitConfig;
-  }
   boost::asio::io_context io;
   app::Notify notify(io);
   try {
@@ -187,6 +180,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     schedule::Engine engine(io, std::move(cfg.sources), *http, *store, *publisher, metrics,
                             options_for(cfg));
     cfg.sources.clear();
+    // Several instances: only the sources of the state partitions the group gives this one.
+    std::optional<app::ClusterRun> cluster;
+    if (cfg.cluster && !once && opened.kafka) cluster.emplace(io, cfg, engine, *opened.kafka);
     // Hand back what start-up freed, and keep doing so for what bursts of work free.
     app::release_free_memory();
     boost::asio::steady_timer trim(io);
@@ -206,7 +202,8 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     std::optional<std::chrono::steady_clock::time_point> counted;
     if (!once) {
       server = std::make_unique<metrics::HttpServer>(
-          io, cfg.metrics.listen, metrics, [&publisher, &metrics, &store, &engine, &counted] {
+          io, cfg.metrics.listen, metrics,
+          [&publisher, &metrics, &store, &engine, &counted, &cluster] {
             const bool kafka = publisher->reachable();
             metrics.kafka_reachable.Add({}).Set(kafka ? 1 : 0);
             const auto now = std::chrono::steady_clock::now();
@@ -215,8 +212,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
               counted = now;
             }
             metrics::Readiness r;
-            r.ready = kafka && publisher->fatal_error().empty();
+            r.ready = kafka && publisher->fatal_error().empty() && (!cluster || cluster->ready());
             r.detail = std::string("state: ok\nkafka: ") + (kafka ? "reachable" : "unreachable");
+            if (cluster) r.detail += "\n" + cluster->detail();
             if (!publisher->fatal_error().empty())
               r.detail += "\nkafka fatal: " + publisher->fatal_error();
             // Paused polls wait for Kafka; they resume by themselves and lose nothing.
@@ -233,7 +231,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     std::function<void()> wait_signal;
     auto shutdown = [&] {
       notify.stopping("stopping: letting polls under way finish");
-      engine.stop();
+      if (cluster)  // the partitions are released (polls end, marks durable) before leaving
+        cluster->leave([&engine] { engine.stop(); });
+      else
+        engine.stop();
       // In-flight polls get a bounded time to end; the rest is re-polled at next start.
       deadline.expires_after(std::chrono::seconds(30));
       deadline.async_wait([&](boost::system::error_code ec) {

@@ -119,6 +119,16 @@ const Table<Config>& top_level_keys() {
       optional_section("cluster", &Config::cluster, cluster_keys,
                        "share the sources with other instances through a Kafka consumer group, "
                        "see below"),
+      // Across sections: reported at cluster.group.
+      shown_as("", row<Config>("cluster", "", "", "",
+                               [](MapReader& r, Config& c) {
+                                 if (!c.cluster || c.state.backend == "kafka") return;
+                                 MapReader k(r.ctx(), r.get("cluster", false),
+                                             r.key_path("cluster"));
+                                 k.fail("group",
+                                        "cluster needs state.backend: kafka (the instances share "
+                                        "the state topic's partitions)");
+                               })),
   };
   return t;
 }

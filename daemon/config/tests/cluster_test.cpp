@@ -12,6 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::string kBase = R"(kafka: {brokers: 127.0.0.1:9092}
+state: {backend: kafka}
 sources:
   - {name: a, url: http://example.org/feed.xml}
 )";
@@ -47,7 +48,7 @@ TEST(ClusterConfig, IsADynamicMemberWithATenSecondSessionByDefault) {
 
 TEST(ClusterConfig, NeedsAGroup) {
   EXPECT_NE(errors_of(kBase + "cluster: {instance: a}\n")
-                .find("t.yaml:4:10: cluster.group: required key is missing"),
+                .find("t.yaml:5:10: cluster.group: required key is missing"),
             std::string::npos)
       << errors_of(kBase + "cluster: {instance: a}\n");
 }
@@ -59,9 +60,22 @@ TEST(ClusterConfig, RefusesAShortSessionABadInstanceNameAndUnknownKeys) {
   session_timeout: 500ms
   colour: red
 )");
-  EXPECT_NE(e.find("t.yaml:6:13: cluster.instance: use letters"), std::string::npos) << e;
-  EXPECT_NE(e.find("t.yaml:7:20: cluster.session_timeout"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.yaml:7:13: cluster.instance: use letters"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.yaml:8:20: cluster.session_timeout"), std::string::npos) << e;
   EXPECT_NE(e.find("cluster.colour: unknown key"), std::string::npos) << e;
+}
+
+TEST(ClusterConfig, NeedsTheKafkaStateStore) {
+  const std::string yaml = R"(kafka: {brokers: 127.0.0.1:9092}
+sources:
+  - {name: a, url: http://example.org/feed.xml}
+cluster:
+  group: g
+)";
+  const std::string e = errors_of(yaml);
+  EXPECT_NE(e.find("t.yaml:5:10: cluster.group: cluster needs state.backend: kafka"),
+            std::string::npos)
+      << e;
 }
 
 }  // namespace
