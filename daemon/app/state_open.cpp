@@ -49,23 +49,6 @@ state::KafkaStateOptions state_options(const config::Config& cfg) {
   return o;
 }
 
-namespace {
-
-// Ends a predecessor's open transaction (fencing it) before the restore reads the topic.
-void init_transactions(rd_kafka_t* rk, const state::KafkaStateOptions& o, const std::string& id) {
-  rd_kafka_error_t* error = rd_kafka_init_transactions(rk, static_cast<int>(o.timeout.count()));
-  if (error == nullptr) return;
-  const std::string why = rd_kafka_error_string(error);
-  rd_kafka_error_destroy(error);
-  throw state::StateTopicError(
-      "the brokers at " + o.brokers + " do not run transactions (init_transactions for " + id +
-      ": " + why +
-      "); exactly-once delivery needs Kafka >= 2.5 and transaction.state.log.replication.factor "
-      "and transaction.state.log.min.isr no larger than the number of brokers");
-}
-
-}  // namespace
-
 OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
                        metrics::Metrics& metrics) {
   if (cfg.state.backend != "kafka") return {dedupe::open_sqlite(cfg.state_dir), nullptr};
@@ -84,7 +67,8 @@ OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
     const std::string id = transactional_id(cfg);
     log->info("exactly-once delivery: transactional id {}", id);
     state::ensure_topic(o);
-    init_transactions(producer, o, id);
+    // Ends a predecessor's open transaction (fencing it) before the restore reads the topic.
+    state::init_transactions(producer, o, id);
     state::StateIndex index;
     stats = state::restore(o, state::all_partitions(o), index, progress);
     log->info("state topic {}: restored {} record(s) ({} seen marks, {} poll states) in {:.2f} s",

@@ -151,6 +151,9 @@ class KafkaPublisher final : public Publisher {
   // locks the loop's queue and may wake it).
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) noexcept {
     auto* self = static_cast<KafkaPublisher*>(opaque);
+    // Not a post: a state record that the Kafka store wrote into this producer's transaction
+    // (exactly-once); the transaction's outcome reports on it.
+    if (m->_private == nullptr) return;
     Report report{std::unique_ptr<Pending>(static_cast<Pending*>(m->_private)), {}};
     Delivery& d = report.delivery;
     d.ok = m->err == RD_KAFKA_RESP_ERR_NO_ERROR;

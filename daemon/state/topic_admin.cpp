@@ -192,13 +192,10 @@ TopicCheck ensure_topic(const KafkaStateOptions& o) {
   return check;
 }
 
-void check_transactions(const KafkaStateOptions& o, const std::string& transactional_id) {
-  KafkaHandle producer(
-      make_client(RD_KAFKA_PRODUCER,
-                  make_conf(o, "newsd-state-txn-check", {{"transactional.id", transactional_id}}),
-                  "the transaction check"));
+void init_transactions(rd_kafka_t* producer, const KafkaStateOptions& o,
+                       const std::string& transactional_id) {
   rd_kafka_error_t* error =
-      rd_kafka_init_transactions(producer.rk, static_cast<int>(o.timeout.count()));
+      rd_kafka_init_transactions(producer, static_cast<int>(o.timeout.count()));
   if (error == nullptr) return;
   const std::string why = rd_kafka_error_string(error);
   rd_kafka_error_destroy(error);
@@ -207,6 +204,14 @@ void check_transactions(const KafkaStateOptions& o, const std::string& transacti
       transactional_id + ": " + why +
       "); exactly-once delivery needs Kafka >= 2.5 and transaction.state.log.replication.factor "
       "and transaction.state.log.min.isr no larger than the number of brokers");
+}
+
+void check_transactions(const KafkaStateOptions& o, const std::string& transactional_id) {
+  KafkaHandle producer(
+      make_client(RD_KAFKA_PRODUCER,
+                  make_conf(o, "newsd-state-txn-check", {{"transactional.id", transactional_id}}),
+                  "the transaction check"));
+  init_transactions(producer.rk, o, transactional_id);
 }
 
 }  // namespace newsd::state

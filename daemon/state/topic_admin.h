@@ -25,4 +25,9 @@ TopicCheck ensure_topic(const KafkaStateOptions& options);
 // producer will anyway) within options.timeout. Throws StateTopicError.
 void check_transactions(const KafkaStateOptions& options, const std::string& transactional_id);
 
+// The same check on the instance's own transactional producer (`transactional.id` set):
+// initialises its transactions, which ends (fences) a predecessor's open transaction.
+void init_transactions(rd_kafka_t* producer, const KafkaStateOptions& options,
+                       const std::string& transactional_id);
+
 }  // namespace newsd::state

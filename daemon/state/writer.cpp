@@ -164,13 +164,25 @@ class TransactionalWriter final : public RecordWriter {
   Stats stats() const override { return stats_; }
 
  private:
-  // Blocks the caller (the event loop) up to options.transaction_timeout: commit delivers
-  // the transaction's outstanding messages first.
+  // Delivers the transaction's messages first, waiting up to options.transaction_timeout
+  // (the event loop waits): until the commit starts the transaction can still be aborted.
+  // Once it started, its outcome decides whether the posts were published, so a commit that
+  // did not end in time (the brokers went away just then) is resumed until it does.
   bool commit() {
-    rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, timeout_ms());
-    if (e == nullptr) return true;
-    note(e, "commit");
-    return false;
+    if (rd_kafka_flush(rk_, timeout_ms()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log_->error(
+          "state topic {}: {} message(s) of the transaction not delivered within {} ms; "
+          "aborting it",
+          o_.topic, rd_kafka_outq_len(rk_), o_.transaction_timeout.count());
+      return false;
+    }
+    for (;;) {
+      rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, timeout_ms());
+      if (e == nullptr) return true;
+      const bool in_doubt = rd_kafka_error_is_retriable(e);
+      note(e, "commit");
+      if (!in_doubt) return false;
+    }
   }
 
   // Ends an aborted transaction first. The abort waits briefly (the loop is blocked

@@ -75,6 +75,7 @@ class FaultTest(unittest.TestCase):
         self.site = NewsSite(self.sources, self.posts, self.arrival)
         self.topic = "faults-" + self._testMethodName.replace("_", "-")
         self.daemons = []
+        self.restarts = []  # outputs of the daemons that exited non-zero and were restarted
 
     def tearDown(self):
         for d in self.daemons:
@@ -106,6 +107,15 @@ class FaultTest(unittest.TestCase):
         self.daemons.append(d)
         return d
 
+    def supervised(self, d):
+        """`d`, or with exactly-once, like systemd's Restart=on-failure: a new newsd when `d`
+        exited non-zero (a producer that failed for good, e.g. its transaction coordinator
+        lost the transaction across a broker restart, stops the process)."""
+        if EXACTLY_ONCE and d.proc.poll() not in (None, 0):
+            self.restarts.append(d.output()[-2000:])
+            d = self.start()
+        return d
+
     def metrics(self):
         return http_get(f"http://127.0.0.1:{self.metrics_port}/metrics")[1]
 
@@ -134,7 +144,15 @@ class FaultTest(unittest.TestCase):
 
     def finish(self, name, daemon, max_duplicates):
         """Waits until every post is in Kafka, stops newsd and checks and reports the outcome."""
-        wait_for(self.caught_up, 180, "every published post in Kafka")
+        current = [daemon]
+
+        def caught_up():
+            current[0] = self.supervised(current[0])
+            return self.caught_up()
+        wait_for(caught_up, 180, "every published post in Kafka")
+        daemon = current[0]
+        if self.restarts:
+            name += f" (restarted {len(self.restarts)}x after exit 1)"
         rc = daemon.stop()
         self.assertEqual(rc, 0, daemon.output()[-3000:])
         published = self.site.expected_ids()
@@ -169,8 +187,13 @@ class FaultTest(unittest.TestCase):
         self.assertRegex(self.metrics(), r"newsd_kafka_reachable 0")
         time.sleep(max(0.0, t_end - time.monotonic()))  # the outage itself
         KAFKA.start()
-        wait_for(lambda: http_get(base + "/readyz")[0] == 200, 60, "/readyz to recover")
-        self.finish("broker stopped %ds during ingest" % outage, d, max_duplicates=50)
+        current = [d]
+
+        def recovered():
+            current[0] = self.supervised(current[0])
+            return http_get(base + "/readyz")[0] == 200
+        wait_for(recovered, 60, "/readyz to recover")
+        self.finish("broker stopped %ds during ingest" % outage, current[0], max_duplicates=50)
 
     def test_2_broker_restarted_repeatedly(self):
         self.write_config()
