@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "app/cli.h"
+#include "app/cluster_run.h"
 #include "app/memory.h"
 #include "app/notify.h"
 #include "app/state_open.h"
@@ -189,6 +190,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
                             options_for(cfg));
     cfg.sources.clear();
     engine.set_listener(&board);
+    // Several instances: only the sources of the state partitions the group gives this one.
+    std::optional<app::ClusterRun> cluster;
+    if (cfg.cluster && !once && opened.kafka) cluster.emplace(io, cfg, engine, *opened.kafka);
     // Hand back what start-up freed, and keep doing so for what bursts of work free.
     app::release_free_memory();
     boost::asio::steady_timer trim(io);
@@ -210,7 +214,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     if (!once) {
       server = std::make_unique<metrics::HttpServer>(
           io, cfg.metrics.listen, metrics,
-          [&publisher, &metrics, &store, &engine, &counted] {
+          [&publisher, &metrics, &store, &engine, &counted, &cluster] {
             const bool kafka = publisher->reachable();
             metrics.kafka_reachable.Add({}).Set(kafka ? 1 : 0);
             const auto now = std::chrono::steady_clock::now();
@@ -219,8 +223,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
               counted = now;
             }
             metrics::Readiness r;
-            r.ready = kafka && publisher->fatal_error().empty();
+            r.ready = kafka && publisher->fatal_error().empty() && (!cluster || cluster->ready());
             r.detail = std::string("state: ok\nkafka: ") + (kafka ? "reachable" : "unreachable");
+            if (cluster) r.detail += "\n" + cluster->detail();
             if (!publisher->fatal_error().empty())
               r.detail += "\nkafka fatal: " + publisher->fatal_error();
             // Paused polls wait for Kafka; they resume by themselves and lose nothing.
@@ -257,7 +262,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     std::function<void()> wait_signal;
     auto shutdown = [&] {
       notify.stopping("stopping: letting polls under way finish");
-      engine.stop();
+      if (cluster)  // the partitions are released (polls end, marks durable) before leaving
+        cluster->leave([&engine] { engine.stop(); });
+      else
+        engine.stop();
       // In-flight polls get a bounded time to end; the rest is re-polled at next start.
       deadline.expires_after(std::chrono::seconds(30));
       deadline.async_wait([&](boost::system::error_code ec) {

@@ -148,6 +148,14 @@ struct Http {
   std::chrono::milliseconds max_backoff{std::chrono::hours(1)};   // cap for error backoff
 };
 
+// Several instances sharing the sources through a Kafka consumer group (docs/operations.md,
+// "Running several instances"); absent: this instance polls every source.
+struct Cluster {
+  std::string group;     // the consumer group every instance of the set joins
+  std::string instance;  // group.instance.id (static membership); empty: dynamic
+  std::chrono::milliseconds session_timeout{10'000};
+};
+
 struct Config {
   std::string state_dir = "/var/lib/newsd";
   std::string log_level = "info";
@@ -161,6 +169,7 @@ struct Config {
   std::size_t parse_threads = 0;
   Admin admin;
   std::vector<Source> sources;
+  std::optional<Cluster> cluster;
 };
 
 // What the configuration is loaded for. A run that prints records (`once --sink stdout`)

@@ -57,6 +57,7 @@ const std::pair<std::string_view, Rows> kTables[] = {
        rows(o, schema::json_api_keys());
        rows(o, schema::json_api_detail_keys(), "detail.");
      }},
+    {"cluster", [](std::ostream& o) { rows(o, schema::cluster_keys()); }},
 };
 
 void table(std::ostream& out, std::string_view name) {

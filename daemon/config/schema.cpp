@@ -136,6 +136,19 @@ const Table<Config>& top_level_keys() {
                   "docs/sources.md). An item may instead be `{path: GLOB, defaults: {…}}`: "
                   "`defaults` holds source keys (`interval`, `category`, `follow`, …) given to "
                   "every source of the matching OPML files"),
+      optional_section("cluster", &Config::cluster, cluster_keys,
+                       "share the sources with other instances through a Kafka consumer group, "
+                       "see below"),
+      // Across sections: reported at cluster.group.
+      shown_as("", row<Config>("cluster", "", "", "",
+                               [](MapReader& r, Config& c) {
+                                 if (!c.cluster || c.state.backend == "kafka") return;
+                                 MapReader k(r.ctx(), r.get("cluster", false),
+                                             r.key_path("cluster"));
+                                 k.fail("group",
+                                        "cluster needs state.backend: kafka (the instances share "
+                                        "the state topic's partitions)");
+                               })),
   };
   return t;
 }
@@ -328,9 +341,8 @@ const Table<Source>& source_keys() {
       duration("interval", &Source::interval)
           .at_least(1s)
           .help("time between polls (with ±10 % jitter)"),
-      optional_section<Source>(
-          "adapt", &Source::adapt, adapt_keys,
-          "follow the source's publishing rhythm within `min` and `max` (below)"),
+      optional_section("adapt", &Source::adapt, adapt_keys,
+                       "follow the source's publishing rhythm within `min` and `max` (below)"),
       flag("follow", &Source::follow)
           .help("fetch each new entry's link and take the article's full text"),
       text("timezone", &Source::timezone)
@@ -461,6 +473,28 @@ const Table<JsonApi>& json_api_detail_keys() {
                            fail(*problem);
                        }
                      }),
+  };
+  return t;
+}
+
+const Table<Cluster>& cluster_keys() {
+  static const Table<Cluster> t = {
+      text("group", &Cluster::group)
+          .required()
+          .help("the Kafka consumer group every instance of the set joins (`group.id`)"),
+      text("instance", &Cluster::instance)
+          .shown_as("dynamic")
+          .check([](const std::string& i, const Fail& fail) {
+            if (!i.empty() && !valid_source_name(i))
+              fail("use letters, digits, '-', '_' and '.' only (at most 128)");
+          })
+          .help("this instance's name in the group (`group.instance.id`), unique in the set: "
+                "a static member keeps its partitions across a restart quicker than "
+                "`session_timeout`; without it a restart moves them twice"),
+      duration("session_timeout", &Cluster::session_timeout)
+          .at_least(1s)
+          .help("how long the group waits for a silent instance before its sources move to "
+                "the others (`session.timeout.ms`; brokers accept 6s to 30m by default)"),
   };
   return t;
 }

@@ -61,6 +61,7 @@ const Table<JsonApi>& json_api_keys();
 const Table<JsonApi>& json_api_detail_keys();  // under `detail:`
 const Table<State>& state_keys();
 const Table<Paging>& paging_keys();
+const Table<Cluster>& cluster_keys();
 
 // Values as the reference writes them: the largest unit that is exact (90d, 500ms, 16MiB).
 std::string format_duration(std::chrono::milliseconds d);

@@ -204,7 +204,7 @@ void Engine::check_idle() {
 }
 
 void Engine::schedule(const SourcePtr& s, milliseconds delay) {
-  if (stopping_ || options_.once || s->removed || s->paused) return;
+  if (stopping_ || options_.once || s->removed || s->paused || !owns(s->cfg.name)) return;
   // Due times are rounded up to a 10 ms grid, so that sources due in the same slot fire on
   // one timer wake-up instead of one each (10,000 sources at a 1 s interval: 100 wake-ups
   // a second instead of 10,000). Intervals are seconds and jittered by 10 %; 10 ms is noise.
@@ -216,17 +216,20 @@ void Engine::schedule(const SourcePtr& s, milliseconds delay) {
 }
 
 void Engine::begin_poll(const SourcePtr& s) {
-  if (s->polling || s->removed) return;  // never two polls of one source at once
+  if (s->polling || s->removed || !owns(s->cfg.name)) return;  // one poll at a time
   s->polling = true;
   ++active_polls_;
   if (!s->saved) s->saved = store_.poll_state(s->cfg.name);
-  std::make_shared<Poll>(pipeline_, s)->start(*s->saved);
+  auto poll = std::make_shared<Poll>(pipeline_, s);
+  if (partitions_) polls_.emplace(s.get(), poll);
+  poll->start(*s->saved);
 }
 
 void Engine::finish(const PollPtr& poll) {
   const SourcePtr& s = poll->source();
   const std::string& name = s->cfg.name;
   log::Scope scope(name);
+  if (poll->abandoned()) return end_abandoned(poll);
   PollHints& hints = poll->hints();
   if (poll->refused()) hints.failed = true;
   if (options_.commit) batch_.settle(*poll);
@@ -279,6 +282,7 @@ void Engine::finish(const PollPtr& poll) {
   const auto next_in = soon ? std::min(delay, decltype(delay)(milliseconds(100))) : delay;
   schedule(s, next_in);
   report(poll, failed, next_in, !stopping_ && !options_.once && !s->removed && !s->paused);
+  poll_ended(*s);
   check_idle();
 }
 

@@ -21,7 +21,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +92,18 @@ class Engine {
   bool poll_now(const std::string& name);
   bool pause(const std::string& name);
   bool resume(const std::string& name);
+  // Several instances sharing the sources (daemon/cluster, schedule/ownership.cpp): from
+  // now on only the sources of owned partitions are polled, a source's partition being
+  // state::partition_of(name, partitions); none is owned at first. Call before start().
+  void share(std::int32_t partitions);
+  // Starts polling the sources of `partitions` (their state restored already).
+  void own(const std::vector<std::int32_t>& partitions);
+  // Lets go of `partitions`: no new poll of their sources starts; polls under way end, or
+  // after `bound` are abandoned (Poll::abandon); then the commit batch is flushed and
+  // `done` runs (on the loop, possibly before release returns).
+  void release(const std::vector<std::int32_t>& partitions, std::chrono::milliseconds bound,
+               std::function<void()> done);
+  std::size_t owned_sources() const;
 
  private:
   using SourcePtr = std::shared_ptr<SourceState>;
@@ -111,6 +125,14 @@ class Engine {
   // The source's series: its own with per-source labels on, else the one set every source
   // shares (source="_all"). Resolved at first use; dropping them removes the source's series.
   metrics::SourceSeries& series(SourceState& s);
+  // Ownership (ownership.cpp): true unless shared and `s`'s partition is not owned.
+  bool owns(const std::string& source) const;
+  // A poll ended: a release waiting for it may complete.
+  void poll_ended(const SourceState& s);
+  void end_abandoned(const PollPtr& poll);
+  struct Release;
+  void complete(Release& r);
+  void drop_completed();
   void set_failing(std::ptrdiff_t change);
   double unix_now() const;
   void announce_sources();
@@ -141,6 +163,11 @@ class Engine {
   RobotsGate robots_;  // asked before fetching what the source's document links to
   Pipeline pipeline_;  // the above, as polls see them
   PollListener* listener_ = nullptr;
+  // Ownership (several instances): set by share().
+  std::optional<std::int32_t> partitions_;
+  std::set<std::int32_t> owned_;
+  std::map<const SourceState*, std::weak_ptr<Poll>> polls_;  // under way
+  std::vector<std::shared_ptr<Release>> releases_;           // waiting for polls to end
 };
 
 }  // namespace newsd::schedule

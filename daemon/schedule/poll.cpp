@@ -62,6 +62,7 @@ fetch::Request Poll::request_for(const std::string& url) const {
 }
 
 void Poll::fetch(fetch::Request req, fetch::Handler done) {
+  if (abandoned_) return;
   ++pending_;
   p_.hosts.get(std::move(req), std::move(done));
 }
@@ -222,6 +223,7 @@ void Poll::on_followed(Kind kind, Post entry, fetch::Response r) {
 
 // Parsing is outstanding work of the poll, like a fetch: the poll cannot end before it.
 void Poll::parse(ParseJob job) {
+  if (abandoned_) return;
   ++pending_;
   job.overrides = source_->overrides;
   job.topic_template = p_.options.topic_template;
@@ -264,7 +266,7 @@ void Poll::on_parsed(Kind kind, ParseResult result) {
       p_.series(s).post(metrics::SourceSeries::Post::duplicate);
     } else {
       out.receipt.updated = verdict == dedupe::Verdict::changed;
-      p_.outbox.send(shared_from_this(), std::move(out));
+      send(std::move(out));
     }
   }
   maybe_finish();
@@ -385,7 +387,7 @@ void Poll::send(HeldPage& page) {
     }
     if (auto& out = page.result.records[i]) {
       out->receipt.updated = page.verdicts[k] == dedupe::Verdict::changed;
-      p_.outbox.send(shared_from_this(), std::move(*out));
+      send(std::move(*out));
       continue;
     }
     // New or changed, and its content needs another request.
@@ -399,6 +401,10 @@ void Poll::send(HeldPage& page) {
           self->on_followed(kind, std::move(post), std::move(r));
         });
   }
+}
+
+void Poll::send(publish::Outgoing out) {
+  if (!abandoned_) p_.outbox.send(shared_from_this(), std::move(out));
 }
 
 void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
@@ -422,7 +428,7 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
       p_.freshness.Observe(duration<double>(now - *receipt.published).count());
     // A failed write keeps the old validators, so the post is offered again. Exactly-once
     // marked it when it was handed over (handed()).
-    if (p_.options.commit && !p_.options.exactly_once &&
+    if (p_.options.commit && !p_.options.exactly_once && !abandoned_ &&
         !p_.batch.mark_seen(self, s.cfg.name, id, receipt.entry, now))
       fail("commit", "the seen mark of " + id + " could not be written");
   }
@@ -434,7 +440,7 @@ void Poll::delivered(const std::string& id, const publish::Receipt& receipt,
 // acknowledgement time the transaction may have been committed already, with the post in
 // it and its mark not.
 void Poll::handed(const std::string& id, const publish::Receipt& receipt) {
-  if (!p_.options.commit || !p_.options.exactly_once) return;
+  if (!p_.options.commit || !p_.options.exactly_once || abandoned_) return;
   const Timestamp now = floor<seconds>(p_.clock.system_now());
   if (!p_.batch.mark_seen(shared_from_this(), source_->cfg.name, id, receipt.entry, now))
     fail("commit", "the seen mark of " + id + " could not be written");

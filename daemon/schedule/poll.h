@@ -76,6 +76,15 @@ class Poll final : public publish::Lane,
   // What the poll learned of the source's sitemap index, to keep if it succeeds.
   SitemapUpdate& sitemap_update() { return sitemap_update_; }
   const PollOutcome& outcome() const { return outcome_; }
+  // The instance let go of the source (several instances): no new fetch, parse or send
+  // starts, and nothing more of this poll is marked seen (posts handed to the outbox still
+  // go to Kafka; the next owner may publish them again). The poll ends when what is under
+  // way has; the Engine saves nothing of it.
+  void abandon() {
+    abandoned_ = true;
+    hints_.failed = true;
+  }
+  bool abandoned() const { return abandoned_; }
 
   const std::string& name() const override { return source_->cfg.name; }
   void delivered(const std::string& id, const publish::Receipt& receipt,
@@ -100,6 +109,7 @@ class Poll final : public publish::Lane,
   void on_parsed(Kind kind, ParseResult result);
   void on_feed_posts(ParseResult& result);
   void record_fetch(const fetch::Response& r);
+  void send(publish::Outgoing out);
   void maybe_finish();
   // The poll failed: kept in the hints (scheduling) and, the first reason, in the outcome.
   void fail(std::string_view error_class, std::string message);
@@ -135,6 +145,7 @@ class Poll final : public publish::Lane,
   std::string page_link_;  // the Link header of the page being parsed
   bool finished_ = false;
   SitemapUpdate sitemap_update_;
+  bool abandoned_ = false;
 };
 
 }  // namespace newsd::schedule

@@ -110,6 +110,57 @@ class Kafka:
                       if not t["topic"].startswith("__"))
 
 
+class KafkaCluster(Kafka):
+    """Three KRaft nodes (each broker and controller) in one temporary directory: replication
+    factor 3 and min.insync.replicas=2 by default, so one node may be down. Nodes are 1, 2, 3
+    (their node.id)."""
+
+    def start(self):
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix="newsd-kafka-cluster-")
+        out = subprocess.run([KAFKA_SCRIPT, "cluster", "start", self.dir], check=True,
+                             capture_output=True, text=True, timeout=300)
+        self.bootstrap = out.stdout.strip().splitlines()[-1]
+        return self.bootstrap
+
+    def stop(self):
+        if self.dir is not None:
+            subprocess.run([KAFKA_SCRIPT, "cluster", "stop", self.dir], check=False, timeout=120)
+
+    def kill(self, node):
+        """SIGKILL: no clean shutdown, its leaderships move once the controller notices."""
+        subprocess.run([KAFKA_SCRIPT, "node", "kill", str(node), self.dir], check=True,
+                       timeout=60)
+
+    def stop_node(self, node):
+        subprocess.run([KAFKA_SCRIPT, "node", "stop", str(node), self.dir], check=True,
+                       timeout=60)
+
+    def restart(self, node):
+        """Starts a stopped or killed node again; returns when it answers."""
+        subprocess.run([KAFKA_SCRIPT, "node", "start", str(node), self.dir], check=True,
+                       capture_output=True, timeout=180)
+
+    def partitions(self, topic):
+        """{partition: {"leader": node, "replicas": [...], "isrs": [...]}} as the cluster's
+        metadata says; {} when the topic does not exist (yet)."""
+        out = subprocess.run(["kcat", "-b", self.bootstrap, "-L", "-J", "-t", topic, "-m", "10"],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            return {}
+        return {p["partition"]: {"leader": p["leader"],
+                                 "replicas": [r["id"] for r in p.get("replicas", [])],
+                                 "isrs": [r["id"] for r in p.get("isrs", [])]}
+                for t in json.loads(out.stdout).get("topics", []) if t.get("topic") == topic
+                for p in t.get("partitions") or []}
+
+    def leader_of(self, topic, partition):
+        """The node leading `partition` of `topic`; None when it has no leader (-1) or is not
+        known."""
+        leader = self.partitions(topic).get(partition, {}).get("leader")
+        return leader if leader is not None and leader >= 0 else None
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
                       ".xml": "application/atom+xml", ".md": "text/markdown; charset=utf-8"}

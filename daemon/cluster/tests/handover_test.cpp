@@ -1,0 +1,83 @@
+// The instance's side of a rebalance: restore before polling, release before forgetting
+// and letting go. Against the Engine on simulated time (the scheduler's test fixture).
+#include "cluster/handover.h"
+
+#include "schedule/tests/shared_engine_fixture.h"
+
+namespace newsd::schedule {
+namespace {
+
+class HandoverTest : public SharedEngineTest {
+ protected:
+  std::unique_ptr<Engine> shared_engine(std::vector<config::Source> sources) {
+    return SharedEngineTest::shared_engine(std::move(sources), *store_);
+  }
+};
+
+TEST_F(HandoverTest, RestoresAnAssignedPartitionBeforeItsSourcesArePolled) {
+  const auto a = name_in(1);
+  auto e = shared_engine({source(a)});
+  e->start();
+  std::vector<cluster::Partitions> restored;
+  int requests_at_restore = -1;
+  cluster::Handover h(*e,
+                      {[&](const cluster::Partitions& ps) {
+                         restored.push_back(ps);
+                         requests_at_restore = requests(a);
+                       },
+                       {}},
+                      clock_, 30s);
+  EXPECT_FALSE(h.ready());
+  h.on_assigned({1});
+  EXPECT_TRUE(h.ready());
+  EXPECT_EQ(h.owned_partitions(), 1u);
+  ASSERT_EQ(restored.size(), 1u);
+  EXPECT_EQ(restored[0], cluster::Partitions{1});
+  EXPECT_EQ(requests_at_restore, 0);
+  run_until([&] { return requests(a) == 1; });
+}
+
+TEST_F(HandoverTest, ForgetsARevokedPartitionAndLetsGoOnlyOnceItsPollEnded) {
+  const auto a = name_in(2);
+  auto e = shared_engine({source(a)});
+  e->start();
+  std::vector<cluster::Partitions> forgotten;
+  cluster::Handover h(*e, {{}, [&](const cluster::Partitions& ps) { forgotten.push_back(ps); }},
+                      clock_, 30s);
+  h.on_assigned({2});
+  run_until([&] { return publisher_.pending.size() == 3; });
+  bool done = false;
+  h.on_revoked({2}, false, [&] { done = true; });
+  EXPECT_EQ(h.owned_partitions(), 0u);
+  run_for(2s);
+  EXPECT_FALSE(done);
+  EXPECT_TRUE(forgotten.empty()) << "forgotten while its poll was under way";
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_for(1s);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(forgotten.size(), 1u);
+  EXPECT_TRUE(store_->find(a, "c")) << "the marks of the poll were not kept";
+  ASSERT_TRUE(h.last_release());
+  EXPECT_GE(*h.last_release(), 2s);
+  EXPECT_LT(*h.last_release(), 4s);
+  EXPECT_EQ(h.rebalances(), 2u);
+}
+
+TEST_F(HandoverTest, LostPartitionsAreLetGoAtOnceWithoutMarkingAnythingSeen) {
+  const auto a = name_in(0);
+  auto e = shared_engine({source(a)});
+  e->start();
+  cluster::Handover h(*e, {}, clock_, 30s);
+  h.on_assigned({0});
+  run_until([&] { return publisher_.pending.size() == 3; });
+  bool done = false;
+  h.on_revoked({0}, true, [&] { done = true; });
+  run_for(10ms);
+  EXPECT_TRUE(done);
+  while (!publisher_.pending.empty()) publisher_.ack();
+  run_until([&] { return e->polls_in_progress() == 0; });
+  EXPECT_FALSE(store_->find(a, "a"));
+}
+
+}  // namespace
+}  // namespace newsd::schedule
