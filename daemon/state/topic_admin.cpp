@@ -1,6 +1,7 @@
 #include "state/topic_admin.h"
 
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "core/log.h"
@@ -129,7 +130,9 @@ void create(const Admin& admin, const KafkaStateOptions& o) {
   }
 }
 
-std::string cleanup_policy(const Admin& admin, const KafkaStateOptions& o) {
+// nullopt: the broker asked does not know the topic yet (created a moment ago, its metadata
+// not yet on every broker of a cluster).
+std::optional<std::string> cleanup_policy(const Admin& admin, const KafkaStateOptions& o) {
   Owned<rd_kafka_ConfigResource_t> res(
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, o.topic.c_str()));
   rd_kafka_ConfigResource_t* resources[] = {res.get()};
@@ -140,7 +143,9 @@ std::string cleanup_policy(const Admin& admin, const KafkaStateOptions& o) {
   const rd_kafka_ConfigResource_t** described = rd_kafka_DescribeConfigs_result_resources(
       rd_kafka_event_DescribeConfigs_result(ev.get()), &n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (const rd_kafka_resp_err_t rc = rd_kafka_ConfigResource_error(described[i]))
+    const rd_kafka_resp_err_t rc = rd_kafka_ConfigResource_error(described[i]);
+    if (rc == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return std::nullopt;
+    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR)
       throw StateTopicError("state topic " + o.topic +
                             ": cannot read its configuration: " + rd_kafka_err2str(rc));
     std::size_t entries = 0;
@@ -182,7 +187,16 @@ TopicCheck ensure_topic(const KafkaStateOptions& o) {
                           "; the partition count is fixed for the topic's life (it places every "
                           "source), so configure " +
                           std::to_string(partitions) + " or use a new topic");
-  const std::string policy = cleanup_policy(admin, o);
+  std::optional<std::string> read = cleanup_policy(admin, o);
+  const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  while (!read && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    read = cleanup_policy(admin, o);
+  }
+  if (!read)
+    throw StateTopicError("state topic " + o.topic + ": cannot read its configuration: " +
+                          rd_kafka_err2str(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
+  const std::string& policy = *read;
   if (policy != "compact")
     throw StateTopicError("state topic " + o.topic +
                           " has cleanup.policy=" + (policy.empty() ? "(unknown)" : policy) +

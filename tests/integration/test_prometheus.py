@@ -185,6 +185,13 @@ class PrometheusTest(unittest.TestCase):
                          "label_values(newsd_fetches_total, source)")
         ids = [p["id"] for p in d["panels"]]
         self.assertEqual(len(ids), len(set(ids)), "panel ids must be unique")
+        # Rows added by separate changes must not be laid over each other.
+        boxes = [(p["title"], p["gridPos"]) for p in d["panels"]]
+        for i, (ta, a) in enumerate(boxes):
+            for tb, b in boxes[i + 1:]:
+                self.assertFalse(a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+                                 and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"],
+                                 f"panels {ta!r} and {tb!r} overlap")
         titles = " ".join(p["title"] for p in d["panels"]).lower()
         for topic in ("ingest", "freshness", "fetch outcomes", "top failing sources",
                       "delivery", "latency", "back-pressure", "queues", "cpu", "memory"):
