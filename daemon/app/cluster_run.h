@@ -16,6 +16,7 @@
 #include "cluster/member.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "metrics/metrics.h"
 #include "schedule/engine.h"
 #include "state/kafka_store.h"
 
@@ -25,9 +26,10 @@ class ClusterRun {
  public:
   // Forgets every partition the store restored at start (they are restored again when
   // assigned), shares the engine's sources out, and joins the group. Call before
-  // engine.start(). Throws state::StateTopicError when the member cannot be made.
+  // engine.start(). The newsd_cluster_* series exist from here on. Throws state::StateTopicError
+  // when the member cannot be made.
   ClusterRun(boost::asio::io_context& io, const config::Config& cfg, schedule::Engine& engine,
-             state::KafkaStore& store);
+             state::KafkaStore& store, metrics::Metrics& metrics);
   // Leaves the group: the partitions owned are released through the engine first, then
   // `left` runs on the loop.
   void leave(std::function<void()> left) { member_->leave(std::move(left)); }

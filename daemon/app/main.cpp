@@ -192,7 +192,8 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     engine.set_listener(&board);
     // Several instances: only the sources of the state partitions the group gives this one.
     std::optional<app::ClusterRun> cluster;
-    if (cfg.cluster && !once && opened.kafka) cluster.emplace(io, cfg, engine, *opened.kafka);
+    if (cfg.cluster && !once && opened.kafka)
+      cluster.emplace(io, cfg, engine, *opened.kafka, metrics);
     // Hand back what start-up freed, and keep doing so for what bursts of work free.
     app::release_free_memory();
     boost::asio::steady_timer trim(io);
