@@ -33,6 +33,8 @@ class ClusterRun {
   // Leaves the group: the partitions owned are released through the engine first, then
   // `left` runs on the loop.
   void leave(std::function<void()> left) { member_->leave(std::move(left)); }
+  // After Engine::reconfigure (a reload): the sources owned may have changed.
+  void sources_changed() { handover_->sources_changed(); }
   // /readyz: an assignment came and its partitions are restored.
   bool ready() const { return handover_->ready(); }
   std::string detail() const;

@@ -313,6 +313,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
         log::set_level(next.log_level);
         const std::size_t count = next.sources.size();
         const auto sum = engine.reconfigure(std::move(next.sources), options_for(next));
+        if (cluster) cluster->sources_changed();
         log->info("reload: {} sources ({} added, {} removed, {} changed, {} unchanged)", count,
                   sum.added, sum.removed, sum.changed, sum.unchanged);
         cfg.http = next.http;

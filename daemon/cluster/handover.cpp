@@ -50,6 +50,10 @@ void Handover::on_revoked(const Partitions& partitions, bool lost, std::function
                   });
 }
 
+void Handover::sources_changed() {
+  if (metrics_) metrics_->cluster_owned_sources.Add({}).Set(double(engine_.owned_sources()));
+}
+
 void Handover::report(const char* change, const Partitions& partitions, std::size_t sources,
                       std::chrono::steady_clock::duration took) {
   const double seconds = std::chrono::duration<double>(took).count();

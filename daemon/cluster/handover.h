@@ -37,6 +37,9 @@ class Handover final : public OwnershipListener {
   void on_assigned(const Partitions& partitions) override;
   void on_revoked(const Partitions& partitions, bool lost, std::function<void()> done) override;
 
+  // The engine's sources changed (a reload): brings the owned-sources gauge up to date.
+  void sources_changed();
+
   // An assignment came and its partitions are restored (/readyz).
   bool ready() const { return assigned_once_; }
   std::size_t owned_partitions() const { return owned_.size(); }

@@ -116,6 +116,26 @@ TEST_F(HandoverTest, CountsAndTimesEachChangeAndKeepsTheOwnedGauges) {
   EXPECT_TRUE(exposes(metrics_, "newsd_cluster_handover_seconds_count{change=\"lost\"} 1"));
 }
 
+TEST_F(HandoverTest, AReloadThatAddsSourcesToAnOwnedPartitionUpdatesTheOwnedSources) {
+  const auto a = name_in(1);
+  std::string b;
+  for (int i = 0; b.empty(); ++i) {
+    const std::string n = "s" + std::to_string(i);
+    if (n != a && state::partition_of(n, kPartitions) == 1) b = n;
+  }
+  auto e = shared_engine({source(a)});
+  e->start();
+  cluster::Handover h(*e, {}, clock_, 30s, &metrics_);
+  h.on_assigned({1});
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 1"));
+  Options o;
+  o.once = false;
+  o.http.host_spacing = 0ms;
+  e->reconfigure({source(a), source(b)}, o);
+  h.sources_changed();
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 2"));
+}
+
 TEST_F(HandoverTest, WithoutMetricsNoClusterSeriesExist) {
   auto e = shared_engine({source(name_in(1))});
   cluster::Handover h(*e, {}, clock_, 30s);
