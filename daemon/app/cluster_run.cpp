@@ -16,7 +16,8 @@ constexpr std::chrono::seconds kReleaseBound{10};
 }  // namespace
 
 ClusterRun::ClusterRun(boost::asio::io_context& io, const config::Config& cfg,
-                       schedule::Engine& engine, state::KafkaStore& store)
+                       schedule::Engine& engine, state::KafkaStore& store,
+                       metrics::Metrics& metrics)
     : clock_(io), engine_(engine) {
   const state::KafkaStateOptions options = state_options(cfg);
   store.revoke(state::all_partitions(options));
@@ -30,7 +31,7 @@ ClusterRun::ClusterRun(boost::asio::io_context& io, const config::Config& cfg,
                                            stats.records);
                                },
                                [&store](const cluster::Partitions& ps) { store.revoke(ps); }},
-      clock_, kReleaseBound);
+      clock_, kReleaseBound, &metrics);
   cluster::MemberOptions m;
   m.state = options;
   m.group = cfg.cluster->group;

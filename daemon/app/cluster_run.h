@@ -16,6 +16,7 @@
 #include "cluster/member.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "metrics/metrics.h"
 #include "schedule/engine.h"
 #include "state/kafka_store.h"
 
@@ -25,12 +26,15 @@ class ClusterRun {
  public:
   // Forgets every partition the store restored at start (they are restored again when
   // assigned), shares the engine's sources out, and joins the group. Call before
-  // engine.start(). Throws state::StateTopicError when the member cannot be made.
+  // engine.start(). The newsd_cluster_* series exist from here on. Throws state::StateTopicError
+  // when the member cannot be made.
   ClusterRun(boost::asio::io_context& io, const config::Config& cfg, schedule::Engine& engine,
-             state::KafkaStore& store);
+             state::KafkaStore& store, metrics::Metrics& metrics);
   // Leaves the group: the partitions owned are released through the engine first, then
   // `left` runs on the loop.
   void leave(std::function<void()> left) { member_->leave(std::move(left)); }
+  // After Engine::reconfigure (a reload): the sources owned may have changed.
+  void sources_changed() { handover_->sources_changed(); }
   // /readyz: an assignment came and its partitions are restored.
   bool ready() const { return handover_->ready(); }
   std::string detail() const;

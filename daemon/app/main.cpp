@@ -192,7 +192,8 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     engine.set_listener(&board);
     // Several instances: only the sources of the state partitions the group gives this one.
     std::optional<app::ClusterRun> cluster;
-    if (cfg.cluster && !once && opened.kafka) cluster.emplace(io, cfg, engine, *opened.kafka);
+    if (cfg.cluster && !once && opened.kafka)
+      cluster.emplace(io, cfg, engine, *opened.kafka, metrics);
     // Hand back what start-up freed, and keep doing so for what bursts of work free.
     app::release_free_memory();
     boost::asio::steady_timer trim(io);
@@ -312,6 +313,7 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
         log::set_level(next.log_level);
         const std::size_t count = next.sources.size();
         const auto sum = engine.reconfigure(std::move(next.sources), options_for(next));
+        if (cluster) cluster->sources_changed();
         log->info("reload: {} sources ({} added, {} removed, {} changed, {} unchanged)", count,
                   sum.added, sum.removed, sum.changed, sum.unchanged);
         cfg.http = next.http;

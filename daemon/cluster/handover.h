@@ -4,9 +4,8 @@
 // abandoned, the commit batch is flushed), then its state is forgotten and the member may
 // give it up.
 //
-// Not wired into `newsd run` yet (docs/architecture.md, "Built, not yet wired"): main.cpp
-// will pass KafkaStore::assign / revoke as the State hooks and export the figures below as
-// newsd_cluster_* metrics.
+// With `metrics`, every change is counted and timed in the newsd_cluster_* families, and the
+// owned partitions and sources are kept in their gauges (the series exist from construction).
 //
 // Thread-safety: the event loop's, like the Engine it drives.
 #pragma once
@@ -19,6 +18,7 @@
 
 #include "cluster/member.h"
 #include "core/clock.h"
+#include "metrics/metrics.h"
 #include "schedule/engine.h"
 
 namespace newsd::cluster {
@@ -31,10 +31,14 @@ class Handover final : public OwnershipListener {
     std::function<void(const Partitions&)> restore;
     std::function<void(const Partitions&)> forget;
   };
-  Handover(schedule::Engine& engine, State state, Clock& clock, std::chrono::milliseconds bound);
+  Handover(schedule::Engine& engine, State state, Clock& clock, std::chrono::milliseconds bound,
+           metrics::Metrics* metrics = nullptr);
 
   void on_assigned(const Partitions& partitions) override;
   void on_revoked(const Partitions& partitions, bool lost, std::function<void()> done) override;
+
+  // The engine's sources changed (a reload): brings the owned-sources gauge up to date.
+  void sources_changed();
 
   // An assignment came and its partitions are restored (/readyz).
   bool ready() const { return assigned_once_; }
@@ -44,10 +48,15 @@ class Handover final : public OwnershipListener {
   std::optional<std::chrono::milliseconds> last_release() const { return last_release_; }
 
  private:
+  // Counts and times one change, sets the gauges and says in the log what moved.
+  void report(const char* change, const Partitions& partitions, std::size_t sources,
+              std::chrono::steady_clock::duration took);
+
   schedule::Engine& engine_;
   State state_;
   Clock& clock_;
   std::chrono::milliseconds bound_;
+  metrics::Metrics* metrics_;
   std::set<std::int32_t> owned_;
   bool assigned_once_ = false;
   std::uint64_t rebalances_ = 0;

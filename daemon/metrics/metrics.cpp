@@ -110,6 +110,12 @@ const Histogram::BucketBoundaries& latency_buckets() {
   return b;
 }
 
+const Histogram::BucketBoundaries& handover_buckets() {
+  static const Histogram::BucketBoundaries b = {0.01, 0.05, 0.1, 0.25, 0.5, 1,  2.5,
+                                                5,    10,   15,  30,   60,  120};
+  return b;
+}
+
 const Histogram::BucketBoundaries& freshness_buckets() {
   static const Histogram::BucketBoundaries b = {1,   5,    15,   30,   60,    120,   300,
                                                 600, 1800, 3600, 7200, 21600, 43200, 86400};
@@ -238,7 +244,27 @@ Metrics::Metrics()
                             .Help("URLs newsd found (followed articles, child sitemaps, detail "
                                   "requests to other hosts) and did not fetch because the "
                                   "host's robots.txt disallows them, or cannot be read.")
-                            .Register(*registry)) {
+                            .Register(*registry)),
+      cluster_owned_partitions(BuildGauge()
+                                   .Name("newsd_cluster_owned_partitions")
+                                   .Help("State partitions this instance owns (with cluster:).")
+                                   .Register(*registry)),
+      cluster_owned_sources(BuildGauge()
+                                .Name("newsd_cluster_owned_sources")
+                                .Help("Sources this instance polls: those of its partitions "
+                                      "(with cluster:).")
+                                .Register(*registry)),
+      cluster_rebalances(BuildCounter()
+                             .Name("newsd_cluster_rebalances_total")
+                             .Help("Changes of this instance's partitions, by change: "
+                                   "assigned, revoked (let go cleanly) or lost.")
+                             .Register(*registry)),
+      cluster_handover_seconds(BuildHistogram()
+                                   .Name("newsd_cluster_handover_seconds")
+                                   .Help("From a change of partitions to its end, by change: "
+                                         "assigned (restored and polling), revoked or lost "
+                                         "(polls ended, partitions let go).")
+                                   .Register(*registry)) {
   using SF = SourceRegistry::Family;
   const auto src = [](SF f) { return Part{nullptr, f}; };
   const auto fam = [](const Collectable& f) { return Part{&f, {}}; };
@@ -277,6 +303,9 @@ Metrics::Metrics()
   parts_.insert(parts_.end(),
                 {fam(kafka_transactions), fam(state_restore_seconds), fam(state_restore_records),
                  fam(state_records_written), fam(state_records_failed)});
+  // Several instances' families.
+  parts_.insert(parts_.end(), {fam(cluster_owned_partitions), fam(cluster_owned_sources),
+                               fam(cluster_rebalances), fam(cluster_handover_seconds)});
   build_info
       .Add({{"version", std::string(build::version())}, {"commit", std::string(build::commit())}})
       .Set(1);

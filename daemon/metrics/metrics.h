@@ -62,6 +62,11 @@ struct Metrics {
   prometheus::Family<prometheus::Counter>& state_records_failed;   // lost or aborted
   // URLs robots.txt kept newsd from fetching {source} (source="_all" without per-source labels)
   prometheus::Family<prometheus::Counter>& robots_disallowed;
+  // Several instances (`cluster:`); series exist only then (cluster::Handover adds them).
+  prometheus::Family<prometheus::Gauge>& cluster_owned_partitions;
+  prometheus::Family<prometheus::Gauge>& cluster_owned_sources;
+  prometheus::Family<prometheus::Counter>& cluster_rebalances;          // {change}
+  prometheus::Family<prometheus::Histogram>& cluster_handover_seconds;  // {change}
 
  private:
   friend class Exposition;
@@ -93,5 +98,7 @@ class Exposition {
 const prometheus::Histogram::BucketBoundaries& latency_buckets();
 // Buckets for freshness (published -> acked), seconds up to a day.
 const prometheus::Histogram::BucketBoundaries& freshness_buckets();
+// Buckets for a cluster hand-over (restore or release of partitions), seconds.
+const prometheus::Histogram::BucketBoundaries& handover_buckets();
 
 }  // namespace newsd::metrics

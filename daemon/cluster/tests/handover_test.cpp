@@ -79,5 +79,69 @@ TEST_F(HandoverTest, LostPartitionsAreLetGoAtOnceWithoutMarkingAnythingSeen) {
   EXPECT_FALSE(store_->find(a, "a"));
 }
 
+// One line of the exposition, e.g. `newsd_cluster_rebalances_total{change="lost"} 1`.
+bool exposes(const metrics::Metrics& m, const std::string& line) {
+  return m.serialize().find("\n" + line + "\n") != std::string::npos;
+}
+
+TEST_F(HandoverTest, CountsAndTimesEachChangeAndKeepsTheOwnedGauges) {
+  const auto a = name_in(1);
+  const auto b = name_in(3);
+  auto e = shared_engine({source(a), source(b)});
+  e->start();
+  cluster::Handover h(*e, {[&](const cluster::Partitions&) { clock_.advance(400ms); }, {}}, clock_,
+                      30s, &metrics_);
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_partitions 0"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 0"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_rebalances_total{change=\"lost\"} 0"));
+
+  h.on_assigned({1, 3});
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_partitions 2"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 2"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_rebalances_total{change=\"assigned\"} 1"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_handover_seconds_sum{change=\"assigned\"} 0.4"));
+  EXPECT_TRUE(exposes(metrics_,
+                      "newsd_cluster_handover_seconds_bucket{change=\"assigned\",le=\"0.25\"} 0"));
+  EXPECT_TRUE(
+      exposes(metrics_, "newsd_cluster_handover_seconds_bucket{change=\"assigned\",le=\"0.5\"} 1"));
+
+  bool done = false;
+  h.on_revoked({3}, true, [&] { done = true; });
+  run_for(10ms);
+  ASSERT_TRUE(done);
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_partitions 1"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 1"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_rebalances_total{change=\"lost\"} 1"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_rebalances_total{change=\"revoked\"} 0"));
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_handover_seconds_count{change=\"lost\"} 1"));
+}
+
+TEST_F(HandoverTest, AReloadThatAddsSourcesToAnOwnedPartitionUpdatesTheOwnedSources) {
+  const auto a = name_in(1);
+  std::string b;
+  for (int i = 0; b.empty(); ++i) {
+    const std::string n = "s" + std::to_string(i);
+    if (n != a && state::partition_of(n, kPartitions) == 1) b = n;
+  }
+  auto e = shared_engine({source(a)});
+  e->start();
+  cluster::Handover h(*e, {}, clock_, 30s, &metrics_);
+  h.on_assigned({1});
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 1"));
+  Options o;
+  o.once = false;
+  o.http.host_spacing = 0ms;
+  e->reconfigure({source(a), source(b)}, o);
+  h.sources_changed();
+  EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 2"));
+}
+
+TEST_F(HandoverTest, WithoutMetricsNoClusterSeriesExist) {
+  auto e = shared_engine({source(name_in(1))});
+  cluster::Handover h(*e, {}, clock_, 30s);
+  h.on_assigned({1});
+  EXPECT_EQ(metrics_.serialize().find("newsd_cluster_owned_partitions "), std::string::npos);
+}
+
 }  // namespace
 }  // namespace newsd::schedule
