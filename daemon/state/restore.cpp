@@ -57,7 +57,10 @@ rd_kafka_resp_err_t watermarks(rd_kafka_t* rk, const KafkaStateOptions& o, std::
   for (;;) {
     const rd_kafka_resp_err_t rc = rd_kafka_query_watermark_offsets(
         rk, o.topic.c_str(), p, &low, &high, static_cast<int>(o.timeout.count()));
-    const bool transient = rc == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+    // A topic created a moment ago may not be in this client's metadata yet (local
+    // "unknown partition"), or not on every broker of a cluster.
+    const bool transient = rc == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                           rc == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                            rc == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
                            rc == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
     if (!transient || std::chrono::steady_clock::now() >= deadline) return rc;
