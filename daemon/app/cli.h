@@ -12,6 +12,13 @@ class App;
 
 namespace newsd::app {
 
+// `newsd parse [--format F] [--url URL] [--timezone TZ] FILE...`: one JSON record per line
+// for the posts of each file. A file that cannot be read or parsed is named on stderr and the
+// others are still processed. Exit status: 0 every file parsed, 1 some file did not, 78 an
+// unknown format.
+int parse_command(const std::vector<std::string>& files, const std::string& format_name,
+                  const std::string& url, const std::string& timezone, const std::string& source);
+
 // `newsd robots [--agent A] ROBOTS_FILE URL...`: per URL one line
 // "allowed|disallowed <TAB> URL <TAB> the deciding rule (line N: text) or why none did".
 // Exit status: 0 every URL allowed, 1 some URL disallowed, 2 the file cannot be read.

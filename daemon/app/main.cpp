@@ -58,49 +58,6 @@ int check_config(const std::string& path) {
   }
 }
 
-int parse_files(const std::vector<std::string>& files, const std::string& format_name,
-                const std::string& url, const std::string& timezone, const std::string& source) {
-  const auto format = parse::format_from_string(format_name);
-  if (!format) {
-    std::cerr << "newsd parse: unknown format '" << format_name << "'\n";
-    return kExitConfig;
-  }
-  int rc = 0;
-  for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      std::cerr << file << ": cannot read file\n";
-      rc = kExitFailure;
-      continue;
-    }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    const std::string bytes = buf.str();
-    parse::Context ctx;
-    ctx.source = source;
-    if (!url.empty()) ctx.url = url;
-    ctx.file_name = file;
-    ctx.timezone = timezone;
-    ctx.fetched_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    const auto f = *format == parse::Format::automatic ? parse::detect(bytes, "") : *format;
-    parse::DocumentInfo info;
-    auto posts = parse::parse(bytes, f, ctx, &info);
-    if (!posts) {
-      std::cerr << file << ": cannot parse as " << parse::to_string(f) << ": "
-                << posts.error().message << '\n';
-      rc = kExitFailure;
-      continue;
-    }
-    for (const auto& p : *posts) std::cout << to_json(p.post) << '\n';
-    // A sitemap index holds no posts: name its children, which a source would fetch.
-    for (const auto& child : info.sitemaps)
-      std::cerr << file << ": sitemap " << child.url << " lastmod "
-                << (child.lastmod ? format_rfc3339(*child.lastmod) : "-") << '\n';
-  }
-  std::cout.flush();
-  return rc;
-}
-
 // The daemon and `once`: one io_context drives timers, signals and all HTTP I/O.
 // `commit`: with the stdout sink, mark printed posts seen (a dry run otherwise).
 int serve(const std::string& config_path, bool once, const std::string& sink, bool commit) {
@@ -506,7 +463,7 @@ int main(int argc, char** argv) {
   if (*robots_cmd) return app::robots_command(agent, robots_file, robots_urls);
   if (*opml_cmd) return app::import_opml_command(opml_file);
   if (const auto rc = app::run_state_command(state_cmd)) return *rc;
-  if (*parse_cmd) return parse_files(files, format, url, timezone, source);
+  if (*parse_cmd) return app::parse_command(files, format, url, timezone, source);
   if (*status_cmd)
     return status::status_command(config_path.empty() ? "/etc/newsd/newsd.yaml" : config_path,
                                   status_json);
