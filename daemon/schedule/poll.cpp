@@ -77,7 +77,7 @@ void Poll::fetch_found(bool ask_robots, fetch::Request req, fetch::Handler done)
   auto inline_answer = std::make_shared<bool>(true);
   const std::string url = req.url;
   p_.robots->check(url, [self = shared_from_this(), req = std::move(req), done = std::move(done),
-                         inline_answer](RobotsGate::Verdict v) mutable {
+                         inline_answer](const RobotsGate::Verdict& v) mutable {
     --self->pending_;
     if (v.allowed)
       self->fetch(std::move(req), std::move(done));
@@ -112,7 +112,7 @@ void Poll::walk_sitemaps(const std::vector<parse::SitemapRef>& index) {
                       changed.size());
   for (const auto& child : changed) {
     fetch_found(true, s.sitemaps.request(p_.options.http, child.url),
-                [self = shared_from_this(), child](fetch::Response r) mutable {
+                [self = shared_from_this(), child = child](fetch::Response r) mutable {
                   self->on_child_sitemap(std::move(child), std::move(r));
                 });
   }
