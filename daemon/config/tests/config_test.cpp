@@ -9,22 +9,12 @@
 #include <functional>
 
 #include "config/internal.h"
+#include "config/tests/errors_of.h"
 
 namespace newsd::config {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigErrors& e) {
-    std::vector<std::string> out;
-    for (const auto& p : e.problems()) out.push_back(p.to_string());
-    return out;
-  }
-  return {};
-}
 
 TEST(Config, LoadsTheDesignExampleShape) {
   const auto cfg = load_string(R"(

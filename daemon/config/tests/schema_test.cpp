@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/tests/errors_of.h"
+
 namespace newsd::config {
 namespace {
 
@@ -61,17 +63,6 @@ TEST(Schema, EverySourceKeyCountsInSameSettings) {
     const Source b = load_string(source_list(changed, 0), "t.yaml").sources.at(0);
     EXPECT_FALSE(a.same_settings(b)) << "sources[]." << key << " is not compared";
   }
-}
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-  try {
-    load_string(yaml, "t.yaml");
-  } catch (const ConfigErrors& e) {
-    std::vector<std::string> out;
-    for (const auto& p : e.problems()) out.push_back(p.to_string());
-    return out;
-  }
-  return {};
 }
 
 TEST(Schema, StateIsSqliteAndDeliveryAtLeastOnceByDefault) {
