@@ -50,7 +50,7 @@ state::KafkaStateOptions state_options(const config::Config& cfg) {
 }
 
 OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
-                       metrics::Metrics& metrics) {
+                       metrics::Metrics& metrics, bool shared) {
   if (cfg.state.backend != "kafka") return {dedupe::open_sqlite(cfg.state_dir), nullptr};
   auto log = log::get("state");
   const state::KafkaStateOptions o = state_options(cfg);
@@ -70,13 +70,14 @@ OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
     // Ends a predecessor's open transaction (fencing it) before the restore reads the topic.
     state::init_transactions(producer, o, id);
     state::StateIndex index;
-    stats = state::restore(o, state::all_partitions(o), index, progress);
+    stats = state::restore(o, shared ? std::vector<std::int32_t>{} : state::all_partitions(o),
+                           index, progress);
     log->info("state topic {}: restored {} record(s) ({} seen marks, {} poll states) in {:.2f} s",
               o.topic, stats.records, index.size(), index.poll_states(), stats.duration.count());
     store = std::make_unique<state::KafkaStore>(o, std::move(index),
                                                 state::make_transactional_writer(producer, o));
   } else {
-    store = state::open_kafka(o, progress, &stats);
+    store = state::open_kafka(o, progress, &stats, shared);
   }
   records.Set(double(stats.records));
   metrics.state_restore_seconds.Add({}).Set(stats.duration.count());

@@ -44,9 +44,10 @@ struct OpenedStore {
 
 // Opens the store `cfg` asks for. `publisher` is the one records go to: with exactly-once
 // (and a Kafka publisher) its producer carries the store's writes. Restore progress goes to
-// the log and the newsd_state_restore_* gauges.
+// the log and the newsd_state_restore_* gauges. `shared` (several instances, app::ClusterRun):
+// a Kafka store restores no partition here, each is restored when the group assigns it.
 OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
-                       metrics::Metrics& metrics);
+                       metrics::Metrics& metrics, bool shared = false);
 
 // Every second: exports the Kafka store's written/failed records and transactions, and
 // calls `fatal` with the reason once the store's producer failed for good (a fenced
