@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "core/log.h"
 
@@ -73,11 +74,10 @@ void Handover::restored(const Partitions& partitions, std::uint64_t request, Ste
     });
     return;
   }
-  const auto before = engine_.owned_sources();
   for (const auto p : wanted) restoring_.erase(p);
   owned_.insert(wanted.begin(), wanted.end());
   engine_.own(wanted);
-  report("assigned", wanted, engine_.owned_sources() - before, clock_.steady_now() - started);
+  report("assigned", wanted, clock_.steady_now() - started);
 }
 
 void Handover::on_revoked(const Partitions& partitions, bool lost, std::function<void()> done) {
@@ -88,16 +88,13 @@ void Handover::on_revoked(const Partitions& partitions, bool lost, std::function
     owned_.erase(p);
   }
   const auto started = clock_.steady_now();
-  const auto before = engine_.owned_sources();
   // Lost partitions are another member's already: nothing under way is worth waiting for.
   engine_.release(held, lost ? std::chrono::milliseconds(0) : bound_,
-                  [this, partitions, held, started, before, lost, done = std::move(done)] {
+                  [this, partitions, held, started, lost, done = std::move(done)] {
                     if (state_.forget && !held.empty()) state_.forget(held);
                     const auto took = clock_.steady_now() - started;
                     last_release_ = std::chrono::duration_cast<std::chrono::milliseconds>(took);
-                    const auto now = engine_.owned_sources();
-                    report(lost ? "lost" : "revoked", partitions, before > now ? before - now : 0,
-                           took);
+                    report(lost ? "lost" : "revoked", partitions, took);
                     done();
                   });
 }
@@ -106,15 +103,28 @@ void Handover::sources_changed() {
   if (metrics_) metrics_->cluster_owned_sources.Add({}).Set(double(engine_.owned_sources()));
 }
 
-void Handover::report(const char* change, const Partitions& partitions, std::size_t sources,
+void Handover::report(const char* change, const Partitions& partitions,
                       std::chrono::steady_clock::duration took) {
   const double seconds = std::chrono::duration<double>(took).count();
-  log::get("cluster")->info(
-      "cluster: {} partitions {} ({} sources), {} in {:.1f} s; owning {} "
-      "partitions, {} sources",
-      change, fmt::join(partitions, ","), sources,
+  // Which sources moved, by name: the first few in the line, all of them at debug level.
+  constexpr std::size_t kNamed = 10;
+  auto names = engine_.sources_in(partitions, std::numeric_limits<std::size_t>::max());
+  const std::size_t sources = names.size();
+  const auto all = names;
+  if (names.size() > kNamed) names.resize(kNamed);
+  const std::string more =
+      sources > names.size() ? fmt::format(" and {} more", sources - names.size()) : "";
+  auto log = log::get("cluster");
+  log->info(
+      "cluster: {} partitions {} ({} sources{}{}{}), {} in {:.1f} s; owning {} partitions, {} "
+      "sources",
+      change, fmt::join(partitions, ","), sources, names.empty() ? "" : ": ",
+      fmt::join(names, ", "), more,
       std::string_view(change) == "assigned" ? "restored" : "let go", seconds, owned_.size(),
       engine_.owned_sources());
+  if (sources > names.size())
+    log->debug("cluster: {} partitions {}: {}", change, fmt::join(partitions, ","),
+               fmt::join(all, ", "));
   if (!metrics_) return;
   metrics_->cluster_rebalances.Add({{"change", change}}).Increment();
   metrics_->cluster_handover_seconds.Add({{"change", change}}, metrics::handover_buckets())

@@ -62,8 +62,9 @@ class Handover final : public OwnershipListener {
  private:
   void restore(Partitions partitions, std::uint64_t request, SteadyTime started);
   void restored(const Partitions& partitions, std::uint64_t request, SteadyTime started, bool ok);
-  // Counts and times one change, sets the gauges and says in the log what moved.
-  void report(const char* change, const Partitions& partitions, std::size_t sources,
+  // Counts and times one change, sets the gauges and says in the log what moved (the sources
+  // by name: ten in the line, all at debug level).
+  void report(const char* change, const Partitions& partitions,
               std::chrono::steady_clock::duration took);
 
   schedule::Engine& engine_;
