@@ -43,7 +43,7 @@ void Handover::on_assigned(const Partitions& partitions) {
   restore(partitions, request, clock_.steady_now());
 }
 
-void Handover::restore(Partitions partitions, std::uint64_t request, SteadyTime started) {
+void Handover::restore(const Partitions& partitions, std::uint64_t request, SteadyTime started) {
   if (!state_.restore) {
     restored(partitions, request, started, true);
     return;
@@ -119,9 +119,8 @@ void Handover::report(const char* change, const Partitions& partitions,
       "cluster: {} partitions {} ({} sources{}{}{}), {} in {:.1f} s; owning {} partitions, {} "
       "sources",
       change, fmt::join(partitions, ","), sources, names.empty() ? "" : ": ",
-      fmt::join(names, ", "), more,
-      std::string_view(change) == "assigned" ? "restored" : "let go", seconds, owned_.size(),
-      engine_.owned_sources());
+      fmt::join(names, ", "), more, std::string_view(change) == "assigned" ? "restored" : "let go",
+      seconds, owned_.size(), engine_.owned_sources());
   if (sources > names.size())
     log->debug("cluster: {} partitions {}: {}", change, fmt::join(partitions, ","),
                fmt::join(all, ", "));

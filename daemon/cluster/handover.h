@@ -60,7 +60,7 @@ class Handover final : public OwnershipListener {
   std::optional<std::chrono::milliseconds> last_release() const { return last_release_; }
 
  private:
-  void restore(Partitions partitions, std::uint64_t request, SteadyTime started);
+  void restore(const Partitions& partitions, std::uint64_t request, SteadyTime started);
   void restored(const Partitions& partitions, std::uint64_t request, SteadyTime started, bool ok);
   // Counts and times one change, sets the gauges and says in the log what moved (the sources
   // by name: ten in the line, all at debug level).
