@@ -21,6 +21,7 @@ struct Engine::Release {
 void Engine::share(std::int32_t partitions) {
   partitions_ = partitions;
   owned_.clear();
+  announce_sources();  // every source is another instance's until the group says otherwise
 }
 
 bool Engine::owns(const std::string& source) const {
@@ -49,6 +50,7 @@ void Engine::own(const std::vector<std::int32_t>& partitions) {
   for (const auto p : partitions)
     if (owned_.insert(p).second) added.insert(p);
   if (!partitions_ || added.empty()) return;
+  announce_sources();
   for (auto& [name, s] : sources_) {
     if (s->polling || added.count(state::partition_of(name, *partitions_)) == 0) continue;
     // Soon, spread as at start: the previous owner's schedule is not known here.
@@ -65,6 +67,7 @@ void Engine::release(const std::vector<std::int32_t>& partitions, milliseconds b
   r->partitions.insert(partitions.begin(), partitions.end());
   r->done = std::move(done);
   for (const auto p : partitions) owned_.erase(p);
+  announce_sources();
   const auto released = [&](const std::string& name) {
     return partitions_ && r->partitions.count(state::partition_of(name, *partitions_)) > 0;
   };
