@@ -95,7 +95,11 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
       kafka.on_statistics = [&metrics](std::string_view j) {
         publish::export_statistics(j, metrics);
       };
-      if (exactly_once) kafka.transactional_id = app::transactional_id(cfg);
+      if (exactly_once) {
+        kafka.transactional_id = app::transactional_id(cfg);
+        if (const auto t = app::transaction_timeout(cfg))
+          kafka.properties["transaction.timeout.ms"] = std::to_string(t->count());
+      }
       publisher = publish::make_kafka(io, kafka);
     }
     // Several instances: each partition's state is restored when the group assigns it.

@@ -14,8 +14,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +35,15 @@ namespace newsd::app {
 std::string default_transactional_id(std::string_view host, std::string_view state_dir);
 // kafka.transactional_id, or the default for this host and cfg.state_dir.
 std::string transactional_id(const config::Config& cfg);
+
+// Exactly-once with several instances (`cluster:`): the producer's transaction.timeout.ms.
+// A SIGKILLed instance's open transaction holds back the restore of its partitions (read with
+// read_committed) until the coordinator aborts it after that timeout (librdkafka's default:
+// 60 s), so it follows cluster.session_timeout and a dead instance's sources move after about
+// the session timeout either way. An explicit kafka.properties.transaction.timeout.ms wins; an
+// explicit message.timeout.ms above it raises it (librdkafka refuses a message timeout beyond
+// the transaction's). nullopt: newsd leaves it to librdkafka.
+std::optional<std::chrono::milliseconds> transaction_timeout(const config::Config& cfg);
 
 // What the daemon reads the state topic with.
 state::KafkaStateOptions state_options(const config::Config& cfg);
