@@ -22,7 +22,8 @@ scenario the longest time a source went unpolled.
 
 CI runs a quick version; NEWSD_CLUSTER_FULL=1 (scripts/cluster-scenarios) the full one (300
 sources, 10 kills). NEWSD_CLUSTER_REPORT=FILE appends the tables to FILE. A failed scenario
-keeps its daemons' logs and the site's access log in the directory it names.
+(any with NEWSD_CLUSTER_KEEP=1) keeps its daemons' logs, the site's access log and the
+events in the directory it names.
 """
 import bisect
 import collections
@@ -147,9 +148,12 @@ class ClusterScenario(unittest.TestCase):
         self.exits = []  # (name, exit code, wall time) of unexpected exits
         self.windows = []  # [start, end] (monotonic) of hand-overs; end None while open
         self.events = []  # (label, start, sources, hand-over s, settled s)
+        self.timeline = []  # the events with their wall-clock (UTC) time, for the daemons' logs
         self.start_of_run = None
         self.last_settled = None  # when the group last settled (monotonic)
-        self.kept = False
+        self.kept = os.environ.get("NEWSD_CLUSTER_KEEP") == "1"
+        self.reported = False
+        self.began = time.monotonic()
 
     def tearDown(self):
         for inst in self.instances.values():
@@ -158,13 +162,18 @@ class ClusterScenario(unittest.TestCase):
                 inst.proc.wait()
             inst.log.close()
         self.site.close()
+        took = time.monotonic() - self.began
+        print(f"{self._testMethodName}: {took:.0f} s")
+        if not self._outcome.success and not self.reported:
+            SUMMARY.append(f"| {self._testMethodName} | FAILED (see its output) | | | | "
+                           f"{', '.join(f'{n} {rc}' for n, rc, _ in self.exits) or '0'} | | | |")
         if self.kept or not self._outcome.success or self.exits:
             with open(os.path.join(self.tmp, "access.log"), "w", encoding="utf-8") as f:
                 for t, i, agent in self.site.requests:
                     f.write(f"{t:.3f} s{i} {agent}\n")
             with open(os.path.join(self.tmp, "events.log"), "w", encoding="utf-8") as f:
-                for e in self.events:
-                    f.write(f"{e}\n")
+                for line in self.timeline:
+                    f.write(line + "\n")
                 for w in self.windows:
                     f.write(f"window {w}\n")
             print(f"logs kept in {self.tmp}")
@@ -226,6 +235,7 @@ class ClusterScenario(unittest.TestCase):
                 print(f"{wall()} instance {name} exited {inst.proc.returncode}; restarting:\n"
                       f"{inst.tail(2000)}")
                 self.windows.append([time.monotonic() - 1.0, None])
+                self.note(f"{name} exited {inst.proc.returncode}: started again")
                 self.start(name)
 
     def wait(self, predicate, timeout, what):
@@ -262,14 +272,17 @@ class ClusterScenario(unittest.TestCase):
             return None
         return owned
 
-    def settle(self, members, since, timeout=180):
-        """Waits until the group settled with `members` and stayed so for STABLE seconds;
-        closes the open hand-over windows there. Returns the seconds from `since`."""
-        state = {"owned": None, "at": None}
+    def settle(self, members, since, timeout=180, not_before=0.0):
+        """Waits until the group settled with `members` and stayed so for STABLE seconds
+        (from `not_before` on at the earliest); closes the open hand-over windows there.
+        Returns the seconds from `since`."""
+        state = {"owned": False, "at": None}  # False: nothing seen yet
 
         def stable():
             owned = self.ownership(members)
             now = time.monotonic()
+            if now < not_before:
+                return False
             if owned != state["owned"]:
                 state["owned"], state["at"] = owned, now
             return owned is not None and now - state["at"] >= STABLE
@@ -277,7 +290,27 @@ class ClusterScenario(unittest.TestCase):
         for w in self.windows:
             if w[1] is None:
                 w[1] = state["at"]
+        self.all_polled_since(state["at"])
         return state["at"] - since
+
+    def all_polled_since(self, t0):
+        """Every source is polled after `t0` (no source owned by nobody); on a timeout, says
+        which were not and who polled them last."""
+        everyone = set(range(SOURCES))
+        try:
+            harness.wait_for(lambda: self.supervise() or self.repolled(everyone, t0),
+                             3 * INTERVAL + 30, "every source polled after the group settled")
+        except AssertionError as e:
+            self.kept = True
+            since = {i for _, i, _ in self.requests_since(t0)}
+            last = {}
+            for t, i, a in self.site.requests:
+                last[i] = (t, a)
+            missing = [f"s{i} (last {last[i][1]} at {last[i][0] - t0:+.1f} s)" if i in last
+                       else f"s{i} (never)" for i in sorted(everyone - since)]
+            owned = {n: i.owned() for n, i in self.instances.items() if i.alive()}
+            raise AssertionError(f"{wall()} {e}: {len(missing)} not polled since: "
+                                 f"{', '.join(missing[:20])}; /readyz: {owned}") from None
 
     def bring_up(self, members):
         """The first instance alone (it creates the state topic), then the others."""
@@ -323,8 +356,15 @@ class ClusterScenario(unittest.TestCase):
             return None
         return max([1e-3] + [t - since for t in first.values()])
 
+    def note(self, what):
+        self.timeline.append(f"{wall()} {what}")
+
     def event(self, label, at, sources=None, handover=None, settled=None):
         self.events.append((label, at, sources, handover, settled))
+        clock = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
+            seconds=time.monotonic() - at)
+        self.timeline.append(f"{clock:%H:%M:%S.%f} {label}: sources {sources}, hand-over "
+                             f"{handover}, settled {settled}")
 
     def quiet(self):
         """A stable stretch between events: long enough for every owned source to be polled
@@ -339,6 +379,7 @@ class ClusterScenario(unittest.TestCase):
         owned = inst.owned()
         t = time.monotonic()
         self.windows.append([t, None])
+        self.note(label)
         rc = do(name)
         handover = self.wait(lambda: self.repolled(sources, t, other_than=inst.agent),
                              SESSION + INTERVAL + 120, f"the others to poll {name}'s sources")
@@ -354,6 +395,7 @@ class ClusterScenario(unittest.TestCase):
         went unpolled)."""
         t = time.monotonic()
         self.windows.append([t, None])
+        self.note(label)
         self.start(name)
         settled = self.settle(members_after, t)
         self.last_settled = t + settled
@@ -369,9 +411,9 @@ class ClusterScenario(unittest.TestCase):
     # ---- the outcome ----------------------------------------------------------------------
 
     def overlaps(self, end):
-        """(overlaps outside the windows, overlaps inside them, examples): an overlap is a
-        source polled by two agents within one stretch between windows (outside) or within
-        one window (inside)."""
+        """(overlaps outside the windows, overlaps inside them, examples of the first): an
+        overlap is a source polled by one agent, then another, then the first again, within
+        one stretch between windows (outside) or within one window (inside)."""
         cuts = []
         for s, e in sorted((w[0], w[1] if w[1] is not None else end) for w in self.windows):
             if cuts and s <= cuts[-1][1]:
@@ -387,15 +429,19 @@ class ClusterScenario(unittest.TestCase):
         if end > at:
             stretches.append((at, end, False))
         starts = [s for s, _, _ in stretches]
-        agents = collections.defaultdict(set)
+        agents = collections.defaultdict(list)  # (stretch, source) -> agents in time order
         for t, i, a in self.site.requests:
             k = bisect.bisect_right(starts, t) - 1
             if k >= 0 and t < stretches[k][1]:
-                agents[(k, i)].add(a)
-        outside = [(stretches[k], i, sorted(a)) for (k, i), a in agents.items()
-                   if len(a) > 1 and not stretches[k][2]]
-        inside = sum(1 for (k, _), a in agents.items() if len(a) > 1 and stretches[k][2])
-        return len(outside), inside, outside[:5]
+                seq = agents[(k, i)]
+                if not seq or seq[-1] != a:
+                    seq.append(a)
+        # A source that moves is polled by one agent, then another; back and forth (one
+        # agent's polls between two of another's) means two instances polled it at once.
+        overlapping = [(stretches[k], i, a) for (k, i), a in agents.items()
+                       if len(a) > len(set(a))]
+        outside = [o for o in overlapping if not o[0][2]]
+        return len(outside), len(overlapping) - len(outside), outside[:5]
 
     def longest_unpolled(self, end):
         last = {}
@@ -426,6 +472,7 @@ class ClusterScenario(unittest.TestCase):
         handovers = [e[3] for e in self.events]
         settles = [e[4] for e in self.events]
         exits = ", ".join(f"{n} {rc}" for n, rc, _ in self.exits) or "0"
+        self.reported = True
         SUMMARY.append(f"| {scenario} | {fmt(handovers)} | {fmt(settles)} | "
                        f"{self.longest_unpolled(end):.1f} | {outside} ({inside} in windows) | "
                        f"{exits} | {len(expected)} | {len(lost)} | {duplicates} |")
@@ -489,11 +536,18 @@ class ClusterScenario(unittest.TestCase):
         self.bring_up(list(NAMES))
         self.last_settled = self.start_of_run
         self.quiet()
+        # Of the nodes leading the most state partitions, the group's coordinator if it is
+        # one: its loss also moves the group (a member may lose its partitions to a session
+        # timeout and get them back).
         leaders = collections.Counter(
             p["leader"] for p in CLUSTER.partitions(self.state_topic).values())
-        node, led = leaders.most_common(1)[0]
+        led = max(leaders.values())
+        coordinator = CLUSTER.leader_of("__consumer_offsets", coordinator_partition(self.group))
+        node = coordinator if leaders.get(coordinator) == led else leaders.most_common(1)[0][0]
+        role = " and the group's coordinator" if node == coordinator else ""
         t = time.monotonic()
         self.windows.append([t, None])
+        self.note(f"SIGKILL broker {node}{role}")
         CLUSTER.kill(node)
         try:
             def moved():
@@ -506,23 +560,25 @@ class ClusterScenario(unittest.TestCase):
             after = self.site.visible()
             batch = {f"s{i}-p{after}" for i in range(SOURCES)}
             self.wait(lambda: self.site.visible() > after, POST_PERIOD + 5, "a post after the kill")
+            # A member whose group coordinator was on the node notices within a session.
+            settled = self.settle(list(NAMES), t, not_before=t + SESSION + 2)
             recovered = self.wait(
                 lambda: batch <= set(self.committed_ids()) and time.monotonic() - t, 240,
                 "the posts that arrived after the kill committed")
-            settled = self.settle(list(NAMES), t)
-            self.event(f"SIGKILL broker {node} (led {led}/{PARTITIONS} state partitions, "
+            self.event(f"SIGKILL broker {node} (led {led}/{PARTITIONS} state partitions{role}, "
                        f"leaders moved in {moved_after:.1f} s; hand-over = the posts that "
                        "arrived after it committed)", t, SOURCES, recovered, settled)
             self.pause(max(0.0, BROKER_DOWN - (time.monotonic() - t)))
         finally:
             t = time.monotonic()
             self.windows.append([t, None])
+            self.note(f"restart broker {node}")
             CLUSTER.restart(node)
         self.wait(lambda: all(node in p["isrs"]
                               for p in CLUSTER.partitions(self.state_topic).values()),
                   180, f"node {node} back in the state topic's in-sync replicas")
         back = time.monotonic() - t
-        settled = self.settle(list(NAMES), t)
+        settled = self.settle(list(NAMES), t, not_before=t + SESSION + 2)
         self.event(f"restart broker {node} (in sync after {back:.1f} s)", t, None, None,
                    settled)
         self.quiet()
@@ -536,11 +592,22 @@ class ClusterScenario(unittest.TestCase):
             sources = self.polled_by(f"newsd-it/{name}", self.last_settled)
             t = time.monotonic()
             self.windows.append([t, None])
+            self.note(f"SIGTERM {name}")
             rc = self.sigterm(name)
             self.assertEqual(rc, 0, f"{name} at SIGTERM:\n{self.instances[name].tail()}")
             self.joined(name, f"SIGTERM + start {name}", list(NAMES), restart_of=(sources, t))
         self.quiet()
         self.finish("4. rolling restart")
+
+
+def coordinator_partition(group, partitions=50):
+    """The partition of __consumer_offsets whose leader coordinates `group`: Kafka's
+    Utils.abs(group.hashCode()) % offsets.topic.num.partitions (50 by default)."""
+    h = 0
+    for c in group:  # String.hashCode over UTF-16 units: the same as ord() for ASCII names
+        h = (31 * h + ord(c)) & 0xffffffff
+    h = h - (1 << 32) if h >= 1 << 31 else h
+    return (0 if h == -(1 << 31) else abs(h)) % partitions
 
 
 def wall():
