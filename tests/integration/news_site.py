@@ -4,6 +4,10 @@
 seconds after start. Feeds answer conditional GETs (ETag = number of visible posts). With
 `fail_rate` > 0 a share of requests fail: HTTP 500, a reset connection, or a response slower
 than newsd's timeout.
+
+Opt-in, for the cluster suite: with `access_log=True` every feed request is kept in
+`requests` as (time.monotonic(), source index, User-Agent); `stop_arrivals()` ends the
+arrival where it is (no later post appears, `all_published()` is then true).
 """
 import random
 import socket
@@ -14,9 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class NewsSite:
-    def __init__(self, sources=20, posts=15, arrival=20.0, slow_seconds=5.0):
+    def __init__(self, sources=20, posts=15, arrival=20.0, slow_seconds=5.0, access_log=False):
         self.sources, self.posts, self.arrival = sources, posts, arrival
         self.slow_seconds = slow_seconds
+        self.access_log = access_log
+        self.requests = []
+        self.stopped_at = None  # visible posts once stop_arrivals() was called
         self.fail_rate = 0.0
         self.failures_served = 0
         self.t0 = time.monotonic()
@@ -41,6 +48,8 @@ class NewsSite:
         return f"http://127.0.0.1:{self.port}/feed/{i}"
 
     def visible(self):
+        if self.stopped_at is not None:
+            return self.stopped_at
         if self.arrival <= 0:
             return self.posts
         n = int((time.monotonic() - self.t0) / (self.arrival / self.posts)) + 1
@@ -51,7 +60,10 @@ class NewsSite:
         return {f"s{i}-p{k}" for i in range(self.sources) for k in range(n)}
 
     def all_published(self):
-        return self.visible() == self.posts
+        return self.stopped_at is not None or self.visible() == self.posts
+
+    def stop_arrivals(self):
+        self.stopped_at = self.visible()
 
     def _fail(self, h):
         kind = random.choice(["500", "reset", "slow"])
@@ -76,10 +88,13 @@ class NewsSite:
         if len(parts) != 2 or parts[0] != "feed" or not parts[1].isdigit():
             h.send_error(404)
             return
+        i = int(parts[1])
+        if self.access_log:
+            with self.lock:
+                self.requests.append((time.monotonic(), i, h.headers.get("User-Agent", "")))
         if self.fail_rate and random.random() < self.fail_rate:
             self._fail(h)
             return
-        i = int(parts[1])
         n = self.visible()
         etag = f'"{n}"'
         if h.headers.get("If-None-Match") == etag:
