@@ -274,6 +274,15 @@ class ClusterScenario(unittest.TestCase):
             return None
         return owned
 
+    def readyz(self):
+        """What each instance's /readyz says (its last line of the cluster), for failures."""
+        said = {}
+        for n, inst in sorted(self.instances.items()):
+            status, body = harness.http_get(f"http://127.0.0.1:{inst.port}/readyz")
+            said[n] = f"{status} {' / '.join(body.splitlines())}" if inst.alive() else \
+                f"exited {inst.proc.returncode}"
+        return said
+
     def settle(self, members, since, timeout=180, not_before=0.0):
         """Waits until the group settled with `members` and stayed so for STABLE seconds
         (from `not_before` on at the earliest); closes the open hand-over windows there.
@@ -288,7 +297,10 @@ class ClusterScenario(unittest.TestCase):
             if owned != state["owned"]:
                 state["owned"], state["at"] = owned, now
             return owned is not None and now - state["at"] >= STABLE
-        self.wait(stable, timeout, f"the group to settle with {sorted(members)}")
+        try:
+            self.wait(stable, timeout, f"the group to settle with {sorted(members)}")
+        except AssertionError as e:
+            raise AssertionError(f"/readyz: {self.readyz()}\n{e}") from None
         for w in self.windows:
             if w[1] is None:
                 w[1] = state["at"]
@@ -310,9 +322,8 @@ class ClusterScenario(unittest.TestCase):
                 last[i] = (t, a)
             missing = [f"s{i} (last {last[i][1]} at {last[i][0] - t0:+.1f} s)" if i in last
                        else f"s{i} (never)" for i in sorted(everyone - since)]
-            owned = {n: i.owned() for n, i in self.instances.items() if i.alive()}
             raise AssertionError(f"{wall()} {e}: {len(missing)} not polled since: "
-                                 f"{', '.join(missing[:20])}; /readyz: {owned}") from None
+                                 f"{', '.join(missing[:20])}; /readyz: {self.readyz()}") from None
 
     def bring_up(self, members):
         """The first instance alone (it creates the state topic), then the others."""
