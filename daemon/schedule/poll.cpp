@@ -62,7 +62,9 @@ fetch::Request Poll::request_for(const std::string& url) const {
 }
 
 void Poll::fetch(fetch::Request req, fetch::Handler done) {
-  if (abandoned_) return;
+  // Abandoned: the work this would have started was what kept the poll going; without it the
+  // poll may be over now.
+  if (abandoned_) return maybe_finish();
   ++pending_;
   p_.hosts.get(std::move(req), std::move(done));
 }
@@ -223,7 +225,7 @@ void Poll::on_followed(Kind kind, Post entry, fetch::Response r) {
 
 // Parsing is outstanding work of the poll, like a fetch: the poll cannot end before it.
 void Poll::parse(ParseJob job) {
-  if (abandoned_) return;
+  if (abandoned_) return maybe_finish();  // as in fetch()
   ++pending_;
   job.overrides = source_->overrides;
   job.topic_template = p_.options.topic_template;

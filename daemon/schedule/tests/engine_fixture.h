@@ -48,6 +48,10 @@ class FakeHttp : public fetch::HttpClient {
       r.etag = "\"v1\"";
     }
     ++in_flight_;
+    if (hold) {
+      held_.emplace_back(std::move(r), std::move(done));
+      return;
+    }
     boost::asio::post(io_, [this, r = std::move(r), done = std::move(done)]() mutable {
       --in_flight_;
       done(std::move(r));
@@ -55,6 +59,17 @@ class FakeHttp : public fetch::HttpClient {
   }
   std::size_t in_flight() const override { return in_flight_; }
   void shutdown() override {}
+  // With `hold`, responses wait until answer_held() (a request in flight for as long as a
+  // test needs).
+  void answer_held() {
+    for (auto& [r, done] : held_)
+      boost::asio::post(io_, [this, r = std::move(r), done = std::move(done)]() mutable {
+        --in_flight_;
+        done(std::move(r));
+      });
+    held_.clear();
+  }
+  bool hold = false;
   std::map<std::string, int> requests;
   std::string body = kFeed;
   // When set, answers every request instead of `body`.
@@ -63,6 +78,7 @@ class FakeHttp : public fetch::HttpClient {
  private:
   boost::asio::io_context& io_;
   std::size_t in_flight_ = 0;
+  std::vector<std::pair<fetch::Response, fetch::Handler>> held_;
 };
 
 using FakePublisher = publish::FakePublisher;

@@ -124,6 +124,29 @@ TEST_F(OwnershipTest, APollOutlastingTheBoundIsAbandonedAndMarksNothingSeen) {
   EXPECT_EQ(e->failed_polls(), 0u);
 }
 
+// Seen in the cluster suite: a poll abandoned while its feed was on its way never ended when
+// the feed then arrived with new posts (its parse was skipped and nothing else was pending),
+// so its source, owned again after the rebalance, was never polled again.
+TEST_F(OwnershipTest, APollAbandonedWhileItsFetchIsUnderWayEndsWhenTheFetchDoes) {
+  const auto a = name_in(2);
+  auto e = shared_engine({source(a)});
+  e->start();
+  http_.hold = true;
+  e->own({2});
+  run_until([&] { return requests(a) == 1; });
+  bool done = false;
+  e->release({2}, 0ms, [&] { done = true; });
+  run_for(10ms);
+  ASSERT_TRUE(done);
+  e->own({2});  // the group gives the partition back while the fetch is still out
+  http_.hold = false;
+  http_.answer_held();  // a 200 with three new posts, to a poll that was abandoned
+  run_until([&] { return e->polls_in_progress() == 0; });
+  EXPECT_TRUE(publisher_.pending.empty()) << "an abandoned poll published";
+  run_until([&] { return requests(a) == 2; });
+  run_until([&] { return publisher_.pending.size() == 3; });
+}
+
 TEST_F(OwnershipTest, APartitionOwnedAgainIsPolledAgainSoon) {
   const auto a = name_in(0);
   auto e = shared_engine({source(a)});
