@@ -95,10 +95,16 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
       kafka.on_statistics = [&metrics](std::string_view j) {
         publish::export_statistics(j, metrics);
       };
-      if (exactly_once) kafka.transactional_id = app::transactional_id(cfg);
+      if (exactly_once) {
+        kafka.transactional_id = app::transactional_id(cfg);
+        if (const auto t = app::transaction_timeout(cfg))
+          kafka.properties["transaction.timeout.ms"] = std::to_string(t->count());
+      }
       publisher = publish::make_kafka(io, kafka);
     }
-    app::OpenedStore opened = app::open_store(cfg, *publisher, metrics);
+    // Several instances: each partition's state is restored when the group assigns it.
+    const bool shared = cfg.cluster && !once;
+    app::OpenedStore opened = app::open_store(cfg, *publisher, metrics, shared);
     auto& store = opened.store;
     std::optional<app::StoreWatch> watch;
     if (opened.kafka)
@@ -149,8 +155,14 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     engine.set_listener(&board);
     // Several instances: only the sources of the state partitions the group gives this one.
     std::optional<app::ClusterRun> cluster;
-    if (cfg.cluster && !once && opened.kafka)
-      cluster.emplace(io, cfg, engine, *opened.kafka, metrics);
+    if (shared && opened.kafka)
+      cluster.emplace(io, cfg, engine, *opened.kafka, metrics, [log](const std::string& why) {
+        // Another process took this instance's place in the group (the same
+        // cluster.instance): what it polls is no longer its own.
+        log->critical("stopping: {}", why);
+        log->flush();
+        std::_Exit(kExitFailure);
+      });
     // Hand back what start-up freed, and keep doing so for what bursts of work free.
     app::release_free_memory();
     boost::asio::steady_timer trim(io);

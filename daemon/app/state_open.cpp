@@ -35,6 +35,21 @@ std::string transactional_id(const config::Config& cfg) {
   return default_transactional_id(host.data(), cfg.state_dir);
 }
 
+std::optional<std::chrono::milliseconds> transaction_timeout(const config::Config& cfg) {
+  const auto& props = cfg.kafka.properties;
+  if (cfg.kafka.delivery != "exactly_once" || !cfg.cluster ||
+      props.find("transaction.timeout.ms") != props.end())
+    return std::nullopt;
+  std::chrono::milliseconds t = cfg.cluster->session_timeout;
+  if (const auto m = props.find("message.timeout.ms"); m != props.end()) {
+    try {
+      t = std::max(t, std::chrono::milliseconds(std::stoll(m->second)));
+    } catch (const std::exception&) {  // librdkafka names the bad value when it reads it
+    }
+  }
+  return t;
+}
+
 state::KafkaStateOptions state_options(const config::Config& cfg) {
   state::KafkaStateOptions o;
   o.brokers = cfg.kafka.brokers;
@@ -46,11 +61,15 @@ state::KafkaStateOptions state_options(const config::Config& cfg) {
   // transactional.id is not theirs.
   for (const auto& [k, v] : cfg.kafka.properties)
     if (k != "transactional.id") o.properties.emplace_back(k, v);
+  // A transaction waits for its messages at most a third of its timeout before it gives up
+  // (and aborts), so that the coordinator never times out a live instance's transaction.
+  if (const auto t = transaction_timeout(cfg))
+    o.transaction_timeout = std::min(o.transaction_timeout, *t / 3);
   return o;
 }
 
 OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
-                       metrics::Metrics& metrics) {
+                       metrics::Metrics& metrics, bool shared) {
   if (cfg.state.backend != "kafka") return {dedupe::open_sqlite(cfg.state_dir), nullptr};
   auto log = log::get("state");
   const state::KafkaStateOptions o = state_options(cfg);
@@ -70,13 +89,14 @@ OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
     // Ends a predecessor's open transaction (fencing it) before the restore reads the topic.
     state::init_transactions(producer, o, id);
     state::StateIndex index;
-    stats = state::restore(o, state::all_partitions(o), index, progress);
+    stats = state::restore(o, shared ? std::vector<std::int32_t>{} : state::all_partitions(o),
+                           index, progress);
     log->info("state topic {}: restored {} record(s) ({} seen marks, {} poll states) in {:.2f} s",
               o.topic, stats.records, index.size(), index.poll_states(), stats.duration.count());
     store = std::make_unique<state::KafkaStore>(o, std::move(index),
                                                 state::make_transactional_writer(producer, o));
   } else {
-    store = state::open_kafka(o, progress, &stats);
+    store = state::open_kafka(o, progress, &stats, shared);
   }
   records.Set(double(stats.records));
   metrics.state_restore_seconds.Add({}).Set(stats.duration.count());

@@ -14,8 +14,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +36,15 @@ std::string default_transactional_id(std::string_view host, std::string_view sta
 // kafka.transactional_id, or the default for this host and cfg.state_dir.
 std::string transactional_id(const config::Config& cfg);
 
+// Exactly-once with several instances (`cluster:`): the producer's transaction.timeout.ms.
+// A SIGKILLed instance's open transaction holds back the restore of its partitions (read with
+// read_committed) until the coordinator aborts it after that timeout (librdkafka's default:
+// 60 s), so it follows cluster.session_timeout and a dead instance's sources move after about
+// the session timeout either way. An explicit kafka.properties.transaction.timeout.ms wins; an
+// explicit message.timeout.ms above it raises it (librdkafka refuses a message timeout beyond
+// the transaction's). nullopt: newsd leaves it to librdkafka.
+std::optional<std::chrono::milliseconds> transaction_timeout(const config::Config& cfg);
+
 // What the daemon reads the state topic with.
 state::KafkaStateOptions state_options(const config::Config& cfg);
 
@@ -44,9 +55,10 @@ struct OpenedStore {
 
 // Opens the store `cfg` asks for. `publisher` is the one records go to: with exactly-once
 // (and a Kafka publisher) its producer carries the store's writes. Restore progress goes to
-// the log and the newsd_state_restore_* gauges.
+// the log and the newsd_state_restore_* gauges. `shared` (several instances, app::ClusterRun):
+// a Kafka store restores no partition here, each is restored when the group assigns it.
 OpenedStore open_store(const config::Config& cfg, publish::Publisher& publisher,
-                       metrics::Metrics& metrics);
+                       metrics::Metrics& metrics, bool shared = false);
 
 // Every second: exports the Kafka store's written/failed records and transactions, and
 // calls `fatal` with the reason once the store's producer failed for good (a fenced

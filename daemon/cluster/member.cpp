@@ -79,7 +79,13 @@ struct Member::Impl {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       report(log, rd_kafka_incremental_assign(rk, parts), "taking the assigned partitions");
       rd_kafka_pause_partitions(rk, parts);
-      if (ps.empty()) return;  // a cooperative rebalance that changed nothing here
+      if (ps.empty()) {  // a cooperative rebalance that changed nothing here
+        // Except the first: this instance is a member, with nothing to do for now (/readyz).
+        if (!told_first && !detached) post([this] { listener.on_assigned({}); });
+        told_first = true;
+        return;
+      }
+      told_first = true;
       {
         std::lock_guard lock(mu);
         owned.insert(ps.begin(), ps.end());
@@ -128,13 +134,26 @@ struct Member::Impl {
                 text(ps), options.release_timeout.count());
   }
 
+  // The consumer failed for good; the instance can no longer tell what it owns.
+  void fatal() {
+    if (fatal_told) return;
+    fatal_told = true;
+    char reason[512] = "";
+    rd_kafka_fatal_error(rk, reason, sizeof reason);
+    const std::string why = "consumer group " + options.group + ": " + reason;
+    log->critical("{}", why);
+    if (options.on_fatal && !detached) post([f = options.on_fatal, why] { f(why); });
+  }
+
   void run() {
     while (!stopping.load()) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
       if (m == nullptr) continue;
-      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        log->log(m->err == RD_KAFKA_RESP_ERR__FATAL ? spdlog::level::err : spdlog::level::debug,
-                 "group {}: {}", options.group, rd_kafka_message_errstr(m));
+      if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+        fatal();
+      } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log->debug("group {}: {}", options.group, rd_kafka_message_errstr(m));
+      }
       rd_kafka_message_destroy(m);  // a record fetched before its partition was paused
     }
     // Revokes what is owned through the rebalance callback, on this thread.
@@ -149,6 +168,8 @@ struct Member::Impl {
   std::shared_ptr<spdlog::logger> log;
   rd_kafka_t* rk = nullptr;
   std::atomic<bool> stopping{false};
+  bool fatal_told = false;  // the member's thread's
+  bool told_first = false;  // an assignment was told to the listener (the member's thread's)
   // Set before stopping when the owner's loop may no longer run posts: nothing is posted.
   std::atomic<bool> detached{false};
   std::function<void()> left;  // written before stopping is set, read by the thread after
@@ -197,6 +218,29 @@ void Member::leave(std::function<void()> left) {
 Partitions Member::owned() const {
   std::lock_guard lock(impl_->mu);
   return {impl_->owned.begin(), impl_->owned.end()};
+}
+
+}  // namespace newsd::cluster
+
+namespace newsd::cluster {
+
+rd_kafka_error_t* Member::send_offsets(rd_kafka_t* producer, int timeout_ms) {
+  const Partitions ps = owned();
+  if (ps.empty()) return nullptr;
+  // The group reads nothing (state is restored from the partitions' beginning), so the
+  // offsets carry no position: 0, because librdkafka leaves negative ones out, and a
+  // transaction with no offset would not be checked against the group at all.
+  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>
+      offsets(rd_kafka_topic_partition_list_new(static_cast<int>(ps.size())),
+              &rd_kafka_topic_partition_list_destroy);
+  for (const auto p : ps)
+    rd_kafka_topic_partition_list_add(offsets.get(), impl_->options.state.topic.c_str(), p)
+        ->offset = 0;
+  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(impl_->rk);
+  rd_kafka_error_t* e =
+      rd_kafka_send_offsets_to_transaction(producer, offsets.get(), group, timeout_ms);
+  rd_kafka_consumer_group_metadata_destroy(group);
+  return e;
 }
 
 }  // namespace newsd::cluster

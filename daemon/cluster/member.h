@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "state/kafka_options.h"
+#include "state/writer.h"
 
 namespace newsd::cluster {
 
@@ -41,7 +42,8 @@ using Partitions = std::vector<std::int32_t>;
 class OwnershipListener {
  public:
   virtual ~OwnershipListener() = default;
-  // The instance owns `partitions` from now on, besides those it had.
+  // The instance owns `partitions` from now on, besides those it had. The first assignment
+  // is told even when empty (the instance joined and has nothing to do).
   virtual void on_assigned(const Partitions& partitions) = 0;
   // The instance must let go of `partitions`, then call `done` (once). `lost`: the group
   // already gave them to another member (this one missed its session timeout), so whatever
@@ -58,6 +60,9 @@ struct MemberOptions {
   // How long a revocation waits for the listener's `done` before the member gives the
   // partitions up anyway (the group cannot wait for ever: max.poll.interval.ms).
   std::chrono::milliseconds release_timeout{30'000};
+  // Posted once when the member failed for good (librdkafka's fatal consumer error: another
+  // process joined with this group.instance.id). Without it the error is only logged.
+  std::function<void(const std::string&)> on_fatal;
 };
 
 // The librdkafka settings of the member's consumer, besides bootstrap.servers and the
@@ -67,7 +72,7 @@ std::vector<std::pair<std::string, std::string>> member_settings(const MemberOpt
 // Runs `f` on the owner's thread (boost::asio::post on the event loop, for example).
 using Post = std::function<void(std::function<void()>)>;
 
-class Member {
+class Member final : public state::GroupFence {
  public:
   // Creates the consumer and joins the group (asynchronously: the first assignment comes
   // through the listener). Throws state::StateTopicError when the consumer cannot be made
@@ -75,7 +80,7 @@ class Member {
   Member(MemberOptions options, OwnershipListener& listener, Post post);
   // Leaves the group if leave() was not called, waiting at most release_timeout for the
   // listener (whose posts may no longer run).
-  ~Member();
+  ~Member() override;
   Member(const Member&) = delete;
   Member& operator=(const Member&) = delete;
 
@@ -88,6 +93,12 @@ class Member {
   std::uint64_t rebalances() const { return rebalances_.load(); }
   // Not thread-safe with the member's thread: a copy made under the member's lock.
   Partitions owned() const;
+
+  // KIP-447 (state::GroupFence): adds this member's group metadata and an offset for each
+  // partition it owns to `producer`'s transaction, so the coordinator refuses the commit if
+  // the group moved on (a rebalance this member missed, or another process with its
+  // group.instance.id). Owning nothing: nothing to fence, no error. Any thread.
+  rd_kafka_error_t* send_offsets(rd_kafka_t* producer, int timeout_ms) override;
 
  private:
   struct Impl;

@@ -295,7 +295,7 @@ void Engine::announce_sources() {
   if (!listener_) return;
   std::vector<SourceEntry> all;
   all.reserve(sources_.size());
-  for (const auto& [name, s] : sources_) all.push_back({name, s->cfg.interval});
+  for (const auto& [name, s] : sources_) all.push_back({name, s->cfg.interval, owns(name)});
   listener_->sources(all);
 }
 

@@ -49,12 +49,15 @@ struct PollReport {
 struct SourceEntry {
   std::string name;
   std::chrono::milliseconds interval;  // configured
+  // false: another instance polls it (several instances sharing the sources, Engine::share).
+  bool owned = true;
 };
 
 class PollListener {
  public:
   virtual ~PollListener() = default;
-  // The whole source list, at start and after each reload.
+  // The whole source list, at start, after each reload and whenever the instance's share of
+  // the sources changes (several instances).
   virtual void sources(const std::vector<SourceEntry>& all) = 0;
   virtual void polled(const PollReport& report) = 0;
 };

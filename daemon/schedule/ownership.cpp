@@ -21,6 +21,7 @@ struct Engine::Release {
 void Engine::share(std::int32_t partitions) {
   partitions_ = partitions;
   owned_.clear();
+  announce_sources();  // every source is another instance's until the group says otherwise
 }
 
 bool Engine::owns(const std::string& source) const {
@@ -32,11 +33,24 @@ std::size_t Engine::owned_sources() const {
                                    [this](const auto& kv) { return owns(kv.first); }));
 }
 
+std::vector<std::string> Engine::sources_in(const std::vector<std::int32_t>& partitions,
+                                            std::size_t limit) const {
+  std::vector<std::string> out;
+  if (!partitions_) return out;
+  const std::set<std::int32_t> wanted(partitions.begin(), partitions.end());
+  for (const auto& [name, s] : sources_)
+    if (wanted.count(state::partition_of(name, *partitions_))) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
 void Engine::own(const std::vector<std::int32_t>& partitions) {
   std::set<std::int32_t> added;
   for (const auto p : partitions)
     if (owned_.insert(p).second) added.insert(p);
   if (!partitions_ || added.empty()) return;
+  announce_sources();
   for (auto& [name, s] : sources_) {
     if (s->polling || added.count(state::partition_of(name, *partitions_)) == 0) continue;
     // Soon, spread as at start: the previous owner's schedule is not known here.
@@ -53,6 +67,7 @@ void Engine::release(const std::vector<std::int32_t>& partitions, milliseconds b
   r->partitions.insert(partitions.begin(), partitions.end());
   r->done = std::move(done);
   for (const auto p : partitions) owned_.erase(p);
+  announce_sources();
   const auto released = [&](const std::string& name) {
     return partitions_ && r->partitions.count(state::partition_of(name, *partitions_)) > 0;
   };

@@ -242,6 +242,23 @@ std::size_t StateIndex::forget_sources(const std::function<bool(std::string_view
   return forgotten;
 }
 
+void StateIndex::absorb(StateIndex&& other) {
+  for (std::uint32_t i = 0; i < other.count_; ++i) {
+    const Entry& e = other.at(i);
+    const std::uint32_t n = e.source & ~kTextSha;
+    MarkValue v;
+    if (e.source & kTextSha)
+      v.sha.text = other.text_sha_.at({n, e.id});
+    else
+      v.sha.raw = e.sha;
+    v.acked_at = e.acked_at;
+    if (e.updated_at != kNoTime) v.updated_at = e.updated_at;
+    put(other.names_->names[n], e.id, v);
+  }
+  for (auto& [source, poll] : other.polls_) put_poll_state(source, poll);
+  other = StateIndex();
+}
+
 std::size_t StateIndex::memory_bytes() const {
   return blocks_.size() * (sizeof(Entry) << kBlockBits) + slots_.size() * sizeof(std::uint64_t);
 }

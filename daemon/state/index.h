@@ -68,6 +68,10 @@ class StateIndex {
   // instance letting go of partitions); returns how many marks went.
   std::size_t forget_sources(const std::function<bool(std::string_view)>& which);
 
+  // Takes every mark and poll state of `other` (replacing this index's for the same keys): a
+  // partition restored off the event loop joins the store's index.
+  void absorb(StateIndex&& other);
+
   // Bytes held for marks: the dense blocks and the slot table (not the source names).
   std::size_t memory_bytes() const;
 

@@ -109,10 +109,11 @@ void KafkaStore::roll_back() {
 }
 
 std::unique_ptr<KafkaStore> open_kafka(const KafkaStateOptions& options, const ProgressFn& progress,
-                                       RestoreStats* stats) {
+                                       RestoreStats* stats, bool shared) {
   ensure_topic(options);
   StateIndex index;
-  const RestoreStats restored = restore(options, all_partitions(options), index, progress);
+  const RestoreStats restored = restore(
+      options, shared ? std::vector<std::int32_t>{} : all_partitions(options), index, progress);
   if (stats) *stats = restored;
   log::get("state")->info(
       "state topic {}: restored {} record(s) ({} seen marks, {} poll states) in {:.2f} s",

@@ -50,6 +50,14 @@ class KafkaStore final : public dedupe::SeenStore {
   // sources (revocation; flush() first). Returns the restore's figures / the marks forgotten.
   RestoreStats assign(std::span<const std::int32_t> partitions, const ProgressFn& progress = {});
   std::size_t revoke(std::span<const std::int32_t> partitions);
+  // Takes partitions restored elsewhere (state::restore on another thread, into `restored`)
+  // into this store: assign() without the wait.
+  void adopt(StateIndex&& restored) { index_.absorb(std::move(restored)); }
+  const KafkaStateOptions& options() const { return options_; }
+  // Exactly-once with several instances: transactions commit only while `fence` (the
+  // consumer group member) says this instance is in the group's current generation.
+  void fence(GroupFence& fence) { writer_->fence(&fence); }
+  void fence_off() { writer_->fence(nullptr); }
   std::string fatal_error() const { return writer_->fatal_error(); }
   RecordWriter::Stats written() const { return writer_->stats(); }
   const StateIndex& index() const { return index_; }
@@ -70,11 +78,11 @@ class KafkaStore final : public dedupe::SeenStore {
   std::vector<Undo> undo_;
 };
 
-// Start-up of the at-least-once store: ensure_topic(), restore() of every partition, an
-// idempotent writer. `stats` (optional) receives the restore's figures. Throws
-// StateTopicError.
+// Start-up of the at-least-once store: ensure_topic(), restore() of every partition (none
+// when `shared`: several instances, each partition restored when assigned), an idempotent
+// writer. `stats` (optional) receives the restore's figures. Throws StateTopicError.
 std::unique_ptr<KafkaStore> open_kafka(const KafkaStateOptions& options,
                                        const ProgressFn& progress = {},
-                                       RestoreStats* stats = nullptr);
+                                       RestoreStats* stats = nullptr, bool shared = false);
 
 }  // namespace newsd::state

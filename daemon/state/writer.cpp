@@ -162,6 +162,7 @@ class TransactionalWriter final : public RecordWriter {
   }
 
   Stats stats() const override { return stats_; }
+  void fence(GroupFence* fence) override { fence_ = fence; }
 
  private:
   // Delivers the transaction's messages first, waiting up to options.transaction_timeout
@@ -175,6 +176,12 @@ class TransactionalWriter final : public RecordWriter {
           "aborting it",
           o_.topic, rd_kafka_outq_len(rk_), o_.transaction_timeout.count());
       return false;
+    }
+    if (fence_ != nullptr) {
+      if (rd_kafka_error_t* e = fence_->send_offsets(rk_, timeout_ms())) {
+        note(e, "fencing (the consumer group's generation)");
+        return false;
+      }
     }
     for (;;) {
       rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, timeout_ms());
@@ -226,6 +233,7 @@ class TransactionalWriter final : public RecordWriter {
   KafkaStateOptions o_;
   std::shared_ptr<spdlog::logger> log_;
   rd_kafka_t* rk_;
+  GroupFence* fence_ = nullptr;
   bool open_ = false;                 // a transaction was begun and not yet ended
   bool doomed_ = false;               // a record of the open transaction was refused
   bool aborting_ = false;             // the last transaction's abort has not ended yet

@@ -17,6 +17,17 @@
 
 namespace newsd::state {
 
+// KIP-447: binds a transaction to the consumer group generation that owns its partitions,
+// so that an instance the group no longer counts as their owner cannot commit. Called on the
+// writer's thread just before each commit.
+class GroupFence {
+ public:
+  virtual ~GroupFence() = default;
+  // Adds the group's metadata (and offsets of the partitions owned) to `producer`'s open
+  // transaction; an error (the caller frees it) means the transaction must not commit.
+  virtual rd_kafka_error_t* send_offsets(rd_kafka_t* producer, int timeout_ms) = 0;
+};
+
 class RecordWriter {
  public:
   virtual ~RecordWriter() = default;
@@ -39,6 +50,9 @@ class RecordWriter {
     std::uint64_t aborted = 0;    // transactions aborted, or refused to commit
   };
   virtual Stats stats() const = 0;
+  // Transactions commit only with `fence`'s word from now on (nullptr: without). Only the
+  // transactional writer has transactions to fence; `fence` outlives its use here.
+  virtual void fence(GroupFence* /*fence*/) {}
 };
 
 // An idempotent producer (acks=all) of its own. Throws StateTopicError.

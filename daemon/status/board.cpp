@@ -39,6 +39,7 @@ std::optional<State> state_from_string(std::string_view s) {
 }
 
 State SourceRecord::state() const {
+  if (!owned) return State::not_owned;
   if (paused) return State::paused;
   if (consecutive_failures == 0) return State::ok;
   if (reason == schedule::IntervalReason::backoff ||
@@ -91,6 +92,7 @@ void Board::sources(const std::vector<schedule::SourceEntry>& all) {
       r.interval = e.interval;
     }
     r.configured_interval = e.interval;
+    r.owned = e.owned;
     next.emplace(e.name, std::move(r));
   }
   records_ = std::move(next);

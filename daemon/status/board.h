@@ -31,7 +31,8 @@ using SysTime = std::chrono::system_clock::time_point;
 //   backing_off: it failed and the next poll is pushed back (exponential backoff from the
 //                second failure in a row, or the server's Retry-After)
 //   paused:      paused by the operator (admin listener); nothing is scheduled
-//   not_owned:   reserved for sources another instance polls (several instances); never yet
+//   not_owned:   another instance polls it (several instances sharing the sources); what the
+//                record holds is from when this instance last polled it
 //   ok:          its last poll succeeded, or it has not been polled yet
 enum class State { failing, backing_off, paused, not_owned, ok };
 inline constexpr std::size_t kStates = 5;
@@ -61,6 +62,7 @@ struct SourceRecord {
   std::string name;
   std::chrono::milliseconds configured_interval{0};
   bool paused = false;
+  bool owned = true;  // false: another instance polls it
   int consecutive_failures = 0;
   std::optional<SysTime> next_poll;
   std::chrono::milliseconds interval{0};  // until the next poll, as scheduled

@@ -50,5 +50,24 @@ TEST(StateOptions, TakeTheStateSectionAndKafkaSecurityButNotTheTransactionalId) 
   EXPECT_EQ(state_options(c).replication_factor, 2);
 }
 
+// A SIGKILLed instance's open transaction holds its partitions back until it times out.
+TEST(TransactionTimeout, FollowsTheSessionTimeoutOfAnExactlyOnceCluster) {
+  config::Config c;
+  c.kafka.delivery = "exactly_once";
+  EXPECT_FALSE(transaction_timeout(c)) << "one instance: librdkafka's default";
+  c.cluster = config::Cluster{"g", "a", std::chrono::seconds(6)};
+  EXPECT_EQ(transaction_timeout(c), std::chrono::seconds(6));
+  EXPECT_EQ(state_options(c).transaction_timeout, std::chrono::seconds(2))
+      << "a transaction gives up on its messages well before the coordinator would";
+  c.kafka.properties["message.timeout.ms"] = "30000";
+  EXPECT_EQ(transaction_timeout(c), std::chrono::seconds(30)) << "librdkafka refuses less";
+  c.kafka.properties["transaction.timeout.ms"] = "20000";
+  EXPECT_FALSE(transaction_timeout(c)) << "the operator's own";
+  c.kafka.properties.clear();
+  c.kafka.delivery = "at_least_once";
+  EXPECT_FALSE(transaction_timeout(c));
+  EXPECT_EQ(state_options(c).transaction_timeout, std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace newsd::app

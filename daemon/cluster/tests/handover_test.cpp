@@ -20,15 +20,21 @@ TEST_F(HandoverTest, RestoresAnAssignedPartitionBeforeItsSourcesArePolled) {
   e->start();
   std::vector<cluster::Partitions> restored;
   int requests_at_restore = -1;
+  cluster::Handover::Restored finish;
   cluster::Handover h(*e,
-                      {[&](const cluster::Partitions& ps) {
+                      {[&](const cluster::Partitions& ps, cluster::Handover::Restored done) {
                          restored.push_back(ps);
-                         requests_at_restore = requests(a);
+                         finish = std::move(done);
                        },
                        {}},
                       clock_, 30s);
   EXPECT_FALSE(h.ready());
   h.on_assigned({1});
+  EXPECT_FALSE(h.ready()) << "ready before the partition's state is restored";
+  EXPECT_EQ(h.owned_partitions(), 0u);
+  run_for(5s);
+  requests_at_restore = requests(a);
+  finish(true);
   EXPECT_TRUE(h.ready());
   EXPECT_EQ(h.owned_partitions(), 1u);
   ASSERT_EQ(restored.size(), 1u);
@@ -89,8 +95,13 @@ TEST_F(HandoverTest, CountsAndTimesEachChangeAndKeepsTheOwnedGauges) {
   const auto b = name_in(3);
   auto e = shared_engine({source(a), source(b)});
   e->start();
-  cluster::Handover h(*e, {[&](const cluster::Partitions&) { clock_.advance(400ms); }, {}}, clock_,
-                      30s, &metrics_);
+  cluster::Handover h(*e,
+                      {[&](const cluster::Partitions&, cluster::Handover::Restored done) {
+                         clock_.advance(400ms);
+                         done(true);
+                       },
+                       {}},
+                      clock_, 30s, &metrics_);
   EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_partitions 0"));
   EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 0"));
   EXPECT_TRUE(exposes(metrics_, "newsd_cluster_rebalances_total{change=\"lost\"} 0"));
@@ -134,6 +145,68 @@ TEST_F(HandoverTest, AReloadThatAddsSourcesToAnOwnedPartitionUpdatesTheOwnedSour
   e->reconfigure({source(a), source(b)}, o);
   h.sources_changed();
   EXPECT_TRUE(exposes(metrics_, "newsd_cluster_owned_sources 2"));
+}
+
+TEST_F(HandoverTest, AnInstanceGivenNoPartitionIsReadyWithNothingToPoll) {
+  auto e = shared_engine({source(name_in(1))});
+  e->start();
+  cluster::Handover h(*e, {}, clock_, 30s);
+  h.on_assigned({});
+  EXPECT_TRUE(h.ready());
+  EXPECT_EQ(h.owned_partitions(), 0u);
+  run_for(5s);
+  EXPECT_EQ(requests(name_in(1)), 0);
+}
+
+// A restore runs off the loop; the group may take the partition back meanwhile.
+TEST_F(HandoverTest, APartitionRevokedWhileItsRestoreRunsIsNeverPolledAndItsStateIsForgotten) {
+  const auto a = name_in(1), b = name_in(2);
+  auto e = shared_engine({source(a), source(b)});
+  e->start();
+  std::vector<cluster::Handover::Restored> finishes;
+  std::vector<cluster::Partitions> forgotten;
+  cluster::Handover h(*e,
+                      {[&](const cluster::Partitions&, cluster::Handover::Restored done) {
+                         finishes.push_back(std::move(done));
+                       },
+                       [&](const cluster::Partitions& ps) { forgotten.push_back(ps); }},
+                      clock_, 30s);
+  h.on_assigned({1, 2});
+  bool done = false;
+  h.on_revoked({1}, false, [&] { done = true; });
+  run_for(10ms);
+  EXPECT_TRUE(done) << "nothing of partition 1 was polled: nothing to wait for";
+  ASSERT_EQ(finishes.size(), 1u);
+  finishes[0](true);
+  EXPECT_TRUE(h.ready());
+  EXPECT_EQ(h.owned_partitions(), 1u);
+  ASSERT_EQ(forgotten.size(), 1u);
+  EXPECT_EQ(forgotten[0], cluster::Partitions{1}) << "the restored state of the revoked one";
+  run_until([&] { return requests(b) >= 1; });
+  run_for(5s);
+  EXPECT_EQ(requests(a), 0);
+}
+
+TEST_F(HandoverTest, AFailedRestoreIsTriedAgainAndItsSourcesWaitForIt) {
+  const auto a = name_in(3);
+  auto e = shared_engine({source(a)});
+  e->start();
+  int attempts = 0;
+  cluster::Handover h(*e,
+                      {[&](const cluster::Partitions& ps, cluster::Handover::Restored done) {
+                         EXPECT_EQ(ps, cluster::Partitions{3});
+                         done(++attempts >= 3);
+                       },
+                       {}},
+                      clock_, 30s, nullptr, 2s);
+  h.on_assigned({3});
+  EXPECT_FALSE(h.ready());
+  run_for(3s);
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(requests(a), 0) << "polled before its state was restored";
+  run_until([&] { return requests(a) == 1; });
+  EXPECT_EQ(attempts, 3);
+  EXPECT_TRUE(h.ready());
 }
 
 TEST_F(HandoverTest, WithoutMetricsNoClusterSeriesExist) {

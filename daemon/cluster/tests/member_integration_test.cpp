@@ -1,11 +1,13 @@
 // Members of one group against a real broker (the 3-node cluster when
 // tests/integration/test_kafka_cluster.py runs this): the state topic's partitions are
 // split between the members, move when one leaves, and a cooperative rebalance revokes
-// only the partitions that change owner.
+// only the partitions that change owner. A transaction fenced through the group (KIP-447)
+// cannot commit once another process took the member's place.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -146,6 +148,73 @@ TEST(Members, AStaticMemberThatDiesIsReplacedAfterItsSessionTimeout) {
   EXPECT_GE(took, 5s);  // the session timeout (6 s), less the heartbeat's granularity
   std::printf("static member replaced after %.1f s (session.timeout.ms 6000)\n",
               std::chrono::duration<double>(took).count());
+}
+
+// A transactional producer of its own, init_transactions() done.
+rd_kafka_t* transactional_producer(const MemberOptions& o, const std::string& id) {
+  rd_kafka_conf_t* conf =
+      state::make_conf(o.state, "newsd-fence-test", {{"transactional.id", id}, {"acks", "all"}});
+  rd_kafka_t* rk = state::make_client(RD_KAFKA_PRODUCER, conf, "a test producer");
+  if (rd_kafka_error_t* e = rd_kafka_init_transactions(rk, 60'000)) {
+    ADD_FAILURE() << rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+  }
+  return rk;
+}
+
+// Begins a transaction with one record in `topic`, fences it through `member` and commits;
+// the error of the first step that failed ("" when committed).
+std::string commit_through(rd_kafka_t* producer, Member& member, const std::string& topic) {
+  std::string failed;
+  auto check = [&](rd_kafka_error_t* e, const char* step) {
+    if (e == nullptr || !failed.empty()) {
+      if (e) rd_kafka_error_destroy(e);
+      return;
+    }
+    failed = std::string(step) + ": " + rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+  };
+  check(rd_kafka_begin_transaction(producer), "begin");
+  const std::string key = "k", value = "v";  // a key: the state topic is compacted
+  if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+                        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) != 0 &&
+      failed.empty())
+    failed = "produce";
+  check(member.send_offsets(producer, 30'000), "send_offsets");
+  if (failed.empty()) check(rd_kafka_commit_transaction(producer, 30'000), "commit");
+  if (!failed.empty()) rd_kafka_error_destroy(rd_kafka_abort_transaction(producer, 30'000));
+  return failed;
+}
+
+TEST(Members, AMemberReplacedByAnotherWithItsInstanceIdCanNoLongerCommit) {
+  const std::string topic = "cluster-test-" + std::to_string(::getpid()) + "-fence";
+  auto o = options(topic, topic + "-group");
+  o.instance = "x";
+  ASSERT_NO_THROW(state::ensure_topic(o.state));
+  Recorder old_seen, new_seen;
+  std::atomic<bool> told_fatal{false};
+  auto oo = o;
+  oo.on_fatal = [&](const std::string&) { told_fatal = true; };
+  Member zombie(oo, old_seen, inline_post());
+  ASSERT_TRUE(eventually([&] { return zombie.owned().size() == 6; }));
+  rd_kafka_t* zombie_producer = transactional_producer(o, topic + "-zombie");
+  EXPECT_EQ(commit_through(zombie_producer, zombie, topic), "") << "the owner could not commit";
+
+  // A second process with the same cluster.instance: the group fences the first.
+  Member successor(o, new_seen, inline_post());
+  ASSERT_TRUE(eventually([&] { return successor.owned().size() == 6; }));
+  rd_kafka_t* successor_producer = transactional_producer(o, topic + "-successor");
+  EXPECT_EQ(commit_through(successor_producer, successor, topic), "");
+  EXPECT_FALSE(zombie.owned().empty()) << "the zombie still believes it owns its partitions";
+  const std::string refused = commit_through(zombie_producer, zombie, topic);
+  EXPECT_TRUE(refused.starts_with("send_offsets")) << "the zombie committed: " << refused;
+  std::printf("zombie refused: %s\n", refused.c_str());
+  EXPECT_TRUE(eventually([&] { return told_fatal.load(); }, 30s))
+      << "the fenced member never said it failed for good";
+  rd_kafka_destroy(zombie_producer);
+  rd_kafka_destroy(successor_producer);
 }
 
 }  // namespace

@@ -37,6 +37,32 @@ TEST_F(OwnershipTest, PollsOnlyTheSourcesOfTheOwnedPartitions) {
   EXPECT_EQ(requests(b), 0);
 }
 
+// The operator's view (daemon/status) shows which sources another instance polls.
+TEST_F(OwnershipTest, TheListenerHearsWhichSourcesAreOwnedWhenTheShareChanges) {
+  struct Heard : PollListener {
+    std::map<std::string, bool> owned;
+    int lists = 0;
+    void sources(const std::vector<SourceEntry>& all) override {
+      ++lists;
+      for (const auto& e : all) owned[e.name] = e.owned;
+    }
+    void polled(const PollReport&) override {}
+  } heard;
+  const auto a = name_in(0), b = name_in(1);
+  auto e = shared_engine({source(a), source(b)});
+  e->set_listener(&heard);
+  EXPECT_FALSE(heard.owned[a]);
+  EXPECT_FALSE(heard.owned[b]);
+  e->own({1});
+  EXPECT_FALSE(heard.owned[a]);
+  EXPECT_TRUE(heard.owned[b]);
+  bool done = false;
+  e->release({1}, 30s, [&] { done = true; });
+  EXPECT_FALSE(heard.owned[b]);
+  EXPECT_EQ(heard.lists, 3);
+  e->set_listener(nullptr);
+}
+
 TEST_F(OwnershipTest, AReleaseWithNoPollUnderWayIsDoneAtOnceAndStopsPolling) {
   const auto a = name_in(2);
   auto e = shared_engine({source(a)});

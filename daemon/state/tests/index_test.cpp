@@ -109,6 +109,30 @@ TEST(StateIndex, ForgetsTheSourcesOfPartitionsLetGo) {
               i % 2 == 0);
 }
 
+// A partition restored off the event loop joins the store's index whole.
+TEST(StateIndex, AbsorbsTheMarksAndPollStatesOfAnotherIndex) {
+  StateIndex mine, restored;
+  mine.put("kept", hash_id("k"), mark(1));
+  mine.put("both", hash_id("x"), mark(2));
+  for (int i = 0; i < 3000; ++i) restored.put("new", hash_id(std::to_string(i)), mark(i, 7));
+  restored.put("both", hash_id("x"), mark(3));
+  MarkValue text = mark(4);
+  text.sha = ContentHash::from_text("not-hex");
+  restored.put("text", hash_id("t"), text);
+  restored.put_poll_state("new", {"e", "lm", 2});
+  mine.absorb(std::move(restored));
+  EXPECT_EQ(mine.size(), 3003u);
+  EXPECT_TRUE(mine.find("kept", hash_id("k")));
+  EXPECT_EQ(mine.find("both", hash_id("x"))->sha, mark(3).sha) << "the restored mark wins";
+  EXPECT_EQ(mine.find("new", hash_id("2999"))->sha, mark(2999).sha);
+  EXPECT_EQ(mine.find("new", hash_id("2999"))->acked_at, 7);
+  EXPECT_EQ(mine.find("new", hash_id("1"))->updated_at, 1);
+  EXPECT_FALSE(mine.find("new", hash_id("2"))->updated_at);
+  EXPECT_EQ(mine.find("text", hash_id("t"))->sha, text.sha);
+  EXPECT_EQ(mine.poll_state("new"), (dedupe::PollState{"e", "lm", 2}));
+  EXPECT_EQ(restored.size(), 0u);
+}
+
 TEST(StateIndex, PollStatesAreSetReplacedAndErased) {
   StateIndex index;
   EXPECT_FALSE(index.poll_state("a"));

@@ -82,6 +82,20 @@ TEST_F(ABoard, PausedWinsOverFailing) {
   EXPECT_FALSE(board.set_paused("nope", true));
 }
 
+// Several instances: a source another instance polls says so, whatever this one last saw.
+TEST_F(ABoard, ASourceAnotherInstancePollsIsNotOwnedAndKeepsItsHistory) {
+  poll("beta", true, 3, IntervalReason::backoff);
+  board.sources({{"alpha", seconds(60), true}, {"beta", seconds(60), false}});
+  EXPECT_EQ(board.find("beta")->state(), State::not_owned);
+  EXPECT_EQ(board.find("beta")->recent().size(), 1u);
+  EXPECT_EQ(board.find("alpha")->state(), State::ok);
+  const Page page = board.query({});
+  EXPECT_EQ(page.counts[static_cast<std::size_t>(State::not_owned)], 1u);
+  EXPECT_EQ(page.counts[static_cast<std::size_t>(State::failing)], 0u);
+  board.sources({{"alpha", seconds(60), true}, {"beta", seconds(60), true}});
+  EXPECT_EQ(board.find("beta")->state(), State::backing_off) << "owned again";
+}
+
 TEST_F(ABoard, TheRingKeepsTheLastTwentyPollsNewestFirst) {
   for (int i = 0; i < 25; ++i)
     poll("alpha", false, 0, IntervalReason::configured, 0, kT0 + minutes(i));
