@@ -114,7 +114,9 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
       watch.emplace(io, *opened.kafka, metrics, [log](const std::string& why) {
         log->critical("the state store's producer failed for good, stopping: {}{}", why,
                       why.find("fenced") != std::string::npos
-                          ? " (another instance uses the same kafka.transactional_id)"
+                          ? " (another instance uses the same kafka.transactional_id, or the "
+                            "coordinator aborted a transaction older than transaction.timeout.ms: "
+                            "a broker failover that took longer)"
                           : "");
         log->flush();
         std::_Exit(kExitFailure);
