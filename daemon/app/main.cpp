@@ -106,20 +106,25 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     const bool shared = cfg.cluster && !once;
     app::OpenedStore opened = app::open_store(cfg, *publisher, metrics, shared);
     auto& store = opened.store;
+    // A producer or group member that failed for good: stop at once, systemd starts a fresh
+    // instance.
+    const auto stop_now = [log](const std::string& why) {
+      log->critical("{}", why);
+      log->flush();
+      std::_Exit(kExitFailure);
+    };
     std::optional<app::StoreWatch> watch;
     if (opened.kafka)
       // A fenced producer cannot commit again: what its open transaction holds is lost by
       // design (the restarted instance publishes it again), so stop at once and let systemd
       // start a fresh instance, which fences whichever of the two is the zombie.
-      watch.emplace(io, *opened.kafka, metrics, [log](const std::string& why) {
-        log->critical("the state store's producer failed for good, stopping: {}{}", why,
-                      why.find("fenced") != std::string::npos
-                          ? " (another instance uses the same kafka.transactional_id, or the "
-                            "coordinator aborted a transaction older than transaction.timeout.ms: "
-                            "a broker failover that took longer)"
-                          : "");
-        log->flush();
-        std::_Exit(kExitFailure);
+      watch.emplace(io, *opened.kafka, metrics, [stop_now](const std::string& why) {
+        stop_now("the state store's producer failed for good, stopping: " + why +
+                 (why.find("fenced") != std::string::npos
+                      ? " (another instance uses the same kafka.transactional_id, or the "
+                        "coordinator aborted a transaction older than transaction.timeout.ms: "
+                        "a broker failover that took longer)"
+                      : ""));
       });
     auto http = fetch::make_curl_client(io);
     // Not in `once`: a single pass should not spend its time forgetting old posts.
@@ -158,13 +163,10 @@ int serve(const std::string& config_path, bool once, const std::string& sink, bo
     // Several instances: only the sources of the state partitions the group gives this one.
     std::optional<app::ClusterRun> cluster;
     if (shared && opened.kafka)
-      cluster.emplace(io, cfg, engine, *opened.kafka, metrics, [log](const std::string& why) {
-        // Another process took this instance's place in the group (the same
-        // cluster.instance): what it polls is no longer its own.
-        log->critical("stopping: {}", why);
-        log->flush();
-        std::_Exit(kExitFailure);
-      });
+      // The member was fenced (another process with its cluster.instance, or its own rejoin
+      // after a coordinator's loss): it can no longer tell what this instance owns.
+      cluster.emplace(io, cfg, engine, *opened.kafka, metrics,
+                      [stop_now](const std::string& why) { stop_now("stopping: " + why); });
     // Hand back what start-up freed, and keep doing so for what bursts of work free.
     app::release_free_memory();
     boost::asio::steady_timer trim(io);

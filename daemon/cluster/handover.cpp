@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "core/log.h"
 
@@ -108,22 +107,22 @@ void Handover::report(const char* change, const Partitions& partitions,
   const double seconds = std::chrono::duration<double>(took).count();
   // Which sources moved, by name: the first few in the line, all of them at debug level.
   constexpr std::size_t kNamed = 10;
-  auto names = engine_.sources_in(partitions, std::numeric_limits<std::size_t>::max());
+  auto names = engine_.sources_in(partitions);
   const std::size_t sources = names.size();
-  const auto all = names;
-  if (names.size() > kNamed) names.resize(kNamed);
+  auto log = log::get("cluster");
+  if (sources > kNamed) {
+    log->debug("cluster: {} partitions {}: {}", change, fmt::join(partitions, ","),
+               fmt::join(names, ", "));
+    names.resize(kNamed);
+  }
   const std::string more =
       sources > names.size() ? fmt::format(" and {} more", sources - names.size()) : "";
-  auto log = log::get("cluster");
   log->info(
       "cluster: {} partitions {} ({} sources{}{}{}), {} in {:.1f} s; owning {} partitions, {} "
       "sources",
       change, fmt::join(partitions, ","), sources, names.empty() ? "" : ": ",
       fmt::join(names, ", "), more, std::string_view(change) == "assigned" ? "restored" : "let go",
       seconds, owned_.size(), engine_.owned_sources());
-  if (sources > names.size())
-    log->debug("cluster: {} partitions {}: {}", change, fmt::join(partitions, ","),
-               fmt::join(all, ", "));
   if (!metrics_) return;
   metrics_->cluster_rebalances.Add({{"change", change}}).Increment();
   metrics_->cluster_handover_seconds.Add({{"change", change}}, metrics::handover_buckets())

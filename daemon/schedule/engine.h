@@ -104,10 +104,9 @@ class Engine {
   void release(const std::vector<std::int32_t>& partitions, std::chrono::milliseconds bound,
                std::function<void()> done);
   std::size_t owned_sources() const;
-  // The names of the sources of `partitions` (whether owned or not), sorted, at most `limit`;
-  // for logs that say what moved.
-  std::vector<std::string> sources_in(const std::vector<std::int32_t>& partitions,
-                                      std::size_t limit) const;
+  // The names of the sources of `partitions` (whether owned or not), sorted; for logs that
+  // say what moved.
+  std::vector<std::string> sources_in(const std::vector<std::int32_t>& partitions) const;
 
  private:
   using SourcePtr = std::shared_ptr<SourceState>;

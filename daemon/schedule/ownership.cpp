@@ -33,15 +33,13 @@ std::size_t Engine::owned_sources() const {
                                    [this](const auto& kv) { return owns(kv.first); }));
 }
 
-std::vector<std::string> Engine::sources_in(const std::vector<std::int32_t>& partitions,
-                                            std::size_t limit) const {
+std::vector<std::string> Engine::sources_in(const std::vector<std::int32_t>& partitions) const {
   std::vector<std::string> out;
   if (!partitions_) return out;
   const std::set<std::int32_t> wanted(partitions.begin(), partitions.end());
   for (const auto& [name, s] : sources_)
     if (wanted.count(state::partition_of(name, *partitions_))) out.push_back(name);
   std::sort(out.begin(), out.end());
-  if (out.size() > limit) out.resize(limit);
   return out;
 }
 

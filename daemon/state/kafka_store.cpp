@@ -19,11 +19,6 @@ std::int32_t KafkaStore::partition_of(const std::string& source) const {
   return state::partition_of(source, options_.partitions);
 }
 
-RestoreStats KafkaStore::assign(std::span<const std::int32_t> partitions,
-                                const ProgressFn& progress) {
-  return restore(options_, partitions, index_, progress);
-}
-
 std::size_t KafkaStore::revoke(std::span<const std::int32_t> partitions) {
   std::vector<bool> gone(static_cast<std::size_t>(options_.partitions));
   for (const std::int32_t p : partitions)

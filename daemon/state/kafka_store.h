@@ -45,14 +45,12 @@ class KafkaStore final : public dedupe::SeenStore {
 
   // The partition of `source` in this store's topic.
   std::int32_t partition_of(const std::string& source) const;
-  // Serving a share of the sources (several instances, one consumer group): restores
-  // `partitions` into this store (assignment), or forgets every mark and poll state of their
-  // sources (revocation; flush() first). Returns the restore's figures / the marks forgotten.
-  RestoreStats assign(std::span<const std::int32_t> partitions, const ProgressFn& progress = {});
-  std::size_t revoke(std::span<const std::int32_t> partitions);
-  // Takes partitions restored elsewhere (state::restore on another thread, into `restored`)
-  // into this store: assign() without the wait.
+  // Serving a share of the sources (several instances, one consumer group): takes partitions
+  // restored elsewhere (state::restore into `restored`, on another thread) into this store
+  // (assignment), or forgets every mark and poll state of their sources (revocation; flush()
+  // first; returns the marks forgotten).
   void adopt(StateIndex&& restored) { index_.absorb(std::move(restored)); }
+  std::size_t revoke(std::span<const std::int32_t> partitions);
   const KafkaStateOptions& options() const { return options_; }
   // Exactly-once with several instances: transactions commit only while `fence` (the
   // consumer group member) says this instance is in the group's current generation.

@@ -173,6 +173,14 @@ TEST(KafkaStore, EverySourceLivesInItsOwnPartitionAndRestoresFromItAlone) {
   EXPECT_FALSE(only4.find("eastmoney-37", hash_id("e7")));
 }
 
+// What app::ClusterRun does on an assignment: restore apart, then adopt.
+RestoreStats assign(KafkaStore& store, std::span<const std::int32_t> partitions) {
+  StateIndex restored;
+  const RestoreStats stats = restore(store.options(), partitions, restored);
+  store.adopt(std::move(restored));
+  return stats;
+}
+
 TEST(KafkaStore, TakesOnAndLetsGoOfPartitions) {
   const auto o = options(12);
   {
@@ -184,10 +192,10 @@ TEST(KafkaStore, TakesOnAndLetsGoOfPartitions) {
   }
   KafkaStore store(o, StateIndex{}, make_idempotent_writer(o));
   const std::int32_t three[] = {3}, four[] = {4};
-  EXPECT_EQ(store.assign(four).records, 2u);
+  EXPECT_EQ(assign(store, four).records, 2u);
   EXPECT_TRUE(store.find("finews", "f"));
   EXPECT_FALSE(store.find("eastmoney-37", "e"));
-  EXPECT_EQ(store.assign(three).records, 1u);
+  EXPECT_EQ(assign(store, three).records, 1u);
   EXPECT_TRUE(store.find("eastmoney-37", "e"));
   EXPECT_EQ(store.revoke(four), 1u);
   EXPECT_FALSE(store.find("finews", "f"));
